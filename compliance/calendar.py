@@ -1,0 +1,505 @@
+"""China working-day calendar and deadline arithmetic.
+
+Owns which China civil dates are working days and how a trigger date becomes a deadline:
+
+- announced years follow the State Council General Office's annual holiday notice (statutory
+  holidays on Monday-Friday become rest days, make-up weekends become working days);
+- years not yet announced use a rule-based estimate of the statutory holidays (no make-up
+  days), and years with no estimate use weekends only; a deadline that depends on any such
+  day is *provisional* and must be recomputed once the year is announced;
+- the versioned data file beside this module (``data/calendar/cn-workdays.json``), regenerated
+  by ``tools/seed_calendar.py``, and the validated loading of a newly announced year.
+
+Everything here is pure: dates come in as arguments, the clock is never read. The calendar is
+immutable; loading a year returns a new calendar with the next version number, so every
+deadline can record the calendar version that produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from array import array
+from bisect import bisect_left, bisect_right
+from calendar import monthrange
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import cache
+from pathlib import Path
+from typing import Final, NoReturn
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "CHINA_TZ",
+    "DEFAULT_CALENDAR_PATH",
+    "FIRST_SUPPORTED_DAY",
+    "LAST_SUPPORTED_DAY",
+    "CalendarError",
+    "Deadline",
+    "EstimatedYear",
+    "WorkingDayCalendar",
+    "YearSchedule",
+    "default_calendar",
+    "end_of_day",
+    "load_calendar",
+]
+
+CHINA_TZ: Final = ZoneInfo("Asia/Shanghai")
+
+# The span starts with the first year of announced data: an answer before it would be a guess
+# about the past, which is worse than a clear error. It ends far enough out for any deadline
+# the rules produce (the longest periods are months, not decades).
+FIRST_SUPPORTED_DAY: Final = date(2004, 1, 1)
+LAST_SUPPORTED_DAY: Final = date(2099, 12, 31)
+
+DEFAULT_CALENDAR_PATH: Final = Path(__file__).parent / "data" / "calendar" / "cn-workdays.json"
+
+# A deadline is the end of its day; millisecond precision is what clients and DynamoDB keep.
+_END_OF_DAY: Final = time(23, 59, 59, 999000)
+_CALENDAR_CODE: Final = "CN"
+_TIMEZONE_NAME: Final = "Asia/Shanghai"
+_WEEKDAY_NAMES: Final = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR_KEY: Final = re.compile(r"\d{4}")
+
+
+def end_of_day(d: date) -> datetime:
+    """The last instant of the China civil date ``d`` (23:59:59.999, Asia/Shanghai)."""
+    return datetime.combine(d, _END_OF_DAY, tzinfo=CHINA_TZ)
+
+
+class CalendarError(ValueError):
+    """A calendar schedule that cannot be loaded, or a date the calendar cannot answer for."""
+
+
+@dataclass(frozen=True)
+class YearSchedule:
+    """One year's working-day schedule as announced by the State Council.
+
+    ``holidays`` lists the Monday-Friday rest days only (rest days on a weekend change
+    nothing); ``makeup_workdays`` lists the weekend days declared working days. Both hold only
+    dates of ``year``: a notice that moves a day in the previous year is loaded as a correction
+    of that year.
+    """
+
+    year: int
+    holidays: frozenset[date]
+    makeup_workdays: frozenset[date]
+    source: str
+    announced_on: date | None = None
+
+
+@dataclass(frozen=True)
+class EstimatedYear:
+    """A rule-based estimate of a year's Monday-Friday statutory holidays (no make-up days)."""
+
+    year: int
+    holidays: frozenset[date]
+    source: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed deadline: its day, and what it was computed from.
+
+    ``provisional`` is True when any day the computation depended on lies in a year whose
+    schedule is not announced; such a deadline changes when that year is loaded.
+    """
+
+    due_date: date
+    provisional: bool
+    calendar_version: int
+
+    @property
+    def due_at(self) -> datetime:
+        return end_of_day(self.due_date)
+
+
+class WorkingDayCalendar:
+    """An immutable China working-day calendar over the supported span.
+
+    Construction precomputes the sorted ordinals of every working day in the span, so each
+    deadline is one binary search rather than a walk over days.
+    """
+
+    __slots__ = ("_announced", "_estimated", "_unannounced_before", "_version", "_workdays")
+
+    _announced: dict[int, YearSchedule]
+    _estimated: dict[int, EstimatedYear]
+    _version: int
+    _workdays: array[int]
+    # _unannounced_before[i] counts the years before (first supported year + i) that are not
+    # announced, so "is any year in [a, b] unannounced" is one subtraction.
+    _unannounced_before: tuple[int, ...]
+
+    def __init__(
+        self,
+        announced: Iterable[YearSchedule],
+        estimated: Iterable[EstimatedYear] = (),
+        *,
+        version: int = 1,
+    ) -> None:
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise CalendarError(f"calendar version must be a positive integer, got {version!r}")
+        announced_by_year: dict[int, YearSchedule] = {}
+        for schedule in announced:
+            where = f"announced schedule for {schedule.year}"
+            _validate_schedule(schedule, where)
+            if schedule.year in announced_by_year:
+                raise CalendarError(f"{where}: the year is given twice")
+            announced_by_year[schedule.year] = schedule
+        estimated_by_year: dict[int, EstimatedYear] = {}
+        for estimate in estimated:
+            where = f"estimated schedule for {estimate.year}"
+            _validate_estimate(estimate, where)
+            if estimate.year in estimated_by_year:
+                raise CalendarError(f"{where}: the year is given twice")
+            estimated_by_year[estimate.year] = estimate
+        object.__setattr__(self, "_announced", announced_by_year)
+        object.__setattr__(self, "_estimated", estimated_by_year)
+        object.__setattr__(self, "_version", version)
+        object.__setattr__(
+            self, "_workdays", _working_day_ordinals(announced_by_year, estimated_by_year)
+        )
+        object.__setattr__(self, "_unannounced_before", _unannounced_counts(announced_by_year))
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"WorkingDayCalendar is immutable; cannot set {name!r}")
+
+    def __repr__(self) -> str:
+        years = sorted(self._announced)
+        span = f"{years[0]}..{years[-1]}" if years else "none"
+        return f"WorkingDayCalendar(version={self._version}, announced={span})"
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def announced_years(self) -> frozenset[int]:
+        return frozenset(self._announced)
+
+    def schedule(self, year: int) -> YearSchedule | None:
+        """The announced schedule of ``year``, or None while it is not announced."""
+        return self._announced.get(year)
+
+    def is_announced(self, year: int) -> bool:
+        return year in self._announced
+
+    def is_working_day(self, d: date) -> bool:
+        ordinal = _ordinal_in_span(d, "date")
+        index = bisect_left(self._workdays, ordinal)
+        return index < len(self._workdays) and self._workdays[index] == ordinal
+
+    def add_working_days(self, start: date, n: int) -> Deadline:
+        """The ``n``-th working day strictly after ``start`` ("within n working days after").
+
+        The start day never counts, whether or not it is a working day (Civil Code art. 201).
+        """
+        if n < 1:
+            raise CalendarError(f"a period of working days must be at least 1, got {n}")
+        ordinal = _ordinal_in_span(start, "start date")
+        index = bisect_right(self._workdays, ordinal) + n - 1
+        if index >= len(self._workdays):
+            raise CalendarError(
+                f"{n} working day{'' if n == 1 else 's'} after {start.isoformat()} falls after "
+                f"the last supported day {LAST_SUPPORTED_DAY.isoformat()}"
+            )
+        due = date.fromordinal(self._workdays[index])
+        # The answer depends on the status of every day in (start, due].
+        first_year = start.year + 1 if (start.month, start.day) == (12, 31) else start.year
+        return self._deadline(first_year, due)
+
+    def add_months(self, start: date, n: int) -> Deadline:
+        """The same day-of-month ``n`` months after ``start`` ("within n months after").
+
+        A day-of-month the target month lacks is clamped to its last day; a rest day rolls
+        forward to the next working day (Civil Code art. 202-203).
+        """
+        if n < 1:
+            raise CalendarError(f"a period of months must be at least 1, got {n}")
+        _ordinal_in_span(start, "start date")
+        year, month_index = divmod(start.year * 12 + start.month - 1 + n, 12)
+        if year > LAST_SUPPORTED_DAY.year:
+            raise CalendarError(
+                f"{n} months after {start.isoformat()} falls after the last supported "
+                f"day {LAST_SUPPORTED_DAY.isoformat()}"
+            )
+        month = month_index + 1
+        target = date(year, month, min(start.day, monthrange(year, month)[1]))
+        index = bisect_left(self._workdays, target.toordinal())
+        if index >= len(self._workdays):
+            raise CalendarError(
+                f"{n} months after {start.isoformat()} is {target.isoformat()}, and no "
+                f"working day follows it before the last supported day "
+                f"{LAST_SUPPORTED_DAY.isoformat()}"
+            )
+        due = date.fromordinal(self._workdays[index])
+        # The month arithmetic needs no calendar; only the days from the target to the
+        # (rolled-forward) due date were consulted.
+        return self._deadline(target.year, due)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """The number of working days in (start, end]; the negative mirror when end < start.
+
+        Reads as "working days left" from today to a due date, and as "overdue by" (negative)
+        once the due date has passed.
+        """
+        start_ordinal = _ordinal_in_span(start, "start date")
+        end_ordinal = _ordinal_in_span(end, "end date")
+        if end_ordinal >= start_ordinal:
+            return bisect_right(self._workdays, end_ordinal) - bisect_right(
+                self._workdays, start_ordinal
+            )
+        return -(
+            bisect_right(self._workdays, start_ordinal) - bisect_right(self._workdays, end_ordinal)
+        )
+
+    def with_year(self, schedule: YearSchedule) -> WorkingDayCalendar:
+        """A new calendar with ``schedule`` loaded (a newly announced year or a correction).
+
+        The schedule is validated first; the new calendar's version is this one's plus one.
+        """
+        _validate_schedule(schedule, f"schedule for {schedule.year}")
+        announced = dict(self._announced)
+        announced[schedule.year] = schedule
+        return WorkingDayCalendar(
+            announced.values(), self._estimated.values(), version=self._version + 1
+        )
+
+    def _deadline(self, first_year: int, due: date) -> Deadline:
+        """A deadline due on ``due`` that depended on days from ``first_year`` onwards."""
+        counts = self._unannounced_before
+        offset = FIRST_SUPPORTED_DAY.year
+        provisional = counts[due.year - offset + 1] > counts[first_year - offset]
+        return Deadline(due_date=due, provisional=provisional, calendar_version=self._version)
+
+
+def _ordinal_in_span(d: date, what: str) -> int:
+    if not isinstance(d, date):
+        raise CalendarError(f"{what} must be a date, got {type(d).__name__}")
+    if isinstance(d, datetime):
+        # A datetime's civil date depends on its time zone; callers convert to China time first.
+        raise CalendarError(f"{what} must be a China civil date, not a datetime ({d.isoformat()})")
+    if not FIRST_SUPPORTED_DAY <= d <= LAST_SUPPORTED_DAY:
+        raise CalendarError(
+            f"{what} {d.isoformat()} is outside the supported span "
+            f"{FIRST_SUPPORTED_DAY.isoformat()}..{LAST_SUPPORTED_DAY.isoformat()}"
+        )
+    return d.toordinal()
+
+
+def _working_day_ordinals(
+    announced: Mapping[int, YearSchedule], estimated: Mapping[int, EstimatedYear]
+) -> array[int]:
+    first = FIRST_SUPPORTED_DAY.toordinal()
+    last = LAST_SUPPORTED_DAY.toordinal()
+    days: set[int] = set()
+    for weekday in range(5):
+        # Ordinal 1 (0001-01-01) is a Monday, so an ordinal's weekday is (ordinal - 1) % 7.
+        offset = (weekday - (first - 1)) % 7
+        days.update(range(first + offset, last + 1, 7))
+    for estimate in estimated.values():
+        if estimate.year not in announced:
+            days.difference_update(d.toordinal() for d in estimate.holidays)
+    for schedule in announced.values():
+        days.difference_update(d.toordinal() for d in schedule.holidays)
+        days.update(d.toordinal() for d in schedule.makeup_workdays)
+    return array("i", sorted(days))
+
+
+def _unannounced_counts(announced: Mapping[int, YearSchedule]) -> tuple[int, ...]:
+    counts = [0]
+    for year in range(FIRST_SUPPORTED_DAY.year, LAST_SUPPORTED_DAY.year + 1):
+        counts.append(counts[-1] + (year not in announced))
+    return tuple(counts)
+
+
+def _check_year(year: object, where: str) -> int:
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise CalendarError(f"{where}: year must be an integer, got {year!r}")
+    if not FIRST_SUPPORTED_DAY.year <= year <= LAST_SUPPORTED_DAY.year:
+        raise CalendarError(
+            f"{where}: year {year} is outside the supported span "
+            f"{FIRST_SUPPORTED_DAY.year}..{LAST_SUPPORTED_DAY.year}"
+        )
+    return year
+
+
+def _check_days(days: object, year: int, field: str, where: str) -> frozenset[date]:
+    if not isinstance(days, frozenset):
+        raise CalendarError(f"{where}: {field} must be a frozenset of dates")
+    for d in days:
+        if not isinstance(d, date) or isinstance(d, datetime):
+            raise CalendarError(f"{where}: {field}: {d!r} is not a date")
+    for d in sorted(days):
+        if d.year != year:
+            raise CalendarError(
+                f"{where}: {field}: {d.isoformat()} is not in {year}; a year's schedule lists "
+                f"only that year's dates (load a day of another year with that year)"
+            )
+    return days
+
+
+def _check_source(source: object, where: str) -> None:
+    if not isinstance(source, str) or not source.strip():
+        raise CalendarError(f"{where}: source is empty; name the notice the schedule comes from")
+
+
+def _check_weekday_holidays(holidays: frozenset[date], where: str) -> None:
+    for d in sorted(holidays):
+        if d.weekday() >= 5:
+            raise CalendarError(
+                f"{where}: holidays: {d.isoformat()} is a {_WEEKDAY_NAMES[d.weekday()]}; "
+                f"weekend rest days are implied, so list only Monday-Friday holidays"
+            )
+
+
+def _validate_schedule(schedule: YearSchedule, where: str) -> None:
+    year = _check_year(schedule.year, where)
+    holidays = _check_days(schedule.holidays, year, "holidays", where)
+    makeup = _check_days(schedule.makeup_workdays, year, "makeup_workdays", where)
+    both = sorted(holidays & makeup)
+    if both:
+        raise CalendarError(
+            f"{where}: {both[0].isoformat()} is listed both as a holiday and as a make-up "
+            f"working day"
+        )
+    _check_weekday_holidays(holidays, where)
+    for d in sorted(makeup):
+        if d.weekday() < 5:
+            raise CalendarError(
+                f"{where}: makeup_workdays: {d.isoformat()} is a {_WEEKDAY_NAMES[d.weekday()]}; "
+                f"a make-up working day must be a Saturday or Sunday"
+            )
+    _check_source(schedule.source, where)
+    announced_on = schedule.announced_on
+    if announced_on is not None and (
+        not isinstance(announced_on, date) or isinstance(announced_on, datetime)
+    ):
+        raise CalendarError(f"{where}: announced_on must be a date or None, got {announced_on!r}")
+
+
+def _validate_estimate(estimate: EstimatedYear, where: str) -> None:
+    year = _check_year(estimate.year, where)
+    _check_weekday_holidays(_check_days(estimate.holidays, year, "holidays", where), where)
+    _check_source(estimate.source, where)
+
+
+@cache
+def default_calendar() -> WorkingDayCalendar:
+    """The calendar shipped with the code, loaded once per process."""
+    return load_calendar(DEFAULT_CALENDAR_PATH)
+
+
+def load_calendar(path: Path) -> WorkingDayCalendar:
+    """Load and validate a calendar data file (the format ``tools/seed_calendar.py`` writes)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CalendarError(f"{path}: cannot read calendar data ({exc.strerror or exc})") from exc
+    try:
+        document: object = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CalendarError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    return _calendar_from_document(document, str(path))
+
+
+def _calendar_from_document(document: object, where: str) -> WorkingDayCalendar:
+    top = _object(document, where)
+    if top.get("calendar") != _CALENDAR_CODE:
+        raise CalendarError(
+            f"{where}: calendar must be {_CALENDAR_CODE!r}, got {top.get('calendar')!r}"
+        )
+    if top.get("timezone") != _TIMEZONE_NAME:
+        raise CalendarError(
+            f"{where}: timezone must be {_TIMEZONE_NAME!r}, got {top.get('timezone')!r}"
+        )
+    version = top.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise CalendarError(f"{where}: version must be a positive integer, got {version!r}")
+    announced: list[YearSchedule] = []
+    for year, entry in _years(top, "announced", where):
+        here = f"{where}: announced {year}"
+        makeup_workdays = _date_list(entry, "makeup_workdays", here)
+        raw_announced_on = entry.get("announced_on")
+        announced.append(
+            YearSchedule(
+                year=year,
+                holidays=_date_list(entry, "holidays", here),
+                makeup_workdays=makeup_workdays,
+                source=_text(entry, "source", here),
+                announced_on=None
+                if raw_announced_on is None
+                else _parse_date(raw_announced_on, f"{here}: announced_on"),
+            )
+        )
+    estimated: list[EstimatedYear] = []
+    for year, entry in _years(top, "estimated", where):
+        here = f"{where}: estimated {year}"
+        if year in {schedule.year for schedule in announced}:
+            raise CalendarError(f"{here}: the year is also announced; keep one of the two")
+        estimated.append(
+            EstimatedYear(
+                year=year,
+                holidays=_date_list(entry, "holidays", here),
+                source=_text(entry, "source", here),
+            )
+        )
+    try:
+        return WorkingDayCalendar(announced, estimated, version=version)
+    except CalendarError as exc:
+        raise CalendarError(f"{where}: {exc}") from exc
+
+
+def _object(value: object, where: str) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise CalendarError(f"{where}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _years(top: dict[str, object], section: str, where: str) -> list[tuple[int, dict[str, object]]]:
+    entries = _object(top.get(section), f"{where}: {section}")
+    years: list[tuple[int, dict[str, object]]] = []
+    for key, entry in entries.items():
+        if not _YEAR_KEY.fullmatch(key):
+            raise CalendarError(f"{where}: {section}: {key!r} is not a four-digit year")
+        years.append((int(key), _object(entry, f"{where}: {section} {key}")))
+    return years
+
+
+def _text(entry: dict[str, object], field: str, where: str) -> str:
+    value = entry.get(field)
+    if not isinstance(value, str):
+        raise CalendarError(f"{where}: {field} must be a string, got {value!r}")
+    return value
+
+
+def _date_list(entry: dict[str, object], field: str, where: str) -> frozenset[date]:
+    values = entry.get(field)
+    if not isinstance(values, list):
+        raise CalendarError(f"{where}: {field} must be a list of ISO dates, got {values!r}")
+    days = [_parse_date(value, f"{where}: {field}") for value in values]
+    seen: set[date] = set()
+    for d in days:
+        if d in seen:
+            raise CalendarError(f"{where}: {field}: {d.isoformat()} is listed twice")
+        seen.add(d)
+    return frozenset(days)
+
+
+def _parse_date(value: object, where: str) -> date:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise CalendarError(f"{where}: {value!r} is not an ISO date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CalendarError(f"{where}: {value!r} is not a real date ({exc})") from exc
