@@ -5,7 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test lint format typecheck unit bench seed-calendar run clean
+VENV313 := .venv-py313
+# The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
+PY313 := PYENV_VERSION=3.13.0 python3.13
+
+.PHONY: help venv test lint format typecheck unit compat bench seed-calendar run clean
 
 help:
 	@echo "make run        the local stack with demo data (arrives with the API)"
@@ -37,7 +41,18 @@ typecheck: venv
 unit: venv
 	$(BIN)/pytest
 
-test: format lint typecheck unit
+$(VENV313)/.installed: pyproject.toml
+	$(PY313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+compat:
+	@if $(PY313) -c pass 2>/dev/null; then \
+		$(MAKE) --no-print-directory $(VENV313)/.installed && \
+		$(VENV313)/bin/pytest -q -p no:cacheprovider tests/unit; \
+	else echo "compat: python3.13 is not installed here; skipping the Python 3.13 run"; fi
+
+test: format lint typecheck unit compat
 
 bench: venv
 	$(BIN)/python -m bench.deadlines
@@ -50,4 +65,4 @@ run:
 	@exit 1
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV313) .mypy_cache .ruff_cache .pytest_cache .hypothesis
