@@ -9,10 +9,11 @@ VENV313 := .venv-py313
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck unit compat bench seed-calendar run clean
+.PHONY: help venv test lint format typecheck unit compat bench seed-calendar schema run token clean
 
 help:
-	@echo "make run        the local stack with demo data (arrives with the API)"
+	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
+	@echo "make token ROLE=... [ENTERPRISE=USCC]   a dev token for the local stack"
 	@echo "make test       every gate: format, lint, types, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make seed-calendar  regenerate compliance/data/calendar from chinesecalendar + holidays"
@@ -60,9 +61,17 @@ bench: venv
 seed-calendar: venv
 	$(BIN)/python -m tools.seed_calendar
 
-run:
-	@echo "The local stack (make run) arrives with the GraphQL API; today, 'make test' and 'make bench' work."
-	@exit 1
+# Export the GraphQL SDL after an intended schema change (a test fails when it drifts).
+schema: venv
+	$(BIN)/python -m graph.schema
+
+# The whole stack on this machine (moto, tables, demo data, the gateway on PORT, default 3000).
+run: venv
+	$(BIN)/python -m local.run
+
+# Only the token on stdout, so that $$(make -s token ROLE=REGULATOR) can be pasted anywhere.
+token: venv
+	@$(BIN)/python -m local.token --role "$(ROLE)" $(if $(ENTERPRISE),--enterprise $(ENTERPRISE))
 
 clean:
 	rm -rf $(VENV) $(VENV313) .mypy_cache .ruff_cache .pytest_cache .hypothesis

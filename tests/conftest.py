@@ -1,8 +1,23 @@
-"""Test-wide settings: Hypothesis profiles (CI runs more examples than a quick local run)."""
+"""Test-wide settings: a fake AWS account (nothing here may reach real AWS), quiet Powertools,
+and Hypothesis profiles (CI runs more examples than a quick local run)."""
 
 import os
 
 from hypothesis import HealthCheck, settings
+
+# Set before any test imports the store: PynamoDB models read region and table names once.
+for _name, _value in {
+    "AWS_DEFAULT_REGION": "ap-southeast-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "POWERTOOLS_METRICS_NAMESPACE": "NevComplianceTests",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "STAGE": "dev",
+}.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_PROFILE", None)
 
 settings.register_profile("ci", max_examples=300, deadline=None)
 settings.register_profile(

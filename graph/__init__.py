@@ -1,0 +1,1 @@
+"""The GraphQL adapter: schema, types, resolvers, loaders, permissions and limits."""

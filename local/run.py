@@ -1,0 +1,170 @@
+"""``python -m local.run`` (``make run``): the whole stack on this machine until Ctrl-C.
+
+Starts moto, creates the tables of template.yaml, gives the API function the environment the
+template declares, loads demo data when ``local/demo.py`` provides ``load(today)``, and serves
+the API through the gateway emulator on ``PORT`` (3000). Ctrl-C or SIGTERM stops the gateway
+and moto and exits with status 0.
+
+Environment: ``PORT``; ``CORS_ALLOW_ORIGINS`` (comma-separated); ``LOCAL_JWT_SECRET``;
+``AWS_ENDPOINT_URL_DYNAMODB`` to use another DynamoDB (DynamoDB Local, a shared moto), or
+``LOCAL_USE_REAL_AWS=1`` to use real DynamoDB with the credentials of the shell.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import botocore.session
+
+from local.aws import LocalAws, start_aws
+from local.environment import API_FUNCTION, function_env
+from local.gateway import DEFAULT_HANDLER, FunctionSettings, Gateway, Handler, start_gateway
+from local.tables import DEFAULT_PREFIX, FUNCTION_TYPE, create_tables
+from local.template import load_template, resources_of_type
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DEMO_MODULE = "local.demo"
+DEFAULT_PORT = 3000
+
+
+def _client(service: str) -> Any:
+    return botocore.session.get_session().create_client(service)
+
+
+def _seed_cursor_secret() -> None:
+    """Put a fresh signing key where the API function reads it (moto's SSM, per run)."""
+    name = os.environ.get("CURSOR_SECRET_PARAMETER")
+    if name:
+        _client("ssm").put_parameter(
+            Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=True
+        )
+
+
+def _function_settings(region: str) -> FunctionSettings:
+    """Memory and timeout of the API function as template.yaml sets them (else Lambda's)."""
+    template = load_template()
+    shared = (template.get("Globals") or {}).get("Function") or {}
+    own = resources_of_type(template, FUNCTION_TYPE)[API_FUNCTION].get("Properties") or {}
+    memory = int(own.get("MemorySize", shared.get("MemorySize", 128)))
+    timeout = int(own.get("Timeout", shared.get("Timeout", 3)))
+    return FunctionSettings(
+        name=f"{DEFAULT_PREFIX}{API_FUNCTION}",
+        memory_limit_in_mb=memory,
+        timeout_seconds=timeout,
+        region=region,
+    )
+
+
+def _demo_loader() -> Callable[[date], Any] | None:
+    if importlib.util.find_spec(DEMO_MODULE) is None:
+        return None
+    load = getattr(importlib.import_module(DEMO_MODULE), "load", None)
+    return load if callable(load) else None
+
+
+def _api_handler() -> Handler | None:
+    """The API handler, imported now so that a broken module fails the start, not a request."""
+    module, _, name = DEFAULT_HANDLER.rpartition(".")
+    try:
+        handler: Handler = getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as missing:
+        if missing.name not in ("functions", module):
+            raise
+        return None
+    return handler
+
+
+def _banner(gateway: Gateway, aws: LocalAws, demo: str, api_ready: bool, seconds: float) -> str:
+    graphql = f"{gateway.url}/graphql"
+    lines = [
+        f"GraphQL   {graphql}  (POST JSON; GET for queries)",
+        f"GraphiQL  {graphql}  (open in a browser; ?token=<token> pre-fills the header)",
+        f"moto      {aws.endpoint}  (region {aws.region}; DynamoDB at {aws.dynamodb_endpoint})",
+        f"demo data {demo}",
+        "tokens    make -s token ROLE=REGULATOR",
+        "          make -s token ENTERPRISE=<USCC> ROLE=ENTERPRISE_ADMIN",
+        f"          {graphql}?token=$(make -s token ROLE=REGULATOR)",
+    ]
+    if not api_ready:
+        lines.append(f"warning   {DEFAULT_HANDLER} does not exist yet: API requests answer 500")
+    lines.append(f"ready in {seconds:.1f} s; Ctrl-C stops")
+    return "\n".join(lines)
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, installed first so that a stop during start is clean."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    return stop
+
+
+def main() -> int:
+    started = time.perf_counter()
+    stop = _stop_on_signals()
+    # The gateway's request lines; libraries (botocore, moto) only when something is wrong.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("local").setLevel(logging.INFO)
+    port = int(os.environ.get("PORT") or DEFAULT_PORT)
+    origins = [o for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
+
+    aws = start_aws()
+    gateway: Gateway | None = None
+    try:
+        # Explicit settings in the shell win over the template's defaults; table names do not.
+        for name, value in function_env(API_FUNCTION).items():
+            os.environ.setdefault(name, value)
+        create_tables(_client("dynamodb"))
+        _seed_cursor_secret()
+
+        load = _demo_loader()
+        demo = "none (local/demo.py provides no load(today))"
+        if load is not None:
+            today = datetime.now(CHINA).date()
+            outcome = load(today)
+            demo = f"{DEMO_MODULE}.load({today.isoformat()})"
+            if outcome is not None:
+                demo += f": {outcome}"
+
+        handler = _api_handler()
+        try:
+            gateway = start_gateway(
+                handler,
+                port=port,
+                cors_origins=origins,
+                function=_function_settings(aws.region),
+            )
+        except OSError as error:
+            print(f"run: cannot listen on 127.0.0.1:{port} ({error}); set PORT", file=sys.stderr)
+            return 1
+        seconds = time.perf_counter() - started
+        print(_banner(gateway, aws, demo, handler is not None, seconds), flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("stopping", flush=True)
+        return 0
+    finally:
+        if gateway is not None:
+            gateway.stop()
+        aws.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
