@@ -107,7 +107,9 @@ def test_a_holiday_trigger_does_not_count_the_rest_day_like_find_workday_does() 
 
 
 @given(
-    start=st.dates(min_value=FIRST_SUPPORTED_DAY, max_value=date(ESTIMATED.stop - 1, 11, 30)),
+    # Up to 30 working days from the end of October stays inside the last estimated year;
+    # later triggers would reach a year that `holidays` estimates and our data does not.
+    start=st.dates(min_value=FIRST_SUPPORTED_DAY, max_value=date(ESTIMATED.stop - 1, 10, 31)),
     n=st.integers(min_value=1, max_value=30),
 )
 def test_working_day_deadlines_match_holidays_get_nth_working_day(start: date, n: int) -> None:
