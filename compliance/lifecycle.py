@@ -143,6 +143,7 @@ class VehicleState:
     registered_on: date | None = None
     region_code: str | None = None
     scrapped_on: date | None = None
+    battery_codes: frozenset[str] = frozenset()  # batteries installed in it now
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,9 @@ class BatteryState:
     service_point: str | None = None
     original_code: str | None = None  # for a second-life code, the code it replaced
     recoded_as: str | None = None
+    vehicle_automaker: str | None = None  # the automaker of the vehicle it is installed in now
+    parent_code: str | None = None  # the pack or module it belongs to
+    child_codes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -287,6 +291,9 @@ def apply_battery(
         changes["supplied_to"] = event.counterparty
     elif event.kind is EventKind.BATTERY_INSTALLED:
         changes["vin"] = event.vin
+        changes["vehicle_automaker"] = vehicle_automaker
+    elif event.kind is EventKind.BATTERY_REMOVED:
+        changes["vehicle_automaker"] = None
     elif event.kind is EventKind.SERVICE_POINT_RECEIVED:
         changes["service_point"] = event.counterparty
     elif event.kind is EventKind.SERVICE_POINT_HANDED_OUT:
@@ -419,7 +426,9 @@ def _check_vehicle_event(event: LifecycleEvent, ctx: EventContext) -> list[Viola
                 f"Vehicle {vehicle.vin} was scrapped on {vehicle.scrapped_on.isoformat()}.",
             )
         )
-    if event.occurred_on < vehicle.last_event_on:
+    if event.occurred_on < vehicle.certified_on and event.kind is EventKind.VEHICLE_REGISTERED:
+        pass  # reported below, more precisely, as BEFORE_CERTIFICATE
+    elif event.occurred_on < vehicle.last_event_on:
         found.append(_out_of_order("vehicle", vehicle.vin, vehicle.last_event_on, event))
     if event.kind is EventKind.VEHICLE_REGISTERED:
         if ctx.actor.id != vehicle.automaker:

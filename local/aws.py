@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from moto.server import ThreadedMotoServer
 
+from local import moto_fixes
+
 REGION = "ap-southeast-1"
 # moto accepts any credentials; fixed dummies also keep real ones out of local requests.
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -71,6 +73,7 @@ def start_aws(environ: MutableMapping[str, str] | None = None) -> LocalAws:
     if use_real_aws:
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or REGION
 
+    moto_fixes.apply()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

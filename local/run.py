@@ -104,6 +104,20 @@ def _banner(gateway: Gateway, aws: LocalAws, demo: str, api_ready: bool, seconds
     return "\n".join(lines)
 
 
+def _load_in_background(load: Callable[[date], Any], today: date) -> None:
+    """Serve at once; the demo data arrives a few seconds later and says so."""
+
+    def run() -> None:
+        try:
+            outcome = load(today)
+        except Exception as error:  # a broken demo must not take the stack down
+            print(f"demo data: failed: {error!r}", file=sys.stderr, flush=True)
+            return
+        print(f"demo data: loaded: {outcome}", flush=True)
+
+    threading.Thread(target=run, name="demo-data", daemon=True).start()
+
+
 def _stop_on_signals() -> threading.Event:
     """An event set by Ctrl-C or SIGTERM, installed first so that a stop during start is clean."""
     stop = threading.Event()
@@ -134,15 +148,6 @@ def main() -> int:
         create_tables(_client("dynamodb"))
         _seed_cursor_secret()
 
-        load = _demo_loader()
-        demo = "none (local/demo.py provides no load(today))"
-        if load is not None:
-            today = datetime.now(CHINA).date()
-            outcome = load(today)
-            demo = f"{DEMO_MODULE}.load({today.isoformat()})"
-            if outcome is not None:
-                demo += f": {outcome}"
-
         handler = _api_handler()
         try:
             gateway = start_gateway(
@@ -154,6 +159,13 @@ def main() -> int:
         except OSError as error:
             print(f"run: cannot listen on 127.0.0.1:{port} ({error}); set PORT", file=sys.stderr)
             return 1
+        load = _demo_loader()
+        demo = "none (local/demo.py provides no load(today))"
+        if load is not None:
+            today = datetime.now(CHINA).date()
+            demo = f"loading in the background ({DEMO_MODULE}.load({today.isoformat()})); "
+            demo += "a line below says when it is in"
+            _load_in_background(load, today)
         seconds = time.perf_counter() - started
         print(_banner(gateway, aws, demo, handler is not None, seconds), flush=True)
         while not stop.wait(0.5):

@@ -1,0 +1,73 @@
+"""The working-day calendar in force: the shipped data plus years loaded after deployment.
+
+A year loaded through the API (a new State Council notice, or a correction) is stored with
+the calendar version it produced; the calendar is rebuilt by applying the stored years in
+that order on top of the shipped data, so every process computes the same version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pynamodb.transactions import TransactWrite
+
+from compliance.calendar import WorkingDayCalendar, YearSchedule, default_calendar
+from compliance.store.models import CalendarYearItem
+from compliance.store.reads import calendar_loads
+from compliance.store.transactions import commit
+
+CALENDAR = "CN"
+
+
+def _schedule(item: CalendarYearItem) -> YearSchedule:
+    return YearSchedule(
+        year=int(item.year or 0),
+        holidays=frozenset(date.fromisoformat(d) for d in item.holidays or ()),
+        makeup_workdays=frozenset(date.fromisoformat(d) for d in item.makeup_workdays or ()),
+        source=item.source or "",
+        announced_on=date.fromisoformat(item.announced_on) if item.announced_on else None,
+    )
+
+
+def current_calendar() -> WorkingDayCalendar:
+    """The calendar in force now (one Query)."""
+    calendar = default_calendar()
+    loads = [i for i in calendar_loads(CALENDAR) if i.sk.startswith("LOAD#")]
+    for item in sorted(loads, key=lambda i: int(i.calendar_version or 0)):
+        calendar = calendar.with_year(_schedule(item))
+    return calendar
+
+
+def same_as_loaded(calendar: WorkingDayCalendar, schedule: YearSchedule) -> bool:
+    loaded = calendar.schedule(schedule.year)
+    return loaded is not None and (
+        loaded.holidays == schedule.holidays
+        and loaded.makeup_workdays == schedule.makeup_workdays
+        and loaded.source == schedule.source
+    )
+
+
+def store_load(
+    before: WorkingDayCalendar, schedule: YearSchedule, now: datetime, loaded_by: str
+) -> WorkingDayCalendar:
+    """Record `schedule` as the next calendar version. Two loads racing for the same version
+    cannot both succeed: the second gets ConflictError and can retry on the new calendar."""
+    after = before.with_year(schedule)
+    item = CalendarYearItem(
+        calendar=CALENDAR,
+        sk=f"LOAD#{after.version:06d}",
+        year=schedule.year,
+        holidays={d.isoformat() for d in schedule.holidays} or None,
+        makeup_workdays={d.isoformat() for d in schedule.makeup_workdays} or None,
+        source=schedule.source,
+        announced_on=schedule.announced_on.isoformat() if schedule.announced_on else None,
+        calendar_version=after.version,
+        loaded_at=now,
+        loaded_by=loaded_by,
+    )
+
+    def build(tx: TransactWrite) -> None:
+        tx.save(item)  # new item, version None: saved only if this version is not taken yet
+
+    commit(build, conflict="Another calendar load happened at the same time; retry.")
+    return after

@@ -1,0 +1,379 @@
+"""PynamoDB models: the shape of every DynamoDB table and index the product uses.
+
+Keys and indexes here must equal those declared in template.yaml (a test compares them). Dates
+are stored as ISO strings so that they sort; table names come from the environment the SAM
+template (or the local stack) sets, read when this module is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+# Standing duties have no due date; they sort after every dated one in the due-date indexes.
+STANDING_DUE = "9999-12-31"
+
+
+def _table(variable: str, default: str) -> str:
+    return os.environ.get(variable, default)
+
+
+class _Meta:
+    """Shared settings: region and endpoint come from the standard AWS environment."""
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    max_retry_attempts = 3
+    base_backoff_ms = 25
+
+
+# --- enterprises ----------------------------------------------------------------------------
+
+
+class ContactMap(MapAttribute[str, Any]):
+    email = UnicodeAttribute()
+    language = UnicodeAttribute()
+
+
+class EnterpriseItem(Model):
+    """An enterprise, keyed by its USCC."""
+
+    class Meta(_Meta):
+        table_name = _table("ENTERPRISES_TABLE", "nev-local-EnterprisesTable")
+
+    pk = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    kinds = UnicodeSetAttribute()
+    manufacturer_codes = UnicodeSetAttribute(null=True)
+    province_code = UnicodeAttribute(null=True)
+    contacts = ListAttribute[ContactMap](of=ContactMap, default=list)
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class ManufacturerCodeClaim(Model):
+    """One GB/T 34014 manufacturer code and the enterprise it is assigned to (pk `MFR#<code>`).
+
+    Kept as its own item in the enterprises table so that a conditional put makes each code
+    belong to exactly one enterprise.
+    """
+
+    class Meta(_Meta):
+        table_name = _table("ENTERPRISES_TABLE", "nev-local-EnterprisesTable")
+
+    pk = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+
+
+# --- vehicle models and vehicles ------------------------------------------------------------
+
+
+class ModelsByOwner(GlobalSecondaryIndex["ModelItem"]):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute(range_key=True)
+
+
+class ModelItem(Model):
+    class Meta(_Meta):
+        table_name = _table("MODELS_TABLE", "nev-local-ModelsTable")
+
+    code = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+    imported = BooleanAttribute()
+    approved_on = UnicodeAttribute()
+    version = VersionAttribute()
+
+    by_owner = ModelsByOwner()
+
+
+class VehiclesByAutomaker(GlobalSecondaryIndex["VehicleItem"]):
+    class Meta:
+        index_name = "by_automaker"
+        projection = AllProjection()
+
+    automaker = UnicodeAttribute(hash_key=True)
+    vin = UnicodeAttribute(range_key=True)
+
+
+class VehicleItem(Model):
+    class Meta(_Meta):
+        table_name = _table("VEHICLES_TABLE", "nev-local-VehiclesTable")
+
+    vin = UnicodeAttribute(hash_key=True)
+    automaker = UnicodeAttribute()
+    model = UnicodeAttribute()
+    imported = BooleanAttribute()
+    certified_on = UnicodeAttribute()
+    last_event_on = UnicodeAttribute()
+    registered_on = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    scrapped_on = UnicodeAttribute(null=True)
+    # Denormalized so a page of vehicles loads its batteries with one BatchGet, not a Query each.
+    battery_codes = UnicodeSetAttribute(null=True)
+    version = VersionAttribute()
+
+    by_automaker = VehiclesByAutomaker()
+
+
+# --- batteries ------------------------------------------------------------------------------
+
+
+class BatteriesByManufacturer(GlobalSecondaryIndex["BatteryItem"]):
+    class Meta:
+        index_name = "by_manufacturer"
+        projection = AllProjection()
+
+    manufacturer = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute(range_key=True)
+
+
+class BatteryItem(Model):
+    class Meta(_Meta):
+        table_name = _table("BATTERIES_TABLE", "nev-local-BatteriesTable")
+
+    code = UnicodeAttribute(hash_key=True)
+    manufacturer = UnicodeAttribute()
+    produced_on = UnicodeAttribute()
+    status = UnicodeAttribute()
+    last_event_on = UnicodeAttribute()
+    responsible = UnicodeAttribute()
+    vin = UnicodeAttribute(null=True)
+    # The automaker of the vehicle the battery is installed in, for visibility checks.
+    vehicle_automaker = UnicodeAttribute(null=True)
+    supplied_to = UnicodeAttribute(null=True)
+    service_point = UnicodeAttribute(null=True)
+    original_code = UnicodeAttribute(null=True)
+    recoded_as = UnicodeAttribute(null=True)
+    parent_code = UnicodeAttribute(null=True)
+    child_codes = UnicodeSetAttribute(null=True)
+    version = VersionAttribute()
+
+    by_manufacturer = BatteriesByManufacturer()
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+class EventItem(Model):
+    """One lifecycle event, in its subject's history (`B#<code>`, `V#<vin>`, `M#<model>`).
+
+    The sort key `<occurred_on>#<event id>` orders a history by date; event ids are derived from
+    the event's content, so a retried request finds the event it already recorded.
+    """
+
+    class Meta(_Meta):
+        table_name = _table("EVENTS_TABLE", "nev-local-EventsTable")
+
+    subject = UnicodeAttribute(hash_key=True)
+    seq = UnicodeAttribute(range_key=True)
+    id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    occurred_on = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    battery_code = UnicodeAttribute(null=True)
+    vin = UnicodeAttribute(null=True)
+    model = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    counterparty = UnicodeAttribute(null=True)
+    origin = UnicodeAttribute(null=True)
+    new_code = UnicodeAttribute(null=True)
+    recorded_at = UTCDateTimeAttribute()
+    recorded_by = UnicodeAttribute(null=True)
+    # The obligations this event created, so that a retried request can report them again.
+    obligation_ids = UnicodeSetAttribute(null=True)
+
+
+# --- obligations ----------------------------------------------------------------------------
+
+
+class _ObligationIndex(GlobalSecondaryIndex["ObligationItem"]):
+    due_key = UnicodeAttribute(range_key=True)
+
+
+class ObligationsByResponsible(_ObligationIndex):
+    class Meta:
+        index_name = "by_responsible_due"
+        projection = AllProjection()
+
+    responsible = UnicodeAttribute(hash_key=True)
+
+
+class ObligationsBySubject(_ObligationIndex):
+    class Meta:
+        index_name = "by_subject_due"
+        projection = AllProjection()
+
+    subject_key = UnicodeAttribute(hash_key=True)
+
+
+class ObligationsByDue(_ObligationIndex):
+    class Meta:
+        index_name = "by_due"
+        projection = AllProjection()
+
+    due_partition = UnicodeAttribute(hash_key=True)
+
+
+class OpenObligationsByDue(_ObligationIndex):
+    """Sparse: only obligations still open or overdue carry `open_partition`."""
+
+    class Meta:
+        index_name = "open_by_due"
+        projection = AllProjection()
+
+    open_partition = UnicodeAttribute(hash_key=True)
+
+
+class RescheduleMap(MapAttribute[str, Any]):
+    before = UnicodeAttribute()
+    after = UnicodeAttribute()
+    calendar_version = NumberAttribute()
+    at = UTCDateTimeAttribute()
+
+
+class ObligationItem(Model):
+    class Meta(_Meta):
+        table_name = _table("OBLIGATIONS_TABLE", "nev-local-ObligationsTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    rule_id = UnicodeAttribute()
+    rule_set_id = UnicodeAttribute()
+    rule_set_version = UnicodeAttribute()
+    responsible = UnicodeAttribute()
+    responsible_role = UnicodeAttribute()
+    subject_kind = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    subject_key = UnicodeAttribute()
+    trigger_event_id = UnicodeAttribute()
+    trigger_kind = UnicodeAttribute()
+    trigger_date = UnicodeAttribute()
+    period = UnicodeAttribute()
+    due_date = UnicodeAttribute(null=True)
+    provisional = BooleanAttribute(default=False)
+    calendar_version = NumberAttribute(null=True)
+    due_key = UnicodeAttribute()
+    due_partition = UnicodeAttribute()
+    open_partition = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    fulfilled_on = UnicodeAttribute(null=True)
+    platform_receipt = UnicodeAttribute(null=True)
+    waived_reason = UnicodeAttribute(null=True)
+    vin = UnicodeAttribute(null=True)
+    battery_code = UnicodeAttribute(null=True)
+    model = UnicodeAttribute(null=True)
+    reschedules = ListAttribute[RescheduleMap](of=RescheduleMap, default=list)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    by_responsible_due = ObligationsByResponsible()
+    by_subject_due = ObligationsBySubject()
+    by_due = ObligationsByDue()
+    open_by_due = OpenObligationsByDue()
+
+
+# --- service points -------------------------------------------------------------------------
+
+
+class ServicePointsByOperator(GlobalSecondaryIndex["ServicePointItem"]):
+    class Meta:
+        index_name = "by_operator"
+        projection = AllProjection()
+
+    operator = UnicodeAttribute(hash_key=True)
+    type_region = UnicodeAttribute(range_key=True)
+
+
+class ServicePointItem(Model):
+    class Meta(_Meta):
+        table_name = _table("SERVICE_POINTS_TABLE", "nev-local-ServicePointsTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    operator = UnicodeAttribute()
+    # `<point type>#<coverage region>#<id>`: the operator's points grouped by what they cover.
+    type_region = UnicodeAttribute()
+    point_type = UnicodeAttribute()
+    name = UnicodeAttribute()
+    region_code = UnicodeAttribute()
+    coverage_region = UnicodeAttribute()
+    address = UnicodeAttribute(null=True)
+    active = BooleanAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    by_operator = ServicePointsByOperator()
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+
+class CalendarYearItem(Model):
+    """A year schedule loaded after deployment (sk `YEAR#<yyyy>`), or the version row (`META`)."""
+
+    class Meta(_Meta):
+        table_name = _table("CALENDARS_TABLE", "nev-local-CalendarsTable")
+
+    calendar = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    year = NumberAttribute(null=True)
+    holidays = UnicodeSetAttribute(null=True)
+    makeup_workdays = UnicodeSetAttribute(null=True)
+    source = UnicodeAttribute(null=True)
+    announced_on = UnicodeAttribute(null=True)
+    calendar_version = NumberAttribute(null=True)
+    loaded_at = UTCDateTimeAttribute(null=True)
+    loaded_by = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    EnterpriseItem,
+    ModelItem,
+    VehicleItem,
+    BatteryItem,
+    EventItem,
+    ObligationItem,
+    ServicePointItem,
+    CalendarYearItem,
+)
+
+
+def share_one_connection() -> None:
+    """Make every model (and so every transaction) use one botocore client.
+
+    PynamoDB gives each model its own connection, and each connection builds its own client on
+    first use; building a client costs about 100 ms, more than a typical request. All models
+    have the same region, endpoint and retry settings, so one client serves them all. Call it
+    again after anything replaces the endpoint (tests starting a new mock, for example).
+    """
+    models: tuple[type[Model], ...] = (*ALL_MODELS, ManufacturerCodeClaim)
+    shared = None
+    for model in models:
+        model._connection = None
+        table = model._get_connection()
+        if shared is None:
+            shared = table.connection
+        else:
+            with contextlib.suppress(ValueError):  # two models on one table: added once
+                shared.add_meta_table(table.get_meta_table())
+            table.connection = shared
+
+
+share_one_connection()

@@ -1,0 +1,416 @@
+"""What the store returns and accepts: plain records, and their mapping to and from items.
+
+Readers never see PynamoDB items; writers build items only through the functions here, so the
+shape of a stored record is decided in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from compliance.calendar import Deadline
+from compliance.lifecycle import (
+    BatteryState,
+    BatteryStatus,
+    DisposalOrigin,
+    EnterpriseFacts,
+    EnterpriseKind,
+    EventKind,
+    LifecycleEvent,
+    ModelState,
+    PointType,
+    VehicleState,
+)
+from compliance.rules import Obligation, ObligationStatus, Period, SubjectKind
+from compliance.store.models import (
+    STANDING_DUE,
+    BatteryItem,
+    ContactMap,
+    EnterpriseItem,
+    EventItem,
+    ModelItem,
+    ObligationItem,
+    ServicePointItem,
+    VehicleItem,
+)
+
+# Obligations still to be acted on carry this in the sparse `open_partition` index key.
+OPEN_PARTITION = "OPEN"
+# Every obligation is in the regulator's due-date index under this one partition.
+ALL_PARTITION = "ALL"
+OPEN_STATUSES = frozenset({ObligationStatus.OPEN, ObligationStatus.OVERDUE})
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- enterprises ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    language: str  # BCP 47: "zh-CN" or "en"
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    id: str
+    name: str
+    kinds: frozenset[EnterpriseKind]
+    manufacturer_codes: frozenset[str]
+    province_code: str | None
+    contacts: tuple[Contact, ...]
+    created_at: datetime
+
+    @property
+    def facts(self) -> EnterpriseFacts:
+        return EnterpriseFacts(self.id, self.kinds, self.manufacturer_codes)
+
+
+def enterprise_from_item(item: EnterpriseItem) -> Enterprise:
+    return Enterprise(
+        id=item.pk,
+        name=item.name,
+        kinds=frozenset(EnterpriseKind(k) for k in item.kinds),
+        manufacturer_codes=frozenset(item.manufacturer_codes or ()),
+        province_code=item.province_code,
+        contacts=tuple(Contact(c.email, c.language) for c in item.contacts or ()),
+        created_at=item.created_at,
+    )
+
+
+def enterprise_item(enterprise: Enterprise) -> EnterpriseItem:
+    return EnterpriseItem(
+        pk=enterprise.id,
+        name=enterprise.name,
+        kinds={k.value for k in enterprise.kinds},
+        manufacturer_codes=set(enterprise.manufacturer_codes) or None,
+        province_code=enterprise.province_code,
+        contacts=[ContactMap(email=c.email, language=c.language) for c in enterprise.contacts],
+        created_at=enterprise.created_at,
+    )
+
+
+# --- models, vehicles, batteries ------------------------------------------------------------
+
+
+def model_from_item(item: ModelItem) -> ModelState:
+    return ModelState(
+        code=item.code,
+        owner=item.owner,
+        imported=item.imported,
+        approved_on=date.fromisoformat(item.approved_on),
+    )
+
+
+def model_item(state: ModelState) -> ModelItem:
+    return ModelItem(
+        code=state.code,
+        owner=state.owner,
+        imported=state.imported,
+        approved_on=state.approved_on.isoformat(),
+    )
+
+
+def vehicle_from_item(item: VehicleItem) -> VehicleState:
+    return VehicleState(
+        vin=item.vin,
+        automaker=item.automaker,
+        model=item.model,
+        imported=item.imported,
+        certified_on=date.fromisoformat(item.certified_on),
+        last_event_on=date.fromisoformat(item.last_event_on),
+        registered_on=_d(item.registered_on),
+        region_code=item.region_code,
+        scrapped_on=_d(item.scrapped_on),
+        battery_codes=frozenset(item.battery_codes or ()),
+    )
+
+
+def vehicle_item(state: VehicleState, version: int | None = None) -> VehicleItem:
+    item = VehicleItem(
+        vin=state.vin,
+        automaker=state.automaker,
+        model=state.model,
+        imported=state.imported,
+        certified_on=state.certified_on.isoformat(),
+        last_event_on=state.last_event_on.isoformat(),
+        registered_on=_iso(state.registered_on),
+        region_code=state.region_code,
+        scrapped_on=_iso(state.scrapped_on),
+        battery_codes=set(state.battery_codes) or None,
+    )
+    if version is not None:
+        item.version = version
+    return item
+
+
+def battery_from_item(item: BatteryItem) -> BatteryState:
+    return BatteryState(
+        code=item.code,
+        manufacturer=item.manufacturer,
+        produced_on=date.fromisoformat(item.produced_on),
+        status=BatteryStatus(item.status),
+        last_event_on=date.fromisoformat(item.last_event_on),
+        responsible=item.responsible,
+        vin=item.vin,
+        supplied_to=item.supplied_to,
+        service_point=item.service_point,
+        original_code=item.original_code,
+        recoded_as=item.recoded_as,
+        vehicle_automaker=item.vehicle_automaker,
+        parent_code=item.parent_code,
+        child_codes=frozenset(item.child_codes or ()),
+    )
+
+
+def battery_item(state: BatteryState, version: int | None = None) -> BatteryItem:
+    item = BatteryItem(
+        code=state.code,
+        manufacturer=state.manufacturer,
+        produced_on=state.produced_on.isoformat(),
+        status=state.status.value,
+        last_event_on=state.last_event_on.isoformat(),
+        responsible=state.responsible,
+        vin=state.vin,
+        vehicle_automaker=state.vehicle_automaker,
+        supplied_to=state.supplied_to,
+        service_point=state.service_point,
+        original_code=state.original_code,
+        recoded_as=state.recoded_as,
+        parent_code=state.parent_code,
+        child_codes=set(state.child_codes) or None,
+    )
+    if version is not None:
+        item.version = version
+    return item
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    event: LifecycleEvent
+    recorded_at: datetime
+    recorded_by: str | None
+
+
+def event_subjects(event: LifecycleEvent) -> tuple[str, ...]:
+    """The histories an event belongs to: a battery's, a vehicle's or a model's."""
+    if event.battery_code is not None:
+        return (f"B#{event.battery_code}",)
+    if event.vin is not None:
+        return (f"V#{event.vin}",)
+    return (f"M#{event.model}",)
+
+
+def event_item(
+    event: LifecycleEvent, subject: str, recorded_at: datetime, recorded_by: str | None
+) -> EventItem:
+    return EventItem(
+        subject=subject,
+        seq=f"{event.occurred_on.isoformat()}#{event.id}",
+        id=event.id,
+        kind=event.kind.value,
+        occurred_on=event.occurred_on.isoformat(),
+        actor=event.actor,
+        battery_code=event.battery_code,
+        vin=event.vin,
+        model=event.model,
+        region_code=event.region_code,
+        counterparty=event.counterparty,
+        origin=event.origin.value if event.origin else None,
+        new_code=event.new_code,
+        recorded_at=recorded_at,
+        recorded_by=recorded_by,
+    )
+
+
+def event_from_item(item: EventItem) -> EventRecord:
+    return EventRecord(
+        event=LifecycleEvent(
+            id=item.id,
+            kind=EventKind(item.kind),
+            occurred_on=date.fromisoformat(item.occurred_on),
+            actor=item.actor,
+            battery_code=item.battery_code,
+            vin=item.vin,
+            model=item.model,
+            region_code=item.region_code,
+            counterparty=item.counterparty,
+            origin=DisposalOrigin(item.origin) if item.origin else None,
+            new_code=item.new_code,
+        ),
+        recorded_at=item.recorded_at,
+        recorded_by=item.recorded_by,
+    )
+
+
+# --- obligations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RescheduleEntry:
+    before: date
+    after: date
+    calendar_version: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ObligationRecord:
+    obligation: Obligation
+    stored_status: ObligationStatus
+    fulfilled_on: date | None
+    platform_receipt: str | None
+    waived_reason: str | None
+    reschedules: tuple[RescheduleEntry, ...]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @property
+    def id(self) -> str:
+        return self.obligation.id
+
+
+def due_key(due_date: date | None, obligation_id: str) -> str:
+    return f"{due_date.isoformat() if due_date else STANDING_DUE}#{obligation_id}"
+
+
+def subject_key(kind: SubjectKind, subject_id: str) -> str:
+    return f"{kind.value}#{subject_id}"
+
+
+def obligation_item(obligation: Obligation, now: datetime) -> ObligationItem:
+    deadline = obligation.deadline
+    return ObligationItem(
+        id=obligation.id,
+        rule_id=obligation.rule_id,
+        rule_set_id=obligation.rule_set_id,
+        rule_set_version=obligation.rule_set_version,
+        responsible=obligation.responsible_enterprise,
+        responsible_role=obligation.responsible_role,
+        subject_kind=obligation.subject_kind.value,
+        subject_id=obligation.subject_id,
+        subject_key=subject_key(obligation.subject_kind, obligation.subject_id),
+        trigger_event_id=obligation.trigger_event_id,
+        trigger_kind=obligation.trigger_kind.value,
+        trigger_date=obligation.trigger_date.isoformat(),
+        period=str(obligation.period),
+        due_date=_iso(deadline.due_date) if deadline else None,
+        provisional=deadline.provisional if deadline else False,
+        calendar_version=deadline.calendar_version if deadline else None,
+        due_key=due_key(deadline.due_date if deadline else None, obligation.id),
+        due_partition=ALL_PARTITION,
+        open_partition=OPEN_PARTITION,
+        status=ObligationStatus.OPEN.value,
+        vin=obligation.vin,
+        battery_code=obligation.battery_code,
+        model=obligation.model,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def obligation_from_item(item: ObligationItem) -> ObligationRecord:
+    deadline = None
+    if item.due_date is not None:
+        deadline = Deadline(
+            due_date=date.fromisoformat(item.due_date),
+            provisional=bool(item.provisional),
+            calendar_version=int(item.calendar_version or 0),
+        )
+    obligation = Obligation(
+        id=item.id,
+        rule_id=item.rule_id,
+        rule_set_id=item.rule_set_id,
+        rule_set_version=item.rule_set_version,
+        responsible_enterprise=item.responsible,
+        responsible_role=item.responsible_role,
+        subject_kind=SubjectKind(item.subject_kind),
+        subject_id=item.subject_id,
+        trigger_event_id=item.trigger_event_id,
+        trigger_kind=EventKind(item.trigger_kind),
+        trigger_date=date.fromisoformat(item.trigger_date),
+        period=Period.parse(item.period),
+        deadline=deadline,
+        vin=item.vin,
+        battery_code=item.battery_code,
+        model=item.model,
+    )
+    return ObligationRecord(
+        obligation=obligation,
+        stored_status=ObligationStatus(item.status),
+        fulfilled_on=_d(item.fulfilled_on),
+        platform_receipt=item.platform_receipt,
+        waived_reason=item.waived_reason,
+        reschedules=tuple(
+            RescheduleEntry(
+                before=date.fromisoformat(r.before),
+                after=date.fromisoformat(r.after),
+                calendar_version=int(r.calendar_version),
+                at=r.at,
+            )
+            for r in item.reschedules or ()
+        ),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version or 0),
+    )
+
+
+# --- service points -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServicePoint:
+    id: str
+    operator: str
+    point_type: PointType
+    name: str
+    region_code: str
+    coverage_region: str  # prefecture for collection points, province for storage points
+    address: str | None
+    active: bool
+    updated_at: datetime
+
+
+def service_point_from_item(item: ServicePointItem) -> ServicePoint:
+    return ServicePoint(
+        id=item.id,
+        operator=item.operator,
+        point_type=PointType(item.point_type),
+        name=item.name,
+        region_code=item.region_code,
+        coverage_region=item.coverage_region,
+        address=item.address,
+        active=item.active,
+        updated_at=item.updated_at,
+    )
+
+
+def service_point_item(point: ServicePoint, version: int | None = None) -> ServicePointItem:
+    item = ServicePointItem(
+        id=point.id,
+        operator=point.operator,
+        type_region=f"{point.point_type.value}#{point.coverage_region}#{point.id}",
+        point_type=point.point_type.value,
+        name=point.name,
+        region_code=point.region_code,
+        coverage_region=point.coverage_region,
+        address=point.address,
+        active=point.active,
+        updated_at=point.updated_at,
+    )
+    if version is not None:
+        item.version = version
+    return item

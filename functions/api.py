@@ -1,0 +1,68 @@
+"""The API Lambda: an API Gateway HTTP API (payload 2.0) event in, an HTTP response out.
+
+It reads the principal from the claims API Gateway's authorizer verified, hands the request
+to graph.http, and logs one structured line per request with its id and operation.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from graph.context import principal_from_claims
+from graph.http import Execution, HttpRequest, handle
+from graph.settings import settings_from_environment
+
+logger = Logger()
+metrics = Metrics()
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = datetime.now(UTC)
+    request_context = event.get("requestContext") or {}
+    http = request_context.get("http") or {}
+    jwt = (request_context.get("authorizer") or {}).get("jwt") or {}
+    principal = principal_from_claims(jwt.get("claims"), jwt.get("scopes"))
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    request = HttpRequest(
+        method=http.get("method", "GET"),
+        path=event.get("rawPath") or http.get("path", "/"),
+        headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+        query=event.get("queryStringParameters") or {},
+        body=raw,
+        request_id=request_context.get("requestId", ""),
+    )
+    execution = Execution()
+    response = handle(request, principal, settings_from_environment(), started, execution)
+    elapsed_ms = (datetime.now(UTC) - started).total_seconds() * 1000
+    logger.info(
+        "graphql request",
+        extra={
+            "status": response.status,
+            "operation": execution.operation_name,
+            "operation_type": execution.operation_type,
+            "error_codes": execution.error_codes,
+            "role": principal.role.value if principal else None,
+            "enterprise": principal.enterprise_id if principal else None,
+            "elapsed_ms": round(elapsed_ms, 1),
+        },
+    )
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    if response.status >= 500 or "INTERNAL" in execution.error_codes:
+        metrics.add_metric(name="InternalErrors", unit=MetricUnit.Count, value=1)
+    text = response.content_type.startswith(("application/", "text/"))
+    return {
+        "statusCode": response.status,
+        "headers": {"content-type": response.content_type, **response.headers},
+        "body": response.body.decode() if text else base64.b64encode(response.body).decode(),
+        "isBase64Encoded": not text,
+    }

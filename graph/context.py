@@ -1,0 +1,97 @@
+"""Who is asking and when: the principal from verified claims, and the per-request context.
+
+The principal comes only from the token API Gateway verified; no argument can change whose
+data a request sees. The context is built inside the event loop of each request, so its
+DataLoaders batch within that request and never leak data between requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import strawberry
+
+from compliance.calendar import CHINA_TZ
+
+if TYPE_CHECKING:
+    from graph.loaders import Loaders
+    from graph.settings import Settings
+
+
+@strawberry.enum(description="What a caller may do; see the README for each role's rights.")
+class Role(Enum):
+    PLATFORM_ADMIN = "PLATFORM_ADMIN"
+    REGULATOR = "REGULATOR"
+    ENTERPRISE_ADMIN = "ENTERPRISE_ADMIN"
+    ENTERPRISE_USER = "ENTERPRISE_USER"
+    PARTNER = "PARTNER"
+
+
+ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.ENTERPRISE_USER, Role.PARTNER})
+
+# Scopes a partner system's credentials may carry.
+SCOPE_READ = "read"
+SCOPE_EVENTS = "events:write"
+SCOPE_OBLIGATIONS = "obligations:write"
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    enterprise_id: str | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role is Role.REGULATOR
+
+
+@dataclass
+class GraphContext:
+    """Everything a resolver may use for one request."""
+
+    principal: Principal | None
+    now: datetime
+    settings: Settings
+    loaders: Loaders
+    request_id: str = ""
+    log_fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def today(self) -> date:
+        """Today's China civil date: deadlines and 'not in the future' checks use it."""
+        return self.now.astimezone(CHINA_TZ).date()
+
+
+def _claim_list(value: str | None) -> frozenset[str]:
+    """API Gateway flattens a list claim to one string like `[a b]`; accept that, a plain
+    space-separated OAuth scope string, or commas."""
+    if not value:
+        return frozenset()
+    return frozenset(value.strip().strip("[]").replace(",", " ").split())
+
+
+def principal_from_claims(
+    claims: dict[str, str] | None, scopes: list[str] | None = None
+) -> Principal | None:
+    """The principal of a request whose token API Gateway verified, from its claims.
+
+    A token without a known role or subject, or an enterprise role without an enterprise,
+    identifies nobody: the request is treated as unauthenticated.
+    """
+    if not claims:
+        return None
+    subject = claims.get("sub")
+    try:
+        role = Role(claims.get("role", ""))
+    except ValueError:
+        return None
+    enterprise_id = claims.get("enterprise_id") or None
+    if not subject or (role in ENTERPRISE_ROLES and enterprise_id is None):
+        return None
+    granted = _claim_list(claims.get("scope")) | frozenset(scopes or ())
+    return Principal(subject=subject, role=role, enterprise_id=enterprise_id, scopes=granted)

@@ -1,0 +1,236 @@
+"""GraphQL over HTTP: turn one HTTP request into one GraphQL execution and an HTTP response.
+
+GET serves queries (and GraphiQL where enabled); POST with a JSON body serves everything.
+A request that is not a well-formed GraphQL request gets 400 with a message that says what is
+wrong; a mutation over GET gets 405; a body of another type 415; a body over 1 MB 413.
+Independent of Lambda: functions/api.py adapts API Gateway events to this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast, parse
+
+from graph.context import GraphContext, Principal
+from graph.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
+from graph.loaders import new_loaders
+from graph.schema import build_schema
+from graph.settings import Settings
+
+MAX_BODY_BYTES = 1_000_000
+_JSON = "application/json"
+_GRAPHQL_JSON = "application/graphql-response+json"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-case names
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    request_id: str = ""
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: bytes
+    content_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class GraphqlRequest:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+@dataclass
+class Execution:
+    """What the caller logs about a request: which operation, and how it ended."""
+
+    operation_name: str | None = None
+    operation_type: str | None = None
+    error_codes: list[str] = field(default_factory=list)
+
+
+class _Refusal(Exception):  # noqa: N818 - control flow inside this module only
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = dict(headers or {})
+
+
+def handle(
+    request: HttpRequest,
+    principal: Principal | None,
+    settings: Settings,
+    now: datetime,
+    execution: Execution | None = None,
+) -> HttpResponse:
+    execution = execution if execution is not None else Execution()
+    method = request.method.upper()
+    if method == "GET" and request.path.startswith(ASSET_PREFIX) and settings.graphiql:
+        asset = graphiql_asset(request.path.removeprefix(ASSET_PREFIX))
+        if asset is not None:
+            body, content_type = asset
+            return HttpResponse(200, body, content_type, {"cache-control": "public, max-age=86400"})
+    if request.path.rstrip("/") != "/graphql":
+        return _message(404, "Not found: the GraphQL endpoint is /graphql.")
+    try:
+        if method == "GET" and _wants_html(request) and "query" not in request.query:
+            if not settings.graphiql:
+                raise _Refusal(404, "GraphiQL is not enabled on this stage.")
+            page = graphiql_page(endpoint="/graphql")
+            return HttpResponse(200, page.encode(), "text/html; charset=utf-8")
+        graphql_request = _read(request, method)
+        document = _parse(graphql_request.query)
+        if isinstance(document, GraphQLError):
+            return _errors(400, [_error_json(document, "GRAPHQL_PARSE_FAILED")], request)
+        operation = get_operation_ast(document, graphql_request.operation_name)
+        if operation is None:
+            raise _Refusal(
+                400,
+                "operationName does not name an operation in the document"
+                if graphql_request.operation_name
+                else "The document has several operations; say which with operationName.",
+            )
+        execution.operation_name = operation.name.value if operation.name else None
+        execution.operation_type = operation.operation.value
+        if method == "GET" and operation.operation is not OperationType.QUERY:
+            raise _Refusal(405, "Mutations are sent with POST, not GET.", {"allow": "POST"})
+    except _Refusal as refusal:
+        return _message(refusal.status, str(refusal), refusal.headers)
+    result = asyncio.run(_execute(graphql_request, principal, settings, now, request.request_id))
+    errors: list[dict[str, Any]] = [dict(e.formatted) for e in result.errors or []]
+    execution.error_codes = [str((e.get("extensions") or {}).get("code")) for e in errors]
+    # A document that failed validation never ran: that is a bad request.
+    if (
+        result.data is None
+        and errors
+        and all(c == "GRAPHQL_VALIDATION_FAILED" for c in execution.error_codes)
+    ):
+        return _errors(400, errors, request)
+    payload: dict[str, Any] = {"data": result.data}
+    if errors:
+        payload["errors"] = errors
+    return HttpResponse(200, _dump(payload), _response_type(request))
+
+
+async def _execute(
+    graphql_request: GraphqlRequest,
+    principal: Principal | None,
+    settings: Settings,
+    now: datetime,
+    request_id: str,
+) -> Any:
+    # Loaders are made here, inside this request's event loop, and die with it.
+    context = GraphContext(
+        principal=principal,
+        now=now,
+        settings=settings,
+        loaders=new_loaders(),
+        request_id=request_id,
+    )
+    schema = build_schema(introspection=settings.introspection)
+    return await schema.execute(
+        graphql_request.query,
+        variable_values=graphql_request.variables,
+        context_value=context,
+        operation_name=graphql_request.operation_name,
+    )
+
+
+def _read(request: HttpRequest, method: str) -> GraphqlRequest:
+    if method == "GET":
+        params: Mapping[str, Any] = request.query
+        variables: Any = params.get("variables")
+        if isinstance(variables, str) and variables:
+            variables = _json(variables.encode(), "variables")
+    elif method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != _JSON:
+            raise _Refusal(
+                415, f"Send the request as {_JSON}; got {content_type or 'no content type'}."
+            )
+        if len(request.body) > MAX_BODY_BYTES:
+            raise _Refusal(413, f"The body is over {MAX_BODY_BYTES:,} bytes.")
+        parsed = _json(request.body, "body")
+        if isinstance(parsed, list):
+            raise _Refusal(400, "Batched requests (a JSON array) are not supported; send one.")
+        if not isinstance(parsed, dict):
+            raise _Refusal(400, "The body must be a JSON object with a 'query'.")
+        params = parsed
+        variables = parsed.get("variables")
+    else:
+        raise _Refusal(405, f"{method} is not supported; use GET or POST.", {"allow": "GET, POST"})
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise _Refusal(400, "'query' is missing: send the GraphQL document as a string.")
+    if variables is not None and not isinstance(variables, dict):
+        raise _Refusal(400, "'variables' must be a JSON object.")
+    name = params.get("operationName")
+    if name is not None and not isinstance(name, str):
+        raise _Refusal(400, "'operationName' must be a string.")
+    return GraphqlRequest(query, variables, name or None)
+
+
+def _json(raw: bytes, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _Refusal(400, f"The {what} is not valid JSON: {error}.") from None
+
+
+@lru_cache(maxsize=512)
+def _parse(query: str) -> DocumentNode | GraphQLError:
+    try:
+        return parse(query, max_tokens=4000)
+    except GraphQLError as error:
+        return error
+
+
+def _wants_html(request: HttpRequest) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _response_type(request: HttpRequest) -> str:
+    return _GRAPHQL_JSON if _GRAPHQL_JSON in request.headers.get("accept", "") else _JSON
+
+
+def _error_json(error: GraphQLError, code: str) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    formatted["extensions"] = {"code": code}
+    return formatted
+
+
+def _errors(status: int, errors: list[dict[str, Any]], request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status, _dump({"errors": errors}), _response_type(request))
+
+
+def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> HttpResponse:
+    code = {
+        400: "BAD_REQUEST",
+        404: "NOT_FOUND",
+        405: "METHOD_NOT_ALLOWED",
+        413: "PAYLOAD_TOO_LARGE",
+        415: "UNSUPPORTED_MEDIA_TYPE",
+    }.get(status, "BAD_REQUEST")
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return HttpResponse(status, _dump(body), _JSON, headers or {})
+
+
+def _dump(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,144 @@
+"""GraphQL input types: the exact names frontends and partner systems code against."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from graph.types import (
+    DisposalOriginType,
+    EnterpriseKindType,
+    ObligationStatusType,
+    ServicePointTypeType,
+)
+
+
+@strawberry.input
+class ObligationFilter:
+    status: list[ObligationStatusType] | None = None  # type: ignore[valid-type]
+    rule_id: list[str] | None = None
+    due_on_or_before: date | None = None
+    due_on_or_after: date | None = None
+    enterprise_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Regulators: one enterprise. Others: only their own."
+    )
+
+
+@strawberry.input
+class ContactInput:
+    email: str
+    language: str = strawberry.field(description="BCP 47 language tag: zh-CN or en.")
+
+
+@strawberry.input
+class RegisterEnterpriseInput:
+    id: strawberry.ID = strawberry.field(description="Unified Social Credit Code (18 chars).")
+    name: str
+    kinds: list[EnterpriseKindType]  # type: ignore[valid-type]
+    manufacturer_codes: list[str] | None = None
+    province_code: str | None = None
+    contacts: list[ContactInput] | None = None
+
+
+@strawberry.input
+class BatteryRegistrationInput:
+    code: str
+    parent_code: str | None = strawberry.field(
+        default=None, description="The pack or module it belongs to."
+    )
+    produced_on: date | None = strawberry.field(
+        default=None, description="When it was produced and coded; today if omitted."
+    )
+
+
+@strawberry.input
+class RegisterBatteriesInput:
+    batteries: list[BatteryRegistrationInput] = strawberry.field(description="Up to 1000.")
+
+
+@strawberry.input
+class AnnounceModelInput:
+    model: str = strawberry.field(description="The model's code.")
+    announced_on: date = strawberry.field(
+        description="MIIT announcement date, or CCC certificate date for an imported model."
+    )
+    imported: bool = False
+
+
+@strawberry.input
+class IssueFactoryCertificateInput:
+    vin: str
+    model: str
+    issued_on: date
+    battery_codes: list[str]
+
+
+@strawberry.input
+class ClearCustomsInput:
+    vin: str
+    model: str
+    cleared_on: date
+    battery_codes: list[str]
+
+
+@strawberry.input
+class RegisterVehicleInput:
+    vin: str
+    registered_on: date
+    region_code: str = strawberry.field(description="GB/T 2260 code of a prefecture or county.")
+
+
+@strawberry.input
+class SellBatteryDirectlyInput:
+    code: str
+    sold_on: date
+    buyer: str
+    province_code: str
+
+
+@strawberry.input
+class ReceiveRepairReturnInput:
+    code: str
+    received_on: date
+
+
+@strawberry.input
+class DisposeBatteriesInput:
+    codes: list[str]
+    disposed_on: date
+    origin: DisposalOriginType | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input
+class FulfillObligationInput:
+    id: strawberry.ID
+    fulfilled_on: date
+    platform_receipt: str | None = None
+
+
+@strawberry.input
+class WaiveObligationInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class ServicePointInput:
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="Omit to create a point; give it to update one."
+    )
+    name: str
+    point_type: ServicePointTypeType  # type: ignore[valid-type]
+    region_code: str
+    address: str | None = None
+    active: bool = True
+
+
+@strawberry.input
+class LoadCalendarYearInput:
+    year: int
+    holidays: list[date] = strawberry.field(description="Rest days falling Monday-Friday.")
+    make_up_workdays: list[date] = strawberry.field(description="Weekend days declared working.")
+    source: str = strawberry.field(description="The State Council notice, e.g. its number.")
+    announced_on: date | None = None

@@ -1,0 +1,273 @@
+"""Queries: lookups answer null for what the caller may not see; lists cover only the caller's
+own enterprise (regulators: any or all)."""
+
+from __future__ import annotations
+
+import json
+
+import strawberry
+
+from compliance.codes import decode_battery_code
+from compliance.lifecycle import PointType
+from compliance.rules import ObligationStatus
+from compliance.store import reads
+from compliance.store.errors import StoreUnavailableError
+from graph.cursors import decode_cursor, encode_cursor
+from graph.errors import BadUserInput, Unavailable
+from graph.inputs import ObligationFilter
+from graph.permissions import (
+    can_see_enterprise,
+    can_see_obligation,
+    enterprise_scope,
+    require_reader,
+)
+from graph.types import (
+    BatteryCodeReportType,
+    BatteryType,
+    ComplianceSummary,
+    CoverageRegion,
+    CoverageReport,
+    EnterpriseType,
+    Info,
+    ObligationConnection,
+    ObligationEdge,
+    ObligationType,
+    PageInfo,
+    PrincipalType,
+    Region,
+    ServicePointType,
+    VehicleType,
+    load_battery,
+    load_vehicle,
+)
+
+
+def _unavailable(error: StoreUnavailableError) -> Unavailable:
+    return Unavailable("Storage is unavailable; retry shortly.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Who the token says the caller is.")
+    def me(self, info: Info) -> PrincipalType:
+        return PrincipalType(principal=require_reader(info.context))
+
+    @strawberry.field(description="An enterprise by USCC: one's own (regulators: any).")
+    async def enterprise(self, info: Info, id: strawberry.ID) -> EnterpriseType | None:
+        principal = require_reader(info.context)
+        record = await info.context.loaders.enterprise.load(str(id))
+        if record is None or not can_see_enterprise(principal, record):
+            return None
+        return EnterpriseType(record=record)
+
+    @strawberry.field
+    async def vehicle(self, info: Info, vin: str) -> VehicleType | None:
+        require_reader(info.context)
+        return await load_vehicle(info, vin)
+
+    @strawberry.field
+    async def battery(self, info: Info, code: str) -> BatteryType | None:
+        require_reader(info.context)
+        return await load_battery(info, code)
+
+    @strawberry.field(description="Decode a GB/T 34014 code without storing anything.")
+    def decode_battery_code(
+        self, info: Info, code: str, strict: bool = True
+    ) -> BatteryCodeReportType:
+        require_reader(info.context)
+        return BatteryCodeReportType(
+            report=decode_battery_code(code, strict=strict, today=info.context.today)
+        )
+
+    @strawberry.field
+    async def obligation(self, info: Info, id: strawberry.ID) -> ObligationType | None:
+        principal = require_reader(info.context)
+        record = await info.context.loaders.obligation.load(str(id))
+        if record is None or not can_see_obligation(principal, record):
+            return None
+        return ObligationType(record=record)
+
+    @strawberry.field(
+        description="Obligations by due date, standing duties last. `first` is at most 200."
+    )
+    def obligations(
+        self,
+        info: Info,
+        filter: ObligationFilter | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> ObligationConnection:
+        principal = require_reader(info.context)
+        settings = info.context.settings
+        first = 50 if first is None else first
+        if not 1 <= first <= settings.max_page_size:
+            raise BadUserInput(
+                f"first must be between 1 and {settings.max_page_size}; got {first}.",
+                field="first",
+            )
+        where = _filter(filter)
+        scope = enterprise_scope(
+            principal, str(filter.enterprise_id) if filter and filter.enterprise_id else None
+        )
+        empty = ObligationConnection(
+            edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None)
+        )
+        if not scope.visible:
+            return empty
+        store_scope = reads.ObligationScope(responsible=scope.enterprise_id)
+        binding = json.dumps([principal.subject, scope.enterprise_id, repr(where)])
+        start = decode_cursor(after, binding, settings.cursor_key) if after else None
+        try:
+            page = reads.obligation_page(
+                store_scope, first=first, after=start, where=where, today=info.context.today
+            )
+        except StoreUnavailableError as error:
+            raise _unavailable(error) from error
+        edges = [
+            ObligationEdge(
+                node=ObligationType(record=record),
+                cursor=encode_cursor(store_scope.key_of(record), binding, settings.cursor_key),
+            )
+            for record in page.records
+        ]
+        return ObligationConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.next_key is not None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(description="Service-point coverage: covered regions and open gaps.")
+    def service_coverage(
+        self, info: Info, enterprise_id: strawberry.ID | None = None
+    ) -> CoverageReport:
+        principal = require_reader(info.context)
+        scope = enterprise_scope(principal, str(enterprise_id) if enterprise_id else None)
+        if not scope.visible or scope.enterprise_id is None:
+            if scope.visible and scope.enterprise_id is None:
+                raise BadUserInput(
+                    "Name the enterprise: enterpriseId is required for regulators.",
+                    field="enterpriseId",
+                )
+            return CoverageReport(enterprise_id=enterprise_id, regions=[], gaps=0)
+        try:
+            points = reads.service_points_of(scope.enterprise_id)
+            gaps = reads.obligation_page(
+                reads.ObligationScope(responsible=scope.enterprise_id),
+                first=info.context.settings.max_page_size,
+                after=None,
+                where=reads.ObligationFilter(
+                    statuses=frozenset({ObligationStatus.OPEN}),
+                    rule_ids=frozenset({"COLLECTION_POINT_COVERAGE", "STORAGE_POINT_COVERAGE"}),
+                ),
+                today=info.context.today,
+            ).records
+        except StoreUnavailableError as error:
+            raise _unavailable(error) from error
+        rows: dict[tuple[PointType, str], CoverageRegion] = {}
+        for point in points:
+            key = (point.point_type, point.coverage_region)
+            row = rows.setdefault(
+                key,
+                CoverageRegion(
+                    region=Region.of(point.coverage_region),
+                    region_code=point.coverage_region,
+                    point_type=point.point_type,
+                    covered=False,
+                    service_points=[],
+                    open_obligation=None,
+                ),
+            )
+            row.service_points.append(ServicePointType(point=point))
+            row.covered = row.covered or point.active
+        for record in gaps:
+            kind = (
+                PointType.COLLECTION
+                if record.obligation.rule_id == "COLLECTION_POINT_COVERAGE"
+                else PointType.STORAGE
+            )
+            key = (kind, record.obligation.subject_id)
+            row = rows.setdefault(
+                key,
+                CoverageRegion(
+                    region=Region.of(key[1]),
+                    region_code=key[1],
+                    point_type=kind,
+                    covered=False,
+                    service_points=[],
+                    open_obligation=None,
+                ),
+            )
+            row.open_obligation = ObligationType(record=record)
+        ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0].value, k[1]))]
+        return CoverageReport(
+            enterprise_id=strawberry.ID(scope.enterprise_id),
+            regions=ordered,
+            gaps=sum(1 for r in ordered if not r.covered),
+        )
+
+    @strawberry.field(description="Counts by status and the next deadline.")
+    async def compliance_summary(
+        self, info: Info, enterprise_id: strawberry.ID | None = None
+    ) -> ComplianceSummary:
+        principal = require_reader(info.context)
+        scope = enterprise_scope(principal, str(enterprise_id) if enterprise_id else None)
+        today = info.context.today
+        if not scope.visible:
+            return ComplianceSummary(
+                enterprise_id=enterprise_id,
+                as_of=today,
+                open=0,
+                overdue=0,
+                fulfilled=0,
+                fulfilled_late=0,
+                waived=0,
+                provisional=0,
+                next_due=None,
+            )
+        if scope.enterprise_id is None:
+            raise BadUserInput(
+                "Name the enterprise: enterpriseId is required for regulators.",
+                field="enterpriseId",
+            )
+        try:
+            summary = reads.obligation_summary(scope.enterprise_id, today)
+        except StoreUnavailableError as error:
+            raise _unavailable(error) from error
+        next_due = (
+            await info.context.loaders.obligation.load(summary.next_due)
+            if summary.next_due
+            else None
+        )
+        return ComplianceSummary(
+            enterprise_id=strawberry.ID(scope.enterprise_id),
+            as_of=today,
+            open=summary.counts[ObligationStatus.OPEN],
+            overdue=summary.counts[ObligationStatus.OVERDUE],
+            fulfilled=summary.counts[ObligationStatus.FULFILLED],
+            fulfilled_late=summary.counts[ObligationStatus.FULFILLED_LATE],
+            waived=summary.counts[ObligationStatus.WAIVED],
+            provisional=summary.provisional,
+            next_due=ObligationType(record=next_due) if next_due else None,
+        )
+
+
+def _filter(filter: ObligationFilter | None) -> reads.ObligationFilter:
+    if filter is None:
+        return reads.ObligationFilter()
+    if (
+        filter.due_on_or_after
+        and filter.due_on_or_before
+        and filter.due_on_or_after > filter.due_on_or_before
+    ):
+        raise BadUserInput(
+            "dueOnOrAfter is later than dueOnOrBefore: no date can satisfy both.",
+            field="filter",
+        )
+    return reads.ObligationFilter(
+        statuses=frozenset(ObligationStatus(s) for s in filter.status or []),
+        rule_ids=frozenset(filter.rule_id or []),
+        due_on_or_after=filter.due_on_or_after,
+        due_on_or_before=filter.due_on_or_before,
+    )

@@ -1,0 +1,104 @@
+"""The schema and its protective extensions: depth, alias and token limits, parser and
+validation caches, masked internal errors, and introspection off outside development.
+
+`graph/schema.graphql` is this schema exported (`make schema`); a test fails when they drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from graph.errors import error_code, should_mask
+from graph.mutations import Mutation
+from graph.queries import Query
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+logger = logging.getLogger(__name__)
+
+# The deepest legitimate query (obligations > edges > node > vehicle > batteries > manufacturer
+# > province > name) is 8 levels; 10 leaves room without allowing runaway nesting.
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+class CodedErrors(MaskErrors):
+    """Masks unexpected errors as INTERNAL (logging the original with the request id) and
+    gives every error a stable `extensions.code`."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask, error_message="Internal error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "")
+        logger.error(
+            "unexpected error in resolver",
+            exc_info=error.original_error,
+            extra={"path": error.path, "request_id": request_id},
+        )
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": error_code(error)}
+        return processed
+
+
+def _extensions(introspection: bool) -> list[Any]:
+    """Factories, so that each request gets fresh extension instances (they hold its state)."""
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ValidationCache(maxsize=512),
+        CodedErrors,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return extensions
+
+
+class Schema(strawberry.Schema):
+    """Client errors are answers, not incidents: only masked (internal) errors are logged, by
+    CodedErrors, with the request id."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+@cache
+def build_schema(*, introspection: bool) -> strawberry.Schema:
+    return Schema(query=Query, mutation=Mutation, extensions=_extensions(introspection))
+
+
+def sdl() -> str:
+    return build_schema(introspection=True).as_str() + "\n"
+
+
+if __name__ == "__main__":
+    SDL_PATH.write_text(sdl(), encoding="utf-8")
+    print(f"wrote {SDL_PATH}")

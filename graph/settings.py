@@ -1,0 +1,64 @@
+"""Deployment settings read once per cold start: stage, rule set, limits, cursor key."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from compliance.rules import DEFAULT_RULE_SET, RuleSet, load_rule_set
+
+# Used only where no key is configured (the local stack and tests); prod refuses to start
+# without a configured key rather than sign cursors with a public one.
+_DEV_CURSOR_KEY = "nev-local-cursor-key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    rule_set: RuleSet
+    cursor_key: bytes
+    graphiql: bool
+    introspection: bool
+    max_page_size: int = 200
+    max_batch_items: int = 1000
+
+    @property
+    def production(self) -> bool:
+        return self.stage == "prod"
+
+
+def _cursor_key() -> str:
+    """CURSOR_SECRET if given (tests); else the SSM SecureString CURSOR_SECRET_PARAMETER names,
+    read once per cold start."""
+    if os.environ.get("CURSOR_SECRET"):
+        return os.environ["CURSOR_SECRET"]
+    parameter = os.environ.get("CURSOR_SECRET_PARAMETER")
+    if not parameter:
+        return ""
+    from aws_lambda_powertools.utilities.parameters import get_parameter
+
+    return str(get_parameter(parameter, decrypt=True, max_age=3600))
+
+
+@cache
+def settings_from_environment() -> Settings:
+    stage = os.environ.get("STAGE", "dev")
+    key = _cursor_key()
+    if not key:
+        if stage == "prod":
+            raise RuntimeError(
+                "No cursor key: set CURSOR_SECRET_PARAMETER to an SSM SecureString in production"
+            )
+        key = _DEV_CURSOR_KEY
+    dev = stage != "prod"
+    return Settings(
+        stage=stage,
+        rule_set=load_rule_set(
+            os.environ.get("RULE_SET_ID", DEFAULT_RULE_SET),
+            os.environ.get("RULE_PERIOD_OVERRIDES", ""),
+        ),
+        cursor_key=key.encode(),
+        graphiql=dev and os.environ.get("GRAPHIQL", "true") == "true",
+        introspection=dev,
+    )

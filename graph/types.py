@@ -1,0 +1,695 @@
+"""GraphQL output types. Each wraps a domain record and resolves its relations through the
+request's DataLoaders, showing a related object only to those allowed to see it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry import Private
+
+from compliance import regions
+from compliance.codes import BatteryCode, BatteryCodeReport, CodeIssue, decode_battery_code
+from compliance.lifecycle import (
+    BatteryState,
+    BatteryStatus,
+    DisposalOrigin,
+    EnterpriseKind,
+    EventKind,
+    ModelState,
+    PointType,
+    VehicleState,
+)
+from compliance.rules import ObligationStatus, Rule, SubjectKind, status_on
+from compliance.store import reads
+from compliance.store.records import (
+    Enterprise,
+    EventRecord,
+    ObligationRecord,
+    ServicePoint,
+)
+from graph.context import GraphContext, Principal, Role
+from graph.permissions import (
+    can_see_battery,
+    can_see_enterprise,
+    can_see_model,
+    can_see_obligation,
+    can_see_vehicle,
+    require_principal,
+)
+
+Info = strawberry.Info[GraphContext, None]
+
+EnterpriseKindType = strawberry.enum(EnterpriseKind, name="EnterpriseKind")
+ObligationStatusType = strawberry.enum(ObligationStatus, name="ObligationStatus")
+DisposalOriginType = strawberry.enum(DisposalOrigin, name="DisposalOrigin")
+ServicePointTypeType = strawberry.enum(PointType, name="ServicePointType")
+BatteryStatusType = strawberry.enum(BatteryStatus, name="BatteryStatus")
+EventKindType = strawberry.enum(EventKind, name="EventKind")
+SubjectKindType = strawberry.enum(SubjectKind, name="SubjectKind")
+RegionLevelType = strawberry.enum(regions.RegionLevel, name="RegionLevel")
+
+
+@strawberry.type(description="An expected business failure; nothing was written.")
+class UserError:
+    field: list[str] = strawberry.field(description="Path to the input at fault.")
+    code: str = strawberry.field(description="Stable machine-readable code.")
+    message: str
+
+
+@strawberry.type(description="A GB/T 2260 administrative division.")
+class Region:
+    code: str
+    name: str
+    level: RegionLevelType  # type: ignore[valid-type]
+
+    @staticmethod
+    def of(code: str | None) -> Region | None:
+        region = regions.lookup(code) if code else None
+        return Region(code=region.code, name=region.name, level=region.level) if region else None
+
+
+@strawberry.type
+class Contact:
+    email: str
+    language: str = strawberry.field(description="BCP 47 language tag: zh-CN or en.")
+
+
+@strawberry.type(name="Enterprise")
+class EnterpriseType:
+    record: Private[Enterprise]
+
+    @strawberry.field(description="Unified Social Credit Code (GB 32100).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field
+    def kinds(self) -> list[EnterpriseKindType]:  # type: ignore[valid-type]
+        return sorted(self.record.kinds, key=lambda k: k.value)
+
+    @strawberry.field(description="GB/T 34014 manufacturer codes assigned to a battery maker.")
+    def manufacturer_codes(self) -> list[str]:
+        return sorted(self.record.manufacturer_codes)
+
+    @strawberry.field
+    def province(self) -> Region | None:
+        return Region.of(self.record.province_code)
+
+    @strawberry.field(description="Reminder recipients; shown to the enterprise itself only.")
+    def contacts(self, info: Info) -> list[Contact]:
+        principal = require_principal(info.context)
+        if not can_see_enterprise(principal, self.record):
+            return []
+        return [Contact(email=c.email, language=c.language) for c in self.record.contacts]
+
+
+async def load_enterprise(info: Info, enterprise_id: str | None) -> EnterpriseType | None:
+    """A related enterprise: its public identity (USCC, name, kinds) is shown wherever it is
+    referenced from a record the caller may see; private fields guard themselves."""
+    if not enterprise_id:
+        return None
+    record = await info.context.loaders.enterprise.load(enterprise_id)
+    return EnterpriseType(record=record) if record else None
+
+
+@strawberry.type(name="VehicleModel")
+class VehicleModelType:
+    state: Private[ModelState]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.state.code
+
+    @strawberry.field
+    def imported(self) -> bool:
+        return self.state.imported
+
+    @strawberry.field(description="MIIT announcement (domestic) or CCC certificate (imported).")
+    def approved_on(self) -> date:
+        return self.state.approved_on
+
+    @strawberry.field
+    async def owner(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.state.owner)
+
+
+@strawberry.type(name="LifecycleEvent")
+class LifecycleEventType:
+    record: Private[EventRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.event.id)
+
+    @strawberry.field
+    def kind(self) -> EventKindType:  # type: ignore[valid-type]
+        return self.record.event.kind
+
+    @strawberry.field
+    def occurred_on(self) -> date:
+        return self.record.event.occurred_on
+
+    @strawberry.field
+    def recorded_at(self) -> datetime:
+        return self.record.recorded_at
+
+    @strawberry.field
+    def actor_id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.event.actor)
+
+    @strawberry.field
+    def region(self) -> Region | None:
+        return Region.of(self.record.event.region_code)
+
+    @strawberry.field(description="Automaker supplied, buyer, or service point, by kind.")
+    def counterparty(self) -> str | None:
+        return self.record.event.counterparty
+
+    @strawberry.field
+    def origin(self) -> DisposalOriginType | None:  # type: ignore[valid-type]
+        return self.record.event.origin
+
+    @strawberry.field
+    def vin(self) -> str | None:
+        return self.record.event.vin
+
+    @strawberry.field
+    def battery_code(self) -> str | None:
+        return self.record.event.battery_code
+
+    @strawberry.field
+    def new_code(self) -> str | None:
+        return self.record.event.new_code
+
+
+@strawberry.type
+class CodeIssueType:
+    code: str
+    message: str
+    positions: list[int] | None = strawberry.field(
+        description="First and last character position (1-based) the issue concerns."
+    )
+
+    @staticmethod
+    def of(issue: CodeIssue) -> CodeIssueType:
+        return CodeIssueType(
+            code=issue.code,
+            message=issue.message,
+            positions=list(issue.positions) if issue.positions else None,
+        )
+
+
+@strawberry.type(name="DecodedBatteryCode", description="A GB/T 34014 code's fields.")
+class DecodedBatteryCode:
+    decoded: Private[BatteryCode]
+
+    @strawberry.field
+    def manufacturer_code(self) -> str:
+        return self.decoded.manufacturer_code
+
+    @strawberry.field(description="PACK, MODULE or CELL.")
+    def product_type(self) -> str:
+        return self.decoded.product_type.name
+
+    @strawberry.field
+    def battery_type(self) -> str:
+        return self.decoded.battery_type
+
+    @strawberry.field
+    def battery_type_name_en(self) -> str:
+        return self.decoded.battery_type_name_en
+
+    @strawberry.field
+    def battery_type_name_zh(self) -> str:
+        return self.decoded.battery_type_name_zh
+
+    @strawberry.field
+    def spec_code(self) -> str:
+        return self.decoded.spec_code
+
+    @strawberry.field
+    def traceability_code(self) -> str | None:
+        return self.decoded.traceability_code
+
+    @strawberry.field
+    def production_date(self) -> date | None:
+        return self.decoded.production_date
+
+    @strawberry.field
+    def serial(self) -> str:
+        return self.decoded.serial
+
+    @strawberry.field(description="The 19-character second-life (cascade-use) reading.")
+    def second_life(self) -> bool:
+        return self.decoded.second_life
+
+
+@strawberry.type(name="BatteryCodeReport")
+class BatteryCodeReportType:
+    report: Private[BatteryCodeReport]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.report.code
+
+    @strawberry.field
+    def strict(self) -> bool:
+        return self.report.strict
+
+    @strawberry.field
+    def valid(self) -> bool:
+        return self.report.valid
+
+    @strawberry.field
+    def fields(self) -> DecodedBatteryCode | None:
+        return DecodedBatteryCode(decoded=self.report.battery) if self.report.battery else None
+
+    @strawberry.field
+    def errors(self) -> list[CodeIssueType]:
+        return [CodeIssueType.of(i) for i in self.report.errors]
+
+    @strawberry.field
+    def warnings(self) -> list[CodeIssueType]:
+        return [CodeIssueType.of(i) for i in self.report.warnings]
+
+
+@strawberry.type(name="Battery")
+class BatteryType:
+    state: Private[BatteryState]
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.state.code
+
+    @strawberry.field(description="The code's decoded fields (lenient reading).")
+    def decoded(self, info: Info) -> DecodedBatteryCode | None:
+        report = decode_battery_code(self.state.code, strict=False, today=info.context.today)
+        return DecodedBatteryCode(decoded=report.battery) if report.battery else None
+
+    @strawberry.field
+    def status(self) -> BatteryStatusType:  # type: ignore[valid-type]
+        return self.state.status
+
+    @strawberry.field(description="Registration date.")
+    def produced_on(self) -> date:
+        return self.state.produced_on
+
+    @strawberry.field
+    async def manufacturer(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.state.manufacturer)
+
+    @strawberry.field(description="Who answers for its take-back now (derived from its history).")
+    async def responsible_enterprise(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.state.responsible)
+
+    @strawberry.field(description="The vehicle it is installed in.")
+    async def vehicle(self, info: Info) -> VehicleType | None:
+        if self.state.status is not BatteryStatus.INSTALLED:
+            return None
+        return await load_vehicle(info, self.state.vin)
+
+    @strawberry.field
+    async def parent(self, info: Info) -> BatteryType | None:
+        return await load_battery(info, self.state.parent_code)
+
+    @strawberry.field
+    async def children(self, info: Info) -> list[BatteryType]:
+        return await load_batteries(info, sorted(self.state.child_codes))
+
+    @strawberry.field(description="For a second-life code, the code it replaced.")
+    def original_code(self) -> str | None:
+        return self.state.original_code
+
+    @strawberry.field
+    def recoded_as(self) -> str | None:
+        return self.state.recoded_as
+
+    @strawberry.field(description="Every recorded event, oldest first.")
+    def events(self) -> list[LifecycleEventType]:
+        return [LifecycleEventType(record=r) for r in reads.history(f"B#{self.state.code}")]
+
+    @strawberry.field
+    def obligations(self, info: Info) -> list[ObligationType]:
+        return subject_obligations(info, SubjectKind.BATTERY, self.state.code)
+
+
+async def load_battery(info: Info, code: str | None) -> BatteryType | None:
+    if not code:
+        return None
+    state = await info.context.loaders.battery.load(code)
+    principal = require_principal(info.context)
+    return BatteryType(state=state) if state and can_see_battery(principal, state) else None
+
+
+async def load_batteries(info: Info, codes: list[str]) -> list[BatteryType]:
+    principal = require_principal(info.context)
+    states = await info.context.loaders.battery.load_many(codes)
+    return [BatteryType(state=s) for s in states if s and can_see_battery(principal, s)]
+
+
+@strawberry.type(name="Vehicle")
+class VehicleType:
+    state: Private[VehicleState]
+
+    @strawberry.field
+    def vin(self) -> str:
+        return self.state.vin
+
+    @strawberry.field
+    def model_code(self) -> str:
+        return self.state.model
+
+    @strawberry.field
+    async def model(self, info: Info) -> VehicleModelType | None:
+        state = await info.context.loaders.model.load(self.state.model)
+        principal = require_principal(info.context)
+        return VehicleModelType(state=state) if state and can_see_model(principal, state) else None
+
+    @strawberry.field
+    async def automaker(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.state.automaker)
+
+    @strawberry.field
+    def imported(self) -> bool:
+        return self.state.imported
+
+    @strawberry.field(description="Factory certificate (domestic) or customs clearance date.")
+    def certified_on(self) -> date:
+        return self.state.certified_on
+
+    @strawberry.field
+    def registered_on(self) -> date | None:
+        return self.state.registered_on
+
+    @strawberry.field
+    def region(self) -> Region | None:
+        return Region.of(self.state.region_code)
+
+    @strawberry.field
+    def scrapped_on(self) -> date | None:
+        return self.state.scrapped_on
+
+    @strawberry.field(description="The batteries installed in it now.")
+    async def batteries(self, info: Info) -> list[BatteryType]:
+        return await load_batteries(info, sorted(self.state.battery_codes))
+
+    @strawberry.field
+    def obligations(self, info: Info) -> list[ObligationType]:
+        return subject_obligations(info, SubjectKind.VEHICLE, self.state.vin)
+
+    @strawberry.field(description="Every recorded event, oldest first.")
+    def events(self) -> list[LifecycleEventType]:
+        return [LifecycleEventType(record=r) for r in reads.history(f"V#{self.state.vin}")]
+
+
+async def load_vehicle(info: Info, vin: str | None) -> VehicleType | None:
+    if not vin:
+        return None
+    state = await info.context.loaders.vehicle.load(vin)
+    principal = require_principal(info.context)
+    return VehicleType(state=state) if state and can_see_vehicle(principal, state) else None
+
+
+@strawberry.type(name="Rule", description="A rule of a rule set, as the data file states it.")
+class RuleType:
+    rule: Private[Rule]
+
+    @strawberry.field
+    def id(self) -> str:
+        return self.rule.id
+
+    @strawberry.field
+    def name_zh(self) -> str:
+        return self.rule.name_zh
+
+    @strawberry.field
+    def name_en(self) -> str:
+        return self.rule.name_en
+
+    @strawberry.field(description="'10WD' (working days), '6M' (months) or 'STANDING'.")
+    def period(self) -> str:
+        return str(self.rule.period)
+
+    @strawberry.field
+    def source(self) -> str:
+        return self.rule.source
+
+    @strawberry.field(description="C confirmed, S one secondary source, A assumption.")
+    def confidence(self) -> str:
+        return self.rule.confidence
+
+
+@strawberry.type
+class Reschedule:
+    before: date
+    after: date
+    calendar_version: int
+    at: datetime
+
+
+@strawberry.type(name="Obligation")
+class ObligationType:
+    record: Private[ObligationRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field
+    def rule_id(self) -> str:
+        return self.record.obligation.rule_id
+
+    @strawberry.field(description="The rule set that produced it.")
+    def rule_set(self) -> str:
+        return self.record.obligation.rule_set_id
+
+    @strawberry.field
+    def rule_set_version(self) -> str:
+        return self.record.obligation.rule_set_version
+
+    @strawberry.field(description="The rule as it reads in the deployed rule set, if it has it.")
+    def rule(self, info: Info) -> RuleType | None:
+        rule_set = info.context.settings.rule_set
+        if rule_set.id != self.record.obligation.rule_set_id:
+            return None
+        matches = [r for r in rule_set.rules if r.id == self.record.obligation.rule_id]
+        return RuleType(rule=matches[0]) if matches else None
+
+    @strawberry.field(
+        description="Status today (China time): OPEN turns OVERDUE after the due day."
+    )
+    def status(self, info: Info) -> ObligationStatusType:  # type: ignore[valid-type]
+        if self.record.stored_status is ObligationStatus.WAIVED:
+            return ObligationStatus.WAIVED
+        return status_on(
+            self.record.obligation.deadline,
+            info.context.today,
+            fulfilled_on=self.record.fulfilled_on,
+        )
+
+    @strawberry.field
+    async def responsible_enterprise(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.record.obligation.responsible_enterprise)
+
+    @strawberry.field(description="The kind of enterprise the duty is addressed to.")
+    def responsible_role(self) -> str:
+        return self.record.obligation.responsible_role
+
+    @strawberry.field
+    def subject_kind(self) -> SubjectKindType:  # type: ignore[valid-type]
+        return self.record.obligation.subject_kind
+
+    @strawberry.field(description="The VIN, battery code, model code or region code concerned.")
+    def subject_id(self) -> str:
+        return self.record.obligation.subject_id
+
+    @strawberry.field
+    async def vehicle(self, info: Info) -> VehicleType | None:
+        return await load_vehicle(info, self.record.obligation.vin)
+
+    @strawberry.field
+    async def battery(self, info: Info) -> BatteryType | None:
+        return await load_battery(info, self.record.obligation.battery_code)
+
+    @strawberry.field
+    def model_code(self) -> str | None:
+        return self.record.obligation.model
+
+    @strawberry.field
+    def trigger_kind(self) -> EventKindType:  # type: ignore[valid-type]
+        return self.record.obligation.trigger_kind
+
+    @strawberry.field
+    def trigger_date(self) -> date:
+        return self.record.obligation.trigger_date
+
+    @strawberry.field(description="Null for a standing duty.")
+    def due_date(self) -> date | None:
+        deadline = self.record.obligation.deadline
+        return deadline.due_date if deadline else None
+
+    @strawberry.field(description="End of the due day, China time (23:59:59.999+08:00).")
+    def due_at(self) -> datetime | None:
+        deadline = self.record.obligation.deadline
+        return deadline.due_at if deadline else None
+
+    @strawberry.field(description="True while the deadline depends on an unannounced year.")
+    def provisional(self) -> bool:
+        deadline = self.record.obligation.deadline
+        return deadline.provisional if deadline else False
+
+    @strawberry.field
+    def calendar_version(self) -> int | None:
+        deadline = self.record.obligation.deadline
+        return deadline.calendar_version if deadline else None
+
+    @strawberry.field
+    def fulfilled_on(self) -> date | None:
+        return self.record.fulfilled_on
+
+    @strawberry.field(description="The national platform's receipt reference.")
+    def platform_receipt(self) -> str | None:
+        return self.record.platform_receipt
+
+    @strawberry.field
+    def waived_reason(self) -> str | None:
+        return self.record.waived_reason
+
+    @strawberry.field(description="How a calendar load moved its deadline, oldest first.")
+    def reschedules(self) -> list[Reschedule]:
+        return [
+            Reschedule(before=r.before, after=r.after, calendar_version=r.calendar_version, at=r.at)
+            for r in self.record.reschedules
+        ]
+
+
+def subject_obligations(info: Info, kind: SubjectKind, subject_id: str) -> list[ObligationType]:
+    """A vehicle's or battery's obligations that the caller may see, in due-date order."""
+    principal = require_principal(info.context)
+    page = reads.obligation_page(
+        reads.ObligationScope(subject=(kind, subject_id)),
+        first=info.context.settings.max_page_size,
+        after=None,
+        where=reads.ObligationFilter(),
+        today=info.context.today,
+    )
+    return [ObligationType(record=r) for r in page.records if can_see_obligation(principal, r)]
+
+
+@strawberry.type(name="ServicePoint")
+class ServicePointType:
+    point: Private[ServicePoint]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.point.id)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.point.name
+
+    @strawberry.field
+    def point_type(self) -> ServicePointTypeType:  # type: ignore[valid-type]
+        return self.point.point_type
+
+    @strawberry.field
+    def region(self) -> Region | None:
+        return Region.of(self.point.region_code)
+
+    @strawberry.field(description="The prefecture (collection) or province (storage) it covers.")
+    def coverage_region(self) -> Region | None:
+        return Region.of(self.point.coverage_region)
+
+    @strawberry.field
+    def address(self) -> str | None:
+        return self.point.address
+
+    @strawberry.field
+    def active(self) -> bool:
+        return self.point.active
+
+    @strawberry.field
+    def operator_id(self) -> strawberry.ID:
+        return strawberry.ID(self.point.operator)
+
+
+@strawberry.type(name="Principal")
+class PrincipalType:
+    principal: Private[Principal]
+
+    @strawberry.field
+    def subject(self) -> str:
+        return self.principal.subject
+
+    @strawberry.field
+    def role(self) -> Role:
+        return self.principal.role
+
+    @strawberry.field
+    def enterprise_id(self) -> strawberry.ID | None:
+        eid = self.principal.enterprise_id
+        return strawberry.ID(eid) if eid else None
+
+    @strawberry.field
+    def scopes(self) -> list[str]:
+        return sorted(self.principal.scopes)
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.principal.enterprise_id)
+
+
+@strawberry.type
+class ObligationEdge:
+    node: ObligationType
+    cursor: str
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class ObligationConnection:
+    edges: list[ObligationEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[ObligationType]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.type
+class CoverageRegion:
+    region: Region | None
+    region_code: str
+    point_type: ServicePointTypeType  # type: ignore[valid-type]
+    covered: bool
+    service_points: list[ServicePointType]
+    open_obligation: ObligationType | None
+
+
+@strawberry.type
+class CoverageReport:
+    enterprise_id: strawberry.ID | None
+    regions: list[CoverageRegion]
+    gaps: int
+
+
+@strawberry.type
+class ComplianceSummary:
+    enterprise_id: strawberry.ID | None
+    as_of: date
+    open: int
+    overdue: int
+    fulfilled: int
+    fulfilled_late: int
+    waived: int
+    provisional: int = strawberry.field(description="Open deadlines still provisional.")
+    next_due: ObligationType | None = strawberry.field(description="The earliest open deadline.")

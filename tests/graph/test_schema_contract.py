@@ -1,0 +1,135 @@
+"""The schema is a contract: its exported SDL is committed, and the names clients code
+against are exactly those promised."""
+
+from __future__ import annotations
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    build_schema,
+)
+
+from graph.schema import SDL_PATH, sdl
+
+
+def test_the_committed_sdl_matches_the_code() -> None:
+    # Given the schema built from code, Then graph/schema.graphql is exactly its export
+    # (regenerate with `make schema` after changing the schema on purpose).
+    assert SDL_PATH.read_text(encoding="utf-8") == sdl(), "run `make schema` and commit the SDL"
+
+
+def _schema() -> GraphQLSchema:
+    return build_schema(SDL_PATH.read_text(encoding="utf-8"))
+
+
+def test_the_query_and_mutation_fields_clients_rely_on_exist() -> None:
+    schema = _schema()
+    assert isinstance(schema.query_type, GraphQLObjectType)
+    assert schema.mutation_type is not None
+    assert set(schema.query_type.fields) >= {
+        "me",
+        "enterprise",
+        "vehicle",
+        "battery",
+        "decodeBatteryCode",
+        "obligation",
+        "obligations",
+        "serviceCoverage",
+        "complianceSummary",
+    }
+    assert set(schema.mutation_type.fields) >= {
+        "registerEnterprise",
+        "registerBatteries",
+        "announceModel",
+        "issueFactoryCertificate",
+        "clearCustoms",
+        "registerVehicle",
+        "sellBatteryDirectly",
+        "receiveRepairReturn",
+        "disposeBatteries",
+        "fulfillObligation",
+        "waiveObligation",
+        "upsertServicePoint",
+        "loadCalendarYear",
+    }
+    obligations = schema.query_type.fields["obligations"]
+    assert set(obligations.args) == {"filter", "first", "after"}
+    assert "first: Int = 50" in SDL_PATH.read_text(encoding="utf-8")
+
+
+def test_the_enums_have_the_promised_values() -> None:
+    schema = _schema()
+    expected = {
+        "Role": {"PLATFORM_ADMIN", "REGULATOR", "ENTERPRISE_ADMIN", "ENTERPRISE_USER", "PARTNER"},
+        "EnterpriseKind": {
+            "AUTOMAKER",
+            "IMPORTER",
+            "BATTERY_MAKER",
+            "DISMANTLER",
+            "RECYCLER",
+            "LESSOR",
+        },
+        "ObligationStatus": {"OPEN", "OVERDUE", "FULFILLED", "FULFILLED_LATE", "WAIVED"},
+        "DisposalOrigin": {"RESEARCH", "PRODUCTION", "INSTALLATION", "REPAIR"},
+    }
+    for name, values in expected.items():
+        enum = schema.type_map[name]
+        assert isinstance(enum, GraphQLEnumType)
+        assert set(enum.values) == values, name
+
+
+def test_obligation_and_inputs_carry_the_promised_fields() -> None:
+    schema = _schema()
+    obligation = schema.type_map["Obligation"]
+    assert isinstance(obligation, GraphQLObjectType)
+    assert set(obligation.fields) >= {
+        "id",
+        "ruleId",
+        "ruleSet",
+        "status",
+        "responsibleEnterprise",
+        "subjectKind",
+        "subjectId",
+        "vehicle",
+        "battery",
+        "triggerDate",
+        "dueDate",
+        "dueAt",
+        "provisional",
+        "fulfilledOn",
+        "platformReceipt",
+    }
+    user_error = schema.type_map["UserError"]
+    assert isinstance(user_error, GraphQLObjectType)
+    assert set(user_error.fields) == {"field", "code", "message"}
+    inputs = {
+        "RegisterEnterpriseInput": {
+            "id",
+            "name",
+            "kinds",
+            "manufacturerCodes",
+            "provinceCode",
+            "contacts",
+        },
+        "IssueFactoryCertificateInput": {"vin", "model", "issuedOn", "batteryCodes"},
+        "ClearCustomsInput": {"vin", "model", "clearedOn", "batteryCodes"},
+        "RegisterVehicleInput": {"vin", "registeredOn", "regionCode"},
+        "SellBatteryDirectlyInput": {"code", "soldOn", "buyer", "provinceCode"},
+        "ReceiveRepairReturnInput": {"code", "receivedOn"},
+        "DisposeBatteriesInput": {"codes", "disposedOn", "origin"},
+        "FulfillObligationInput": {"id", "fulfilledOn", "platformReceipt"},
+        "WaiveObligationInput": {"id", "reason"},
+        "LoadCalendarYearInput": {"year", "holidays", "makeUpWorkdays", "source"},
+        "ObligationFilter": {"status", "ruleId", "dueOnOrBefore", "dueOnOrAfter", "enterpriseId"},
+    }
+    for name, fields in inputs.items():
+        input_type = schema.type_map[name]
+        assert isinstance(input_type, GraphQLInputObjectType)
+        assert set(input_type.fields) >= fields, name
+    every_payload = [t for n, t in schema.type_map.items() if n.endswith("Payload")]
+    assert every_payload
+    for payload in every_payload:
+        assert isinstance(payload, GraphQLObjectType)
+        assert {"obligations", "userErrors"} <= set(payload.fields), payload.name

@@ -1,0 +1,74 @@
+"""The PynamoDB models and template.yaml declare the same keys and indexes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pynamodb.models import Model
+
+from compliance.store.models import ALL_MODELS
+from local.tables import table_definitions
+
+LOGICAL_IDS = {
+    "EnterprisesTable": "ENTERPRISES_TABLE",
+    "ModelsTable": "MODELS_TABLE",
+    "VehiclesTable": "VEHICLES_TABLE",
+    "BatteriesTable": "BATTERIES_TABLE",
+    "EventsTable": "EVENTS_TABLE",
+    "ObligationsTable": "OBLIGATIONS_TABLE",
+    "ServicePointsTable": "SERVICE_POINTS_TABLE",
+    "CalendarsTable": "CALENDARS_TABLE",
+}
+
+
+def _shape(keys: Any, attributes: dict[str, str]) -> list[tuple[str, str, str]]:
+    # HASH before RANGE, whatever order the declaration lists them in.
+    shape = [(k["KeyType"], k["AttributeName"], attributes[k["AttributeName"]]) for k in keys]
+    return sorted(shape)
+
+
+def _model_shape(model: type[Model]) -> dict[str, Any]:
+    schema = model._get_schema()
+    attributes = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+    keys = schema["key_schema"]
+    indexes = {
+        index["index_name"]: (
+            _shape(index["key_schema"], attributes),
+            index["projection"]["ProjectionType"],
+        )
+        for index in schema.get("global_secondary_indexes", [])
+    }
+    return {"keys": _shape(keys, attributes), "indexes": indexes}
+
+
+def _template_shape(definition: dict[str, Any]) -> dict[str, Any]:
+    attributes = {
+        a["AttributeName"]: a["AttributeType"] for a in definition["AttributeDefinitions"]
+    }
+    indexes = {
+        index["IndexName"]: (
+            _shape(index["KeySchema"], attributes),
+            index["Projection"]["ProjectionType"],
+        )
+        for index in definition.get("GlobalSecondaryIndexes", [])
+    }
+    return {"keys": _shape(definition["KeySchema"], attributes), "indexes": indexes}
+
+
+def _model_for(logical_id: str) -> type[Model]:
+    suffix = logical_id
+    [model] = [m for m in ALL_MODELS if m.Meta.table_name.endswith(suffix)]
+    return model
+
+
+@pytest.mark.parametrize("logical_id", sorted(LOGICAL_IDS))
+def test_each_table_in_the_template_has_the_models_keys_and_indexes(logical_id: str) -> None:
+    # Given the template's table and the model stored in it, Then keys, key types, indexes
+    # and projections are identical.
+    definitions = table_definitions()
+    assert _template_shape(definitions[logical_id]) == _model_shape(_model_for(logical_id))
+
+
+def test_every_table_is_in_the_template_and_nothing_else() -> None:
+    assert set(table_definitions()) == set(LOGICAL_IDS)

@@ -1,0 +1,118 @@
+"""DynamoDB calls per request are deterministic, so they are asserted exactly: a page of
+obligations with nested relations costs one Query plus one BatchGet per entity type and level,
+however many obligations the page holds (no N+1)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from compliance.codes import production_date_code
+from compliance.store.models import ObligationItem
+from tests.api import gql, local_aws, token_claims
+from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
+
+ADMIN = token_claims("PLATFORM_ADMIN")
+MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+VEHICLES = 30
+
+
+def _code(serial: int) -> str:
+    return f"X12PB010000001{production_date_code(date(2026, 3, 2))}{serial:07d}"
+
+
+@pytest.fixture(scope="module")
+def fleet() -> Iterator[Any]:
+    """Given 30 certified vehicles with two packs each: 32 obligations for one automaker."""
+    with local_aws() as client:
+        register = """mutation ($input: RegisterEnterpriseInput!) {
+            registerEnterprise(input: $input) { userErrors { code } } }"""
+        gql(
+            register,
+            {
+                "input": {
+                    "id": BATTERY_MAKER_ID,
+                    "name": "Cells",
+                    "kinds": ["BATTERY_MAKER"],
+                    "manufacturerCodes": ["X12"],
+                }
+            },
+            auth=ADMIN,
+        )
+        gql(
+            register,
+            {"input": {"id": AUTOMAKER_ID, "name": "Motors", "kinds": ["AUTOMAKER"]}},
+            auth=ADMIN,
+        )
+        packs = [{"code": _code(i), "producedOn": "2026-03-02"} for i in range(2 * VEHICLES)]
+        gql(
+            """mutation ($input: RegisterBatteriesInput!) { registerBatteries(input: $input) {
+            userErrors { code } } }""",
+            {"input": {"batteries": packs}},
+            auth=MAKER,
+        )
+        gql(
+            """mutation { announceModel(input: {model: "FZ7001BEV", announcedOn: "2026-01-05"}) {
+            userErrors { code } } }""",
+            auth=AUTO,
+        )
+        for n in range(VEHICLES):
+            result = gql(
+                """mutation ($input: IssueFactoryCertificateInput!) {
+                   issueFactoryCertificate(input: $input) { userErrors { code message } } }""",
+                {
+                    "input": {
+                        "vin": vin(n),
+                        "model": "FZ7001BEV",
+                        "issuedOn": "2026-04-10",
+                        "batteryCodes": [_code(2 * n), _code(2 * n + 1)],
+                    }
+                },
+                auth=AUTO,
+            )
+            assert result["data"]["issueFactoryCertificate"]["userErrors"] == []
+        yield client
+
+
+def _count(query: str, auth: str) -> tuple[Any, Counter[str]]:
+    calls: Counter[str] = Counter()
+
+    def hook(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    events = ObligationItem._get_connection().connection.client.meta.events
+    events.register("before-call.dynamodb", hook)
+    try:
+        result = gql(query, auth=auth)
+    finally:
+        events.unregister("before-call.dynamodb", hook)
+    return result, calls
+
+
+def test_a_page_with_vehicles_batteries_and_enterprises_costs_one_call_per_type_and_level(
+    fleet: Any,
+) -> None:
+    # When the automaker reads 50 obligations with each one's vehicle, the vehicle's batteries,
+    # the batteries' manufacturer and the obligation's responsible enterprise,
+    query = """{ obligations(first: 50) { edges { node {
+        ruleId responsibleEnterprise { name }
+        vehicle { vin batteries { code manufacturer { name } } } } } } }"""
+    result, calls = _count(query, AUTO)
+    edges = result["data"]["obligations"]["edges"]
+    # Then it gets every obligation with its relations...
+    assert len(edges) == VEHICLES + 2
+    with_vehicle = [e for e in edges if e["node"]["vehicle"]]
+    assert len(with_vehicle) == VEHICLES
+    assert all(len(e["node"]["vehicle"]["batteries"]) == 2 for e in with_vehicle)
+    # ...for one Query and four BatchGets: vehicles, batteries, and enterprises at two levels.
+    assert calls == Counter({"Query": 1, "BatchGetItem": 4})
+
+
+def test_a_bare_page_is_one_query(fleet: Any) -> None:
+    _, calls = _count("{ obligations(first: 10) { edges { node { id dueDate } } } }", AUTO)
+    assert calls == Counter({"Query": 1})
