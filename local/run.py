@@ -97,11 +97,22 @@ def _banner(gateway: Gateway, aws: LocalAws, demo: str, api_ready: bool, seconds
         "tokens    make -s token ROLE=REGULATOR",
         "          make -s token ENTERPRISE=<USCC> ROLE=ENTERPRISE_ADMIN",
         f"          {graphql}?token=$(make -s token ROLE=REGULATOR)",
+        *_demo_enterprises(),
     ]
     if not api_ready:
         lines.append(f"warning   {DEFAULT_HANDLER} does not exist yet: API requests answer 500")
     lines.append(f"ready in {seconds:.1f} s; Ctrl-C stops")
     return "\n".join(lines)
+
+
+def _demo_enterprises() -> list[str]:
+    """The demo's enterprises, so that a first token can be made without reading code."""
+    if importlib.util.find_spec(DEMO_MODULE) is None:
+        return []
+    enterprises = getattr(importlib.import_module(DEMO_MODULE), "ENTERPRISES", [])
+    lines = [f"demo      {DEMO_MODULE.replace('.', '/')}.py, enterprises:"]
+    lines += [f"          {e['id']}  {', '.join(e['kinds']):<20} {e['name']}" for e in enterprises]
+    return lines
 
 
 def _load_in_background(load: Callable[[date], Any], today: date) -> None:
