@@ -92,7 +92,7 @@ def test_an_unexpected_failure_is_masked_with_a_code_and_request_id(
 def test_every_error_carries_a_code() -> None:
     _, payload = post("{ me { role } }", principal=None)
     assert codes(payload) == ["UNAUTHENTICATED"]
-    _, payload = post(
-        'mutation { loadCalendarYear(input: {year: 2027, holidays: [], makeUpWorkdays: [], source: "x"}) { calendar { version } } }'
-    )
+    load_year = """mutation { loadCalendarYear(input: {
+        year: 2027, holidays: [], makeUpWorkdays: [], source: "x"}) { calendar { version } } }"""
+    _, payload = post(load_year)
     assert codes(payload) == ["FORBIDDEN"]  # a regulator writes nothing
