@@ -9,11 +9,12 @@ VENV313 := .venv-py313
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck unit compat bench seed-calendar schema run token clean
+.PHONY: help venv test lint format typecheck unit compat bench seed-calendar schema run token sweep clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
 	@echo "make token ROLE=... [ENTERPRISE=USCC]   a dev token for the local stack"
+	@echo "make sweep TODAY=2026-10-12   run the daily sweep on the local stack; emails in outbox/"
 	@echo "make test       every gate: format, lint, types, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make seed-calendar  regenerate compliance/data/calendar from chinesecalendar + holidays"
@@ -68,6 +69,10 @@ schema: venv
 # The whole stack on this machine (moto, tables, demo data, the gateway on PORT, default 3000).
 run: venv
 	$(BIN)/python -m local.run
+
+# With `make run` up: sweep a day now and send its reminders (emails land in outbox/).
+sweep: venv
+	@$(BIN)/python -m local.sweeper $(if $(TODAY),--today $(TODAY))
 
 # Only the token on stdout, so that $$(make -s token ROLE=REGULATOR) can be pasted anywhere.
 token: venv

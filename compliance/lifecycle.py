@@ -364,7 +364,9 @@ def check_event(event: LifecycleEvent, ctx: EventContext) -> tuple[Violation, ..
                 "China time); events can only be reported once they have happened.",
             )
         )
-    if event.vin is not None:
+    if event.vin is not None and event.kind in VEHICLE_EVENTS:
+        # Where the VIN names the vehicle the event is about; elsewhere it must name a
+        # vehicle on record, which a malformed VIN cannot.
         found.extend(_code_issues("vin", check_vin(event.vin), "VIN"))
     if event.kind in MODEL_EVENTS:
         found.extend(_check_model_event(event, ctx))

@@ -15,7 +15,7 @@ import strawberry
 
 from compliance import regions
 from compliance.calendar import CalendarError, YearSchedule
-from compliance.codes import check_uscc
+from compliance.codes import check_uscc, check_vin
 from compliance.lifecycle import EnterpriseKind, EventKind, LifecycleEvent, PointType, Violation
 from compliance.store import enterprises as enterprise_store
 from compliance.store import obligations as obligation_store
@@ -205,7 +205,11 @@ async def _record(
         raise Unavailable("Storage is unavailable; nothing was written. Retry shortly.") from error
     except ValueError as error:  # a change too large for one transaction
         return None, [_error("TOO_LARGE", str(error), "input")]
-    errors = [_rejection(r, path) for r in recorded.rejections]
+    errors: list[UserError] = []
+    for rejection in recorded.rejections:
+        user_error = _rejection(rejection, path)
+        if user_error not in errors:  # events of one change can share a cause
+            errors.append(user_error)
     return (None if errors else recorded), errors
 
 
@@ -644,6 +648,19 @@ async def _certify(
     battery_codes: list[str],
     date_field: str,
 ) -> VehiclePayload:
+    if not battery_codes:
+        # Refused before anything is read; the VIN is checked too, so both come back at once.
+        errors = [
+            _error(
+                "REQUIRED",
+                "List the traction batteries installed in the vehicle (their pack codes); "
+                "a new-energy vehicle is certified with its batteries.",
+                "input",
+                "batteryCodes",
+            )
+        ]
+        errors += [_error("INVALID_VIN", issue.message, "input", "vin") for issue in check_vin(vin)]
+        return VehiclePayload(vehicle=None, obligations=[], user_errors=errors)
     duplicates = sorted({c for c in battery_codes if battery_codes.count(c) > 1})
     if duplicates:
         return VehiclePayload(

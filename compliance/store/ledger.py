@@ -166,6 +166,7 @@ class Ledger:
 
         pending: list[_Pending] = []
         rejections: list[Rejection] = []
+        refused: set[str] = set()
         replayed: list[LifecycleEvent] = []
         for position, (event, index) in enumerate(zip(events, indexes, strict=True)):
             if event.id in already:
@@ -173,8 +174,12 @@ class Ledger:
                 continue
             violations = check_event(event, self._context(actor, event, state))
             violations += self._parent_violations(actor, event, parents, state)
+            # A record refused earlier in this request is missing for the events that follow
+            # it; saying so again for each of them would only bury the real reason.
+            violations = tuple(v for v in violations if not _follows_refusal(v, event, refused))
             if violations:
                 rejections.extend(Rejection(v, index) for v in violations)
+                refused |= {k for k in (event.vin, event.battery_code, event.model) if k}
                 continue
             pending.append(self._apply(event, position, index, parents, state))
         if rejections:
@@ -456,6 +461,20 @@ class Ledger:
             "this change was written. Read them again and retry.",
         )
         return [obligation_from_item(item) for item in obligation_items]
+
+
+_MISSING_BECAUSE_REFUSED = {
+    "UNKNOWN_VEHICLE": "vin",
+    "NOT_CERTIFIED": "vin",
+    "UNKNOWN_BATTERY": "battery_code",
+    "UNKNOWN_MODEL": "model",
+}
+
+
+def _follows_refusal(violation: Violation, event: LifecycleEvent, refused: set[str]) -> bool:
+    field_name = _MISSING_BECAUSE_REFUSED.get(violation.code)
+    key = getattr(event, field_name, None) if field_name else None
+    return key is not None and key in refused
 
 
 class _State:
