@@ -24,7 +24,11 @@ class Unresolved(Exception):  # noqa: N818 - a signal, caught inside this module
 
 class _Resolver:
     def __init__(
-        self, template: Mapping[str, Any], prefix: str, parameters: Mapping[str, str]
+        self,
+        template: Mapping[str, Any],
+        prefix: str,
+        parameters: Mapping[str, str],
+        refs: Mapping[str, str] | None = None,
     ) -> None:
         self.parameters = {
             name: str(spec["Default"])
@@ -34,7 +38,7 @@ class _Resolver:
         self.tables = {
             logical_id: f"{prefix}{logical_id}"
             for logical_id in resources_of_type(dict(template), TABLE_TYPE)
-        }
+        } | dict(refs or {})
         self.conditions: dict[str, Any] = dict(template.get("Conditions") or {})
 
     def value(self, node: Any) -> Any:
@@ -80,11 +84,13 @@ def function_env(
     prefix: str = DEFAULT_PREFIX,
     *,
     parameters: Mapping[str, str] | None = None,
+    refs: Mapping[str, str] | None = None,
     template_path: Path | str = TEMPLATE,
 ) -> dict[str, str]:
     """The environment variables template.yaml gives ``function``, resolved for the local stack.
 
-    ``parameters`` override the template's parameter defaults (e.g. ``{"Stage": "prod"}``).
+    ``parameters`` override the template's parameter defaults (e.g. ``{"Stage": "prod"}``);
+    ``refs`` gives what a ``!Ref`` to another local resource means (a queue's URL).
     """
     template = load_template(template_path)
     functions = resources_of_type(template, FUNCTION_TYPE)
@@ -98,7 +104,7 @@ def function_env(
     properties = functions[function].get("Properties") or {}
     declared |= (properties.get("Environment") or {}).get("Variables") or {}
 
-    resolver = _Resolver(template, prefix, parameters or {})
+    resolver = _Resolver(template, prefix, parameters or {}, refs)
     env: dict[str, str] = {}
     for name, node in declared.items():
         try:

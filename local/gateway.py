@@ -15,11 +15,12 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 from local.authorizer import Unauthorized, authorizer_context
 from local.events import HttpRequest, HttpResponse, http_event, http_response, json_response
@@ -29,6 +30,8 @@ log = logging.getLogger("local.gateway")
 Handler = Callable[[dict[str, Any], Any], Any]
 
 DEFAULT_HANDLER = "functions.api.handler"
+CONTROL_PREFIX = "/_local/"
+Control = Callable[[dict[str, str]], dict[str, Any]]
 MAX_BODY_BYTES = 10 * 1024 * 1024  # the HTTP API payload limit
 DISCARD_LIMIT_BYTES = 64 * 1024 * 1024
 CORS_METHODS = "GET,POST,OPTIONS"
@@ -123,8 +126,12 @@ class Gateway:
         cors_origins: Sequence[str] = (),
         secret: str | None = None,
         function: FunctionSettings | None = None,
+        controls: Mapping[str, Control] | None = None,
     ) -> None:
         self._handler = handler
+        # Local-only commands (POST /_local/<name>), such as running the daily sweep now; they
+        # exist on this emulator only, never in the deployed API.
+        self.controls = dict(controls or {})
         self.routes = tuple(routes)
         self.cors_origins = tuple(origin.strip() for origin in cors_origins if origin.strip())
         self.secret = secret
@@ -169,6 +176,9 @@ class Gateway:
     def respond(self, request: HttpRequest) -> HttpResponse:
         """The answer API Gateway (and behind it the function) gives ``request``."""
         origin = request.header("origin")
+        control = self.controls.get(request.raw_path.removeprefix(CONTROL_PREFIX))
+        if request.raw_path.startswith(CONTROL_PREFIX) and control and request.method == "POST":
+            return self._control(control, request)
         if request.method == "OPTIONS" and self.cors_origins and origin:
             return self._preflight(origin)
         response = self._route(request)
@@ -179,6 +189,14 @@ class Gateway:
         headers = [(k, v) for k, v in response.headers if not k.startswith("access-control-")]
         headers += [("access-control-allow-origin", allowed), ("vary", "origin")]
         return HttpResponse(response.status, tuple(headers), response.body)
+
+    def _control(self, control: Control, request: HttpRequest) -> HttpResponse:
+        parameters = dict(parse_qsl(request.raw_query))
+        try:
+            with self._invocation:
+                return json_response(200, control(parameters))
+        except ValueError as error:
+            return json_response(400, {"message": str(error)})
 
     def _route(self, request: HttpRequest) -> HttpResponse:
         for route in self.routes:
@@ -315,8 +333,14 @@ def start_gateway(
     cors_origins: Sequence[str] = (),
     secret: str | None = None,
     function: FunctionSettings | None = None,
+    controls: Mapping[str, Control] | None = None,
 ) -> Gateway:
     """A gateway serving on 127.0.0.1:``port`` (0 for any free port) on a background thread."""
     return Gateway(
-        handler, port=port, cors_origins=cors_origins, secret=secret, function=function
+        handler,
+        port=port,
+        cors_origins=cors_origins,
+        secret=secret,
+        function=function,
+        controls=controls,
     ).start()

@@ -29,9 +29,11 @@ from zoneinfo import ZoneInfo
 
 import botocore.session
 
+from local import sweeper
 from local.aws import LocalAws, start_aws
 from local.environment import API_FUNCTION, function_env
 from local.gateway import DEFAULT_HANDLER, FunctionSettings, Gateway, Handler, start_gateway
+from local.queues import create_queues
 from local.tables import DEFAULT_PREFIX, FUNCTION_TYPE, create_tables
 from local.template import load_template, resources_of_type
 
@@ -94,6 +96,7 @@ def _banner(gateway: Gateway, aws: LocalAws, demo: str, api_ready: bool, seconds
         f"GraphiQL  {graphql}  (open in a browser; ?token=<token> pre-fills the header)",
         f"moto      {aws.endpoint}  (region {aws.region}; DynamoDB at {aws.dynamodb_endpoint})",
         f"demo data {demo}",
+        "sweep     make sweep TODAY=2026-10-12   (reminder emails land in outbox/)",
         "tokens    make -s token ROLE=REGULATOR",
         "          make -s token ENTERPRISE=<USCC> ROLE=ENTERPRISE_ADMIN",
         f"          {graphql}?token=$(make -s token ROLE=REGULATOR)",
@@ -154,9 +157,13 @@ def main() -> int:
     gateway: Gateway | None = None
     try:
         # Explicit settings in the shell win over the template's defaults; table names do not.
-        for name, value in function_env(API_FUNCTION).items():
-            os.environ.setdefault(name, value)
         create_tables(_client("dynamodb"))
+        queues = create_queues(_client("sqs"))
+        # One process plays every function: each one's template environment, API first.
+        for function in (API_FUNCTION, "SweepFunction", "RemindFunction"):
+            for name, value in function_env(function, refs=queues).items():
+                os.environ.setdefault(name, value)
+        _client("sesv2").create_email_identity(EmailIdentity=os.environ["SES_SENDER"])
         _seed_cursor_secret()
 
         handler = _api_handler()
@@ -166,7 +173,10 @@ def main() -> int:
                 port=port,
                 cors_origins=origins,
                 function=_function_settings(aws.region),
+                controls={"sweep": sweeper.run},
             )
+            # Reminder links open GraphiQL locally (there is no web app on this machine).
+            os.environ.setdefault("APP_OBLIGATION_URL", f"{gateway.url}/graphql#obligation={{id}}")
         except OSError as error:
             print(f"run: cannot listen on 127.0.0.1:{port} ({error}); set PORT", file=sys.stderr)
             return 1

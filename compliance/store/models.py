@@ -16,6 +16,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -279,6 +280,8 @@ class ObligationItem(Model):
     battery_code = UnicodeAttribute(null=True)
     model = UnicodeAttribute(null=True)
     reschedules = ListAttribute[RescheduleMap](of=RescheduleMap, default=list)
+    # `<due date>:<stage>` of every reminder sent; a moved due date starts a fresh schedule.
+    reminders_sent = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -343,6 +346,36 @@ class CalendarYearItem(Model):
     version = VersionAttribute()
 
 
+# --- reminder jobs --------------------------------------------------------------------------
+
+
+class JobItemMap(MapAttribute[str, Any]):
+    obligation_id = UnicodeAttribute()
+    stage = UnicodeAttribute()
+
+
+class ReminderJobItem(Model):
+    """One digest for one contact on one sweep day; its status makes delivery exactly-once."""
+
+    class Meta(_Meta):
+        table_name = _table("REMINDERS_TABLE", "nev-local-RemindersTable")
+
+    job = UnicodeAttribute(hash_key=True)
+    sweep_date = UnicodeAttribute()
+    enterprise = UnicodeAttribute()
+    email = UnicodeAttribute()
+    language = UnicodeAttribute()
+    items = ListAttribute[JobItemMap](of=JobItemMap)
+    status = UnicodeAttribute()  # PENDING ENQUEUED SENDING SENT EMPTY
+    lease_until = UTCDateTimeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    message_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    version = VersionAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     EnterpriseItem,
     ModelItem,
@@ -352,6 +385,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ObligationItem,
     ServicePointItem,
     CalendarYearItem,
+    ReminderJobItem,
 )
 
 

@@ -19,6 +19,7 @@ LOGICAL_IDS = {
     "ObligationsTable": "OBLIGATIONS_TABLE",
     "ServicePointsTable": "SERVICE_POINTS_TABLE",
     "CalendarsTable": "CALENDARS_TABLE",
+    "RemindersTable": "REMINDERS_TABLE",
 }
 
 

@@ -1,0 +1,208 @@
+"""The daily sweep and the delivery of its digests: what functions/sweep.py and
+functions/remind.py run.
+
+Sweep (once a day, for a given China date): read the open obligations inside the reminder
+horizon, move those past their due day to OVERDUE, and make one digest job per enterprise
+contact for the obligations whose current reminder stage has not been sent; enqueue each job.
+
+Deliver (per queued job): take the job, re-read its obligations, drop those fulfilled or waived
+since the sweep (or whose stage went out meanwhile), render the digest in the contact's
+language, send it, record the stages as sent, and close the job. A job already sent is never
+sent again, however often the queue delivers it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from compliance.calendar import WorkingDayCalendar
+from compliance.mail import Digest, DigestItem, render_digest
+from compliance.reminders import DEFAULT_POLICY, Stage, horizon_end, stage_on
+from compliance.rules import ObligationStatus, RuleSet, load_rule_set
+from compliance.store import reads
+from compliance.store import reminders as store
+from compliance.store.errors import ConflictError
+from compliance.store.records import ObligationRecord
+
+OPEN = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
+
+
+def stage_key(record: ObligationRecord, stage: Stage) -> str:
+    deadline = record.obligation.deadline
+    assert deadline is not None  # only dated obligations are in the horizon
+    return f"{deadline.due_date.isoformat()}:{stage.key}"
+
+
+@dataclass
+class SweepReport:
+    sweep_date: date
+    horizon_end: date
+    items_read: int = 0
+    marked_overdue: int = 0
+    reminders_due: int = 0
+    jobs_enqueued: int = 0
+    jobs_already_done: int = 0
+    enterprises_without_contacts: list[str] = field(default_factory=list)
+
+
+def sweep(
+    today: date,
+    *,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    enqueue: Callable[[str], None],
+) -> SweepReport:
+    end = horizon_end(today, calendar, DEFAULT_POLICY)
+    report = SweepReport(sweep_date=today, horizon_end=end)
+    found = store.open_due_by(end)
+    report.items_read = found.items_read
+    due: dict[str, list[tuple[ObligationRecord, str]]] = defaultdict(list)
+    for record in found.records:
+        deadline = record.obligation.deadline
+        if deadline is None:
+            continue
+        if deadline.due_date < today and record.stored_status is ObligationStatus.OPEN:
+            report.marked_overdue += store.mark_overdue(record, now)
+        stage = stage_on(deadline.due_date, today, calendar)
+        if stage is None or stage_key(record, stage) in found.sent[record.id]:
+            continue
+        due[record.obligation.responsible_enterprise].append((record, stage.key))
+        report.reminders_due += 1
+    enterprises = reads.enterprises(due)
+    for enterprise_id, entries in sorted(due.items()):
+        enterprise = enterprises.get(enterprise_id)
+        if enterprise is None or not enterprise.contacts:
+            report.enterprises_without_contacts.append(enterprise_id)
+            continue
+        for contact in enterprise.contacts:
+            job = store.create_job(
+                store.Job(
+                    id=store.job_id(today, enterprise_id, contact.email),
+                    sweep_date=today,
+                    enterprise=enterprise_id,
+                    email=contact.email,
+                    language=contact.language,
+                    items=tuple((record.id, stage) for record, stage in entries),
+                    status="PENDING",
+                    attempts=0,
+                    message_id=None,
+                ),
+                now,
+            )
+            if job.status != "PENDING":
+                report.jobs_already_done += 1
+                continue
+            enqueue(job.id)
+            store.mark_enqueued(job.id, now)
+            report.jobs_enqueued += 1
+    return report
+
+
+@dataclass(frozen=True)
+class Delivery:
+    job_id: str
+    outcome: str  # SENT, EMPTY, ALREADY_DONE
+    message_id: str | None = None
+    obligations: int = 0
+
+
+class UnknownJobError(ValueError):
+    """The message names no job: it cannot ever succeed (it goes to the dead-letter queue)."""
+
+
+def deliver(
+    job_id: str,
+    *,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    send: Callable[[str, str, str, str], str],
+    rule_set: RuleSet | None = None,
+) -> Delivery:
+    job = store.get_job(job_id)
+    if job is None:
+        raise UnknownJobError(f"no reminder job {job_id!r}")
+    if job.status in ("SENT", "EMPTY"):
+        return Delivery(job_id, "ALREADY_DONE", job.message_id)
+    try:
+        store.claim(job_id, now)
+    except ConflictError:
+        latest = store.get_job(job_id)
+        if latest is not None and latest.status in ("SENT", "EMPTY"):
+            return Delivery(job_id, "ALREADY_DONE", latest.message_id)
+        raise  # another worker holds it: let the queue try again later
+    try:
+        digest, keys = _digest(job, calendar, rule_set or _rule_set())
+        if not digest.items:
+            store.finish(job_id, now, None)
+            return Delivery(job_id, "EMPTY")
+        rendered = render_digest(digest)
+        message_id = send(job.email, rendered.subject, rendered.text, rendered.html)
+    except Exception:
+        store.release(job_id, now)
+        raise
+    for obligation_id, key in keys:
+        store.record_sent(obligation_id, [key], now)
+    store.finish(job_id, now, message_id)
+    return Delivery(job_id, "SENT", message_id, len(digest.items))
+
+
+def _rule_set() -> RuleSet:
+    return load_rule_set(
+        os.environ.get("RULE_SET_ID", "CN-MIIT-2023-DRAFT"),
+        os.environ.get("RULE_PERIOD_OVERRIDES", ""),
+    )
+
+
+def _digest(
+    job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet
+) -> tuple[Digest, list[tuple[str, str]]]:
+    """The job's obligations as they are now (consistent reads): only those still open whose
+    stage on the sweep day has not been sent by an earlier digest."""
+    current, sent = store.current([oid for oid, _ in job.items])
+    enterprise = reads.enterprise(job.enterprise)
+    link = os.environ.get("APP_OBLIGATION_URL", "https://compliance.example.cn/obligations/{id}")
+    items: list[DigestItem] = []
+    keys: list[tuple[str, str]] = []
+    for obligation_id, _ in job.items:
+        record = current.get(obligation_id)
+        if record is None or record.stored_status not in OPEN or record.fulfilled_on is not None:
+            continue
+        deadline = record.obligation.deadline
+        if deadline is None:
+            continue
+        # The due date may have moved since the sweep (a calendar load): the stage follows it.
+        stage = stage_on(deadline.due_date, job.sweep_date, calendar)
+        if stage is None:
+            continue
+        key = stage_key(record, stage)
+        if key in sent.get(obligation_id, frozenset()):
+            continue
+        rule = next((r for r in rule_set.rules if r.id == record.obligation.rule_id), None)
+        items.append(
+            DigestItem(
+                obligation_id=obligation_id,
+                rule_id=record.obligation.rule_id,
+                rule_name_zh=rule.name_zh if rule else record.obligation.rule_id,
+                rule_name_en=rule.name_en if rule else record.obligation.rule_id,
+                subject_kind=record.obligation.subject_kind.value,
+                subject_id=record.obligation.subject_id,
+                due_date=deadline.due_date,
+                provisional=deadline.provisional,
+                stage=stage,
+                link=link.format(id=obligation_id),
+            )
+        )
+        keys.append((obligation_id, key))
+    digest = Digest(
+        enterprise_id=job.enterprise,
+        enterprise_name=enterprise.name if enterprise else job.enterprise,
+        recipient=job.email,
+        language=job.language,
+        sweep_date=job.sweep_date,
+        items=tuple(items),
+    )
+    return digest, keys

@@ -1,0 +1,313 @@
+"""The daily sweep and reminder delivery on moto (DynamoDB, SQS, SES), through the Lambda
+handlers with real schedule and SQS batch events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import boto3
+import pytest
+
+from compliance import delivery
+from compliance.codes import production_date_code
+from compliance.store import reads
+from compliance.store.reminders import job_id
+from local.queues import create_queues
+from local.sweeper import schedule_event, sqs_event
+from tests.api import Context, gql, local_aws, token_claims
+from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
+
+ADMIN = token_claims("PLATFORM_ADMIN")
+AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+CONTACT = "compliance@fuzhou-motors.example.cn"
+SENDER = "reminders@example.cn"
+REGISTER_PACKS = """mutation ($input: RegisterBatteriesInput!) {
+    registerBatteries(input: $input) { userErrors { code } } }"""
+CERTIFY = """mutation ($vin: String!, $model: String!, $pack: String!) {
+    issueFactoryCertificate(input: {vin: $vin, model: $model, issuedOn: "2026-09-24",
+    batteryCodes: [$pack]}) { obligations { id dueDate } userErrors { code } } }"""
+PACKS = [f"X12PB010000001{production_date_code(date(2026, 9, 1))}{n:07d}" for n in (1, 2)]
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Given tables, the reminder queue and a verified sender on moto, and an automaker with a
+    Chinese-speaking contact whose vehicle was certified 2026-09-24 (upload due 2026-10-15)."""
+    with local_aws():
+        delivery._client.cache_clear()
+        sqs = boto3.client("sqs")
+        queues = create_queues(sqs)
+        monkeypatch.setenv("REMINDER_QUEUE_URL", queues["ReminderQueue"])
+        monkeypatch.setenv("SES_SENDER", SENDER)
+        boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
+        register = """mutation ($input: RegisterEnterpriseInput!) {
+            registerEnterprise(input: $input) { userErrors { code } } }"""
+        gql(
+            register,
+            {
+                "input": {
+                    "id": BATTERY_MAKER_ID,
+                    "name": "Cells",
+                    "kinds": ["BATTERY_MAKER"],
+                    "manufacturerCodes": ["X12"],
+                }
+            },
+            auth=ADMIN,
+        )
+        gql(
+            register,
+            {
+                "input": {
+                    "id": AUTOMAKER_ID,
+                    "name": "Fuzhou NEV Motors",
+                    "kinds": ["AUTOMAKER"],
+                    "contacts": [{"email": CONTACT, "language": "zh-CN"}],
+                }
+            },
+            auth=ADMIN,
+        )
+        gql(
+            """mutation { announceModel(input: {model: "FZ7001BEV", announcedOn: "2026-09-01"}) {
+            userErrors { code } } }""",
+            auth=AUTO,
+        )
+        packs = [{"code": code, "producedOn": "2026-09-01"} for code in PACKS]
+        gql(REGISTER_PACKS, {"input": {"batteries": packs}}, auth=MAKER)
+        result = gql(CERTIFY, {"vin": vin(1), "model": "FZ7001BEV", "pack": PACKS[0]}, auth=AUTO)
+        [upload] = result["data"]["issueFactoryCertificate"]["obligations"]
+        assert upload["dueDate"] == "2026-10-15"
+        yield {
+            "sqs": sqs,
+            "queue": queues["ReminderQueue"],
+            "dlq": queues["ReminderDeadLetterQueue"],
+            "upload": upload["id"],
+        }
+        delivery._client.cache_clear()
+
+
+def sweep(day: str) -> dict[str, Any]:
+    from functions.sweep import handler
+
+    report: dict[str, Any] = handler(schedule_event(date.fromisoformat(day)), Context())
+    return report
+
+
+def drain(stack: Any) -> list[dict[str, Any]]:
+    """Play Lambda's SQS poller once: receive, invoke, delete what succeeded."""
+    from functions.remind import handler
+
+    sqs, url = stack["sqs"], stack["queue"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    if not messages:
+        return []
+    result = handler(sqs_event(messages, arn), Context())
+    failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+    for message in messages:
+        if message["MessageId"] not in failed:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return list(result["batchItemFailures"])
+
+
+def sent() -> list[Any]:
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends["123456789012"]["ap-southeast-1"].sent_messages)
+
+
+def test_a_sweep_five_working_days_ahead_sends_one_chinese_digest(stack: Any) -> None:
+    # When the sweep runs on 2026-10-09 (5 working days before the due day) and jobs are delivered,
+    report = sweep("2026-10-09")
+    assert (report["reminders_due"], report["jobs_enqueued"]) == (1, 1)
+    assert drain(stack) == []
+    # Then exactly one email went to the contact, subject in Chinese, listing the upload.
+    [message] = sent()
+    assert set(message.destinations) == {CONTACT}
+    assert "新能源汽车动力电池合规提醒" in message.raw_data or "=?utf-8?" in message.raw_data
+    assert stack["upload"] in message.raw_data
+
+
+def test_running_the_sweep_twice_a_day_enqueues_nothing_new(stack: Any) -> None:
+    sweep("2026-10-09")
+    again = sweep("2026-10-09")
+    assert again["jobs_enqueued"] == 0
+    drain(stack)
+    drain(stack)
+    assert len(sent()) == 1
+
+
+def test_a_duplicate_delivery_of_a_job_sends_one_email(stack: Any) -> None:
+    # Given one queued job delivered twice (SQS is at-least-once),
+    from functions.remind import handler
+
+    sweep("2026-10-09")
+    job = job_id(date(2026, 10, 9), AUTOMAKER_ID, CONTACT)
+    record = {
+        "Records": [
+            {
+                "messageId": f"m{i}",
+                "receiptHandle": "r",
+                "body": json.dumps({"job": job}),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "x",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:q",
+                "awsRegion": "ap-southeast-1",
+            }
+            for i in range(2)
+        ]
+    }
+    # When both copies are processed (in one batch, and again later),
+    assert handler(record, Context())["batchItemFailures"] == []
+    assert handler(record, Context())["batchItemFailures"] == []
+    # Then one email was sent.
+    assert len(sent()) == 1
+
+
+def test_the_next_stage_goes_out_and_a_sent_stage_does_not_repeat(stack: Any) -> None:
+    sweep("2026-10-09")  # T-5
+    drain(stack)
+    sweep("2026-10-12")  # still T-5: nothing new
+    drain(stack)
+    sweep("2026-10-14")  # T-1
+    drain(stack)
+    assert len(sent()) == 2
+
+
+def test_nothing_is_sent_after_fulfilment(stack: Any) -> None:
+    # Given a job queued on the due day, When the obligation is fulfilled before delivery,
+    sweep("2026-10-15")
+    fulfil = """mutation ($id: ID!) { fulfillObligation(input: {id: $id, fulfilledOn: "2026-10-15",
+        platformReceipt: "TR-9"}) { userErrors { code } } }"""
+    assert (
+        gql(fulfil, {"id": stack["upload"]}, auth=AUTO)["data"]["fulfillObligation"]["userErrors"]
+        == []
+    )
+    drain(stack)
+    # Then no email goes out, and later sweeps no longer read it.
+    assert sent() == []
+    assert sweep("2026-10-16")["items_read"] == 0
+
+
+def test_the_first_day_past_the_due_day_marks_it_overdue(stack: Any) -> None:
+    report = sweep("2026-10-16")
+    assert report["marked_overdue"] == 1
+    record = reads.obligations([stack["upload"]])[stack["upload"]]
+    assert record.stored_status.value == "OVERDUE"
+    assert sweep("2026-10-16")["marked_overdue"] == 0
+
+
+def test_an_ses_failure_is_reported_for_that_message_only_and_retried(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two contacts' digests in one batch and SES failing for the first one only,
+    from functions.remind import handler
+
+    real_send = delivery.send_email
+    calls: list[str] = []
+
+    def flaky(recipient: str, subject: str, text: str, html: str) -> str:
+        calls.append(recipient)
+        if len(calls) == 1:
+            raise delivery.DeliveryError("SES throttled", retryable=True)
+        return real_send(recipient, subject, text, html)
+
+    monkeypatch.setattr("functions.remind.send_email", flaky)
+    sweep("2026-10-09")
+    sweep("2026-10-12")  # a second day's job for the same contact: two jobs in the batch
+    sqs, url = stack["sqs"], stack["queue"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    result = handler(sqs_event(messages, arn), Context())
+    # Then only the failed message is reported, the other one was sent...
+    assert len(result["batchItemFailures"]) == 1
+    assert len(sent()) == 1
+    # ...and the retry of the failed one sends nothing twice: its stage went out already.
+    failed = [
+        m for m in messages if m["MessageId"] == result["batchItemFailures"][0]["itemIdentifier"]
+    ]
+    assert handler(sqs_event(failed, arn), Context())["batchItemFailures"] == []
+    assert len(sent()) == 1
+
+
+def test_a_poison_message_fails_every_time(stack: Any) -> None:
+    from functions.remind import handler
+
+    poison = {
+        "Records": [
+            {
+                "messageId": "p1",
+                "receiptHandle": "r",
+                "body": "not json",
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "x",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:q",
+                "awsRegion": "ap-southeast-1",
+            }
+        ]
+    }
+    assert handler(poison, Context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
+    assert handler(poison, Context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
+
+
+def test_a_sweep_interrupted_half_way_loses_nothing_and_duplicates_nothing(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a second enterprise contact, and a sweep that dies after enqueueing the first job,
+    from compliance.store import reminders as job_store
+
+    update = """mutation ($input: RegisterEnterpriseInput!) { registerEnterprise(input: $input) {
+        userErrors { code } } }"""
+    other = "91440300192317458F"
+    gql(
+        update,
+        {
+            "input": {
+                "id": other,
+                "name": "Shenzhen EV",
+                "kinds": ["AUTOMAKER"],
+                "contacts": [{"email": "trace@shenzhen-ev.example.cn", "language": "en"}],
+            }
+        },
+        auth=ADMIN,
+    )
+    other_auth = token_claims("ENTERPRISE_ADMIN", other)
+    gql(
+        """mutation { announceModel(input: {model: "SZ6500BEV", announcedOn: "2026-09-01"}) {
+        userErrors { code } } }""",
+        auth=other_auth,
+    )
+    gql(CERTIFY, {"vin": vin(2), "model": "SZ6500BEV", "pack": PACKS[1]}, auth=other_auth)
+    real = job_store.mark_enqueued
+    calls = 0
+
+    def dies_on_second(identifier: str, now: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("Lambda timed out")
+        real(identifier, now)
+
+    monkeypatch.setattr(job_store, "mark_enqueued", dies_on_second)
+    with pytest.raises(RuntimeError):
+        sweep("2026-10-09")
+    monkeypatch.setattr(job_store, "mark_enqueued", real)
+    # When the sweep is run again and every queued message is delivered,
+    rerun = sweep("2026-10-09")
+    assert rerun["jobs_already_done"] == 1  # the first job, finished before the crash
+    for _ in range(3):
+        drain(stack)
+    # Then each contact got exactly one email.
+    recipients = sorted(m.destinations[0] for m in sent())  # moto lists To twice for raw mail
+    assert recipients == [CONTACT, "trace@shenzhen-ev.example.cn"]
