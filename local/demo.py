@@ -71,10 +71,10 @@ ENTERPRISES: list[dict[str, Any]] = [
 REGIONS = ["350102", "350203", "440305", "440106", "330106", "320505", "110105", "510107"]
 
 DEMO_DATES = {
-    "2026-09-24": "vehicles certified the week before National Day: uploads due 2026-10-15",
-    "2026-10-12": "first working week after National Day: many uploads due, some overdue",
-    "2026-11-26": "today in the demo's frame: late, overdue and open duties side by side",
-    "2027-03-15": "FZ7002BEV's technical information falls due (provisional until 2027 loads)",
+    "2026-09-24": "vehicles certified just before National Day: their uploads are due soon",
+    "2026-10-12": "the first full working week after National Day: overdue and due-soon together",
+    "2026-11-26": "late, overdue and open duties side by side",
+    "2027-03-08": "FZ7002BEV's technical information due 2027-03-15, provisional until 2027 loads",
 }
 
 

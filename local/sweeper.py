@@ -126,13 +126,13 @@ def _write_outbox(today: date, messages: list[Any]) -> list[Path]:
             continue
         parsed = email.message_from_string(raw)
         recipient = str(parsed.get("To", "unknown"))
-        stem = folder / re.sub(r"[^A-Za-z0-9@._-]", "_", f"{recipient}-{message.id[:12]}")
-        eml = stem.with_suffix(".eml")
+        name = re.sub(r"[^A-Za-z0-9@._-]", "_", f"{recipient}--{message.id[:12]}")
+        eml = folder / f"{name}.eml"
         eml.write_text(raw, encoding="utf-8")
         written.append(eml)
         html = _html_part(parsed)
         if html is not None:
-            page = stem.with_suffix(".html")
+            page = folder / f"{name}.html"
             page.write_text(html, encoding="utf-8")
             written.append(page)
     return written

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from compliance import delivery
+from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
 from compliance.store import reads
 from compliance.store.reminders import job_id
@@ -311,3 +313,69 @@ def test_a_sweep_interrupted_half_way_loses_nothing_and_duplicates_nothing(
     # Then each contact got exactly one email.
     recipients = sorted(m.destinations[0] for m in sent())  # moto lists To twice for raw mail
     assert recipients == [CONTACT, "trace@shenzhen-ev.example.cn"]
+
+
+def test_the_recorded_sqs_batch_sends_the_good_job_and_reports_only_the_poison(
+    stack: Any,
+) -> None:
+    # Given the sweep of 2026-10-09 made the job the recorded event names,
+    from functions.remind import handler
+
+    sweep("2026-10-09")
+    event = json.loads(
+        (Path(__file__).parents[2] / "events/remind/batch-good-and-poison.json").read_text()
+    )
+    # When the recorded batch (the good job and a poison message) is handled,
+    result = handler(event, Context())
+    # Then only the poison is reported, and the digest went out once.
+    assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][1]["messageId"]}]
+    assert len(sent()) == 1
+
+
+def test_the_recorded_schedule_events_sweep_today_or_the_named_day(stack: Any) -> None:
+    from functions.sweep import handler
+
+    events = Path(__file__).parents[2] / "events/sweep"
+    named = handler(json.loads((events / "rerun-2026-10-12.json").read_text()), Context())
+    assert named["sweep_date"] == "2026-10-12"
+    daily = handler(json.loads((events / "daily.json").read_text()), Context())
+    assert daily["sweep_date"] == datetime.now(CHINA_TZ).date().isoformat()
+
+
+@pytest.mark.parametrize("outside", [50, 500])
+def test_a_sweep_reads_only_the_obligations_inside_its_horizon(stack: Any, outside: int) -> None:
+    # Given the one obligation due inside the horizon of 2026-10-09, and `outside` more that are
+    # not: due after the horizon, standing, or already fulfilled,
+    from compliance.store.models import ObligationItem
+
+    with ObligationItem.batch_write() as batch:
+        for n in range(outside):
+            kind = n % 3
+            due = None if kind == 1 else date(2026, 12, 1)
+            item = ObligationItem(
+                id=f"ob_filler{n:05d}",
+                rule_id="SALES_TRACE_UPLOAD",
+                rule_set_id="CN-MIIT-2023-DRAFT",
+                rule_set_version="2023-12-15.1",
+                responsible=AUTOMAKER_ID,
+                responsible_role="AUTOMAKER",
+                subject_kind="vehicle",
+                subject_id=f"FILLER{n}",
+                subject_key=f"vehicle#FILLER{n}",
+                trigger_event_id="ev_filler",
+                trigger_kind="VEHICLE_REGISTERED",
+                trigger_date="2026-09-01",
+                period="10WD" if due else "STANDING",
+                due_date=due.isoformat() if due else None,
+                due_key=f"{due.isoformat() if due else '9999-12-31'}#ob_filler{n:05d}",
+                due_partition="ALL",
+                # Fulfilled ones leave the sparse open index, as fulfilment does.
+                open_partition=None if kind == 2 else "OPEN",
+                status="FULFILLED" if kind == 2 else "OPEN",
+                created_at=datetime(2026, 9, 1, tzinfo=CHINA_TZ),
+                updated_at=datetime(2026, 9, 1, tzinfo=CHINA_TZ),
+            )
+            batch.save(item)
+    # When the sweep runs, Then it reads exactly the one obligation inside the horizon,
+    # however many others the table holds.
+    assert sweep("2026-10-09")["items_read"] == 1
