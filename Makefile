@@ -58,6 +58,8 @@ test: format lint typecheck unit compat
 
 bench: venv
 	$(BIN)/python -m bench.deadlines
+	$(BIN)/python -m bench.api_latency
+	$(BIN)/python -m bench.cold_start
 
 seed-calendar: venv
 	$(BIN)/python -m tools.seed_calendar

@@ -78,7 +78,7 @@ def enterprise_from_item(item: EnterpriseItem) -> Enterprise:
     return Enterprise(
         id=item.pk,
         name=item.name,
-        kinds=frozenset(EnterpriseKind(k) for k in item.kinds),
+        kinds=frozenset(EnterpriseKind(k) for k in item.kinds or ()),
         manufacturer_codes=frozenset(item.manufacturer_codes or ()),
         province_code=item.province_code,
         contacts=tuple(Contact(c.email, c.language) for c in item.contacts or ()),

@@ -1,0 +1,296 @@
+"""Benchmark of the API function's cold start against bare imports of its libraries.
+
+Owns the figures in docs/BENCHMARKS.md ("Cold start"). Run with ``make bench``.
+
+A Lambda cold start runs the handler module's imports and whatever it builds before the first
+request; that time is added to the first request of every new execution environment. Here a
+fresh Python process imports ``functions.api``, reads the settings
+(``graph.settings.settings_from_environment()``, production stage, cursor key given directly
+so no SSM call) and builds the schema (``graph.schema.build_schema(introspection=False)``),
+timed with ``perf_counter`` inside the process. The baseline is a fresh process importing only
+the libraries the function stands on: ``strawberry``, ``pynamodb.models``, ``boto3`` and
+``aws_lambda_powertools.event_handler``. The two alternate, 15 runs each; the target is the
+function within 1.25x of the baseline (medians).
+
+Both sides run with compiled bytecode for every module, kept in a private cache
+(``PYTHONPYCACHEPREFIX``) filled by one discarded run of each, so the figures do not depend on
+whether this checkout has ``__pycache__`` directories. What a start costs when the project's
+own modules have no bytecode (Lambda's code directory is read-only, so a package shipped
+without ``.pyc`` files compiles them at every start) is printed separately: the time to
+compile those modules. So is what the first request adds on top: PynamoDB builds its botocore
+client on the first DynamoDB call, not at import.
+
+Where the time goes: ``python -X importtime`` runs of both processes (median of 3 per module)
+give the function's 10 largest imports by cumulative time, and the modules only the function
+imports (the baseline's process never loads them), by package and the 10 largest by their own
+import time: what there is to trim.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from local.environment import API_FUNCTION, function_env
+
+RUNS = 15
+IMPORTTIME_RUNS = 3
+COMPILE_RUNS = 5
+CLIENT_RUNS = 5
+TOP = 10
+RATIO_TARGET = 1.25
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Any AWS call at import would go here and fail at once: a cold start must not make one.
+CLOSED_ENDPOINT = "http://127.0.0.1:9"
+
+FUNCTION_SCRIPT = """
+import json, time
+started = time.perf_counter()
+import functions.api
+imported = time.perf_counter()
+from graph.settings import settings_from_environment
+settings_from_environment()
+configured = time.perf_counter()
+from graph.schema import build_schema
+build_schema(introspection=False)
+built = time.perf_counter()
+phases = {
+    "total": (built - started) * 1000,
+    "import": (imported - started) * 1000,
+    "settings": (configured - imported) * 1000,
+    "schema": (built - configured) * 1000,
+}
+import os
+if os.environ.get("BENCH_FIRST_CLIENT"):
+    from compliance.store.models import ObligationItem
+    ObligationItem._get_connection().connection.client
+    phases["client"] = (time.perf_counter() - built) * 1000
+print(json.dumps(phases))
+"""
+
+BASELINE_SCRIPT = """
+import json, time
+started = time.perf_counter()
+import strawberry, pynamodb.models, boto3, aws_lambda_powertools.event_handler
+print(json.dumps({"total": (time.perf_counter() - started) * 1000}))
+"""
+
+
+def child_environment(cache: Path) -> dict[str, str]:
+    """The API function's production environment, in a process of its own, with its bytecode
+    read from and written to ``cache``."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "PYTHON", "POWERTOOLS_"))
+    }
+    env |= function_env(API_FUNCTION, parameters={"Stage": "prod"})
+    env |= {
+        "CURSOR_SECRET": "benchmark-cursor-key",
+        "AWS_REGION": "ap-southeast-1",
+        "AWS_DEFAULT_REGION": "ap-southeast-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": CLOSED_ENDPOINT,
+        "PYTHONPYCACHEPREFIX": str(cache),
+    }
+    return env
+
+
+@dataclass
+class Run:
+    phases: dict[str, float]
+    wall_ms: float
+    stderr: str
+
+
+def run_child(script: str, env: Mapping[str, str], *options: str) -> Run:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *options, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall_ms = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(f"child failed ({done.returncode}):\n{done.stderr}")
+    lines = done.stdout.strip().splitlines()
+    return Run(json.loads(lines[-1]) if lines else {}, wall_ms, done.stderr)
+
+
+@dataclass
+class Series:
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, phase: str) -> float:
+        return statistics.median(r.phases[phase] for r in self.runs)
+
+    def spread(self, phase: str) -> tuple[float, float]:
+        values = [r.phases[phase] for r in self.runs]
+        return min(values), max(values)
+
+    def wall(self) -> float:
+        return statistics.median(r.wall_ms for r in self.runs)
+
+
+# --- python -X importtime --------------------------------------------------------------------
+
+
+@dataclass
+class Module:
+    name: str
+    self_us: int
+    cumulative_us: int
+    children: list[Module] = field(default_factory=list)
+
+
+def parse_importtime(stderr: str) -> list[Module]:
+    """The import tree: ``-X importtime`` prints each module after the modules it imported,
+    indented two spaces per level."""
+    pending: dict[int, list[Module]] = defaultdict(list)
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, cumulative_us, name = line.removeprefix("import time:").split("|")
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        module = Module(name.strip(), int(self_us), int(cumulative_us))
+        module.children = pending.pop(depth + 1, [])
+        pending[depth].append(module)
+    return pending[0]
+
+
+def walk(modules: Iterable[Module]) -> Iterable[Module]:
+    for module in modules:
+        yield module
+        yield from walk(module.children)
+
+
+def median_by_name(trees: list[list[Module]], value: str) -> dict[str, float]:
+    samples: dict[str, list[int]] = defaultdict(list)
+    for tree in trees:
+        for module in walk(tree):
+            samples[module.name].append(getattr(module, value))
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def report_imports(env: Mapping[str, str]) -> None:
+    function_trees, baseline_trees = [], []
+    for _ in range(IMPORTTIME_RUNS):
+        function_trees.append(
+            parse_importtime(run_child(FUNCTION_SCRIPT, env, "-X", "importtime").stderr)
+        )
+        baseline_trees.append(
+            parse_importtime(run_child(BASELINE_SCRIPT, env, "-X", "importtime").stderr)
+        )
+    cumulative = median_by_name(function_trees, "cumulative_us")
+    own = median_by_name(function_trees, "self_us")
+    known = {m.name for tree in baseline_trees for m in walk(tree)}
+    print(
+        f"python -X importtime, the function's process, median of {IMPORTTIME_RUNS} runs "
+        "(importtime itself slows imports down)"
+    )
+    print(f"  top {TOP} by cumulative time:")
+    for name, us in sorted(cumulative.items(), key=lambda item: -item[1])[:TOP]:
+        print(f"    {us / 1000:7.1f} ms  {name}")
+    only_function = {name: us for name, us in own.items() if name not in known}
+    print(
+        f"  imported only by the function: {len(only_function)} modules, "
+        f"{sum(only_function.values()) / 1000:.1f} ms of their own import time"
+    )
+    by_package: dict[str, float] = defaultdict(float)
+    for name, us in only_function.items():
+        by_package[name.split(".")[0]] += us
+    packages = sorted(by_package.items(), key=lambda item: -item[1])
+    print("    by package: " + ", ".join(f"{p} {us / 1000:.1f} ms" for p, us in packages))
+    print(f"    top {TOP} by their own time:")
+    for name, us in sorted(only_function.items(), key=lambda item: -item[1])[:TOP]:
+        print(f"    {us / 1000:7.1f} ms  {name}")
+    sources = [p for p in (project_source(name) for name in cumulative) if p is not None]
+    compile_ms = statistics.median(compile_time_ms(sources) for _ in range(COMPILE_RUNS))
+    print(
+        f"  compiling the {len(sources)} project modules it imports from source: "
+        f"{compile_ms:.0f} ms (median of {COMPILE_RUNS}); every start pays this when they ship "
+        "without .pyc files (Lambda cannot write __pycache__ next to its code)"
+    )
+
+
+def project_source(module: str) -> Path | None:
+    """The file of one of the project's own modules; None for a library's."""
+    base = PROJECT_ROOT.joinpath(*module.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def compile_time_ms(sources: Iterable[Path]) -> float:
+    texts = [(path.read_bytes(), str(path)) for path in sources]
+    started = time.perf_counter()
+    for text, name in texts:
+        compile(text, name, "exec", dont_inherit=True)
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    print("Cold start: a fresh process importing functions.api, reading the settings and")
+    print("building the schema, against one importing only the libraries it stands on")
+    print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
+    print()
+    with tempfile.TemporaryDirectory(prefix="bench-pycache-") as cache_dir:
+        compiled = child_environment(Path(cache_dir))
+        # Fill the bytecode cache (and the OS file cache) for both sides; not measured.
+        run_child(FUNCTION_SCRIPT, compiled)
+        run_child(BASELINE_SCRIPT, compiled)
+
+        function, baseline = Series(), Series()
+        for i in range(RUNS):
+            order = [(function, FUNCTION_SCRIPT), (baseline, BASELINE_SCRIPT)]
+            for series, script in order if i % 2 == 0 else reversed(order):
+                series.runs.append(run_child(script, compiled))
+
+        ratio = function.median("total") / baseline.median("total")
+        verdict = "met" if ratio <= RATIO_TARGET else "MISSED"
+        low, high = function.spread("total")
+        print(f"{RUNS} runs each, alternating; times inside the process (perf_counter)")
+        print(
+            f"  function  median {function.median('total'):6.0f} ms  ({low:.0f}-{high:.0f})"
+            f"   import {function.median('import'):.0f} ms, "
+            f"settings {function.median('settings'):.1f} ms, "
+            f"schema {function.median('schema'):.0f} ms"
+        )
+        low, high = baseline.spread("total")
+        print(f"  baseline  median {baseline.median('total'):6.0f} ms  ({low:.0f}-{high:.0f})")
+        print(
+            f"  function / baseline: {ratio:.2f}x (target within {RATIO_TARGET}x: {verdict}); "
+            f"the function adds {function.median('total') - baseline.median('total'):.0f} ms"
+        )
+        print(
+            f"  whole process, interpreter start included (wall clock): function "
+            f"{function.wall():.0f} ms, baseline {baseline.wall():.0f} ms"
+        )
+        with_client = compiled | {"BENCH_FIRST_CLIENT": "1"}
+        clients = Series([run_child(FUNCTION_SCRIPT, with_client) for _ in range(CLIENT_RUNS)])
+        print(
+            f"  not in the comparison: PynamoDB builds its botocore client on the first "
+            f"DynamoDB call, {clients.median('client'):.0f} ms (median of {CLIENT_RUNS}), "
+            "paid by the first request"
+        )
+        print()
+        report_imports(compiled)
+
+
+if __name__ == "__main__":
+    main()
