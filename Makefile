@@ -6,10 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 VENV313 := .venv-py313
+# The SAM CLI's own pins conflict with the project's, so it lives in a venv of its own.
+VENVSAM := .venv-sam
+SAM_CLI := aws-sam-cli==1.170.0
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck unit compat bench seed-calendar schema run token sweep clean
+.PHONY: help venv test lint format typecheck template unit compat bench seed-calendar schema run token sweep build clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
@@ -17,6 +20,7 @@ help:
 	@echo "make sweep TODAY=2026-10-12   run the daily sweep on the local stack; emails in outbox/"
 	@echo "make test       every gate: format, lint, types, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
+	@echo "make build      the Lambda artifact for python3.13 arm64 (no Docker), proved by one request"
 	@echo "make seed-calendar  regenerate compliance/data/calendar from chinesecalendar + holidays"
 
 $(BIN)/python:
@@ -54,7 +58,17 @@ compat:
 		$(VENV313)/bin/pytest -q -p no:cacheprovider tests/unit; \
 	else echo "compat: python3.13 is not installed here; skipping the Python 3.13 run"; fi
 
-test: format lint typecheck unit compat
+# The deployment template: CloudFormation's linter, then SAM's own validation (both offline).
+template: venv $(VENVSAM)/.installed
+	$(BIN)/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(VENVSAM)/bin/sam validate --lint --region ap-southeast-1 --template template.yaml
+
+$(VENVSAM)/.installed:
+	$(PYTHON) -m venv $(VENVSAM)
+	$(VENVSAM)/bin/python -m pip install --quiet $(SAM_CLI)
+	@touch $@
+
+test: format lint typecheck template unit compat
 
 bench: venv
 	$(BIN)/python -m bench.deadlines
@@ -72,6 +86,20 @@ schema: venv
 run: venv
 	$(BIN)/python -m local.run
 
+# The Lambda artifact, Docker-free: dependencies cross-installed for python3.13 on arm64,
+# bytecode compiled, then imported and asked one request to prove it (tools/build_lambda.py).
+build: venv
+	$(BIN)/python -m tools.build_lambda
+
+# `sam build` calls these (BuildMethod: makefile) with ARTIFACTS_DIR set; one build serves all.
+build/lambda/.built: pyproject.toml $(shell find compliance graph functions -type f -not -path "*/__pycache__/*")
+	$(MAKE) --no-print-directory build
+	@touch $@
+
+build-ApiFunction build-SweepFunction build-RemindFunction build-PartnerAuthorizerFunction: build/lambda/.built
+	cp -R build/lambda/. "$(ARTIFACTS_DIR)"
+	rm -f "$(ARTIFACTS_DIR)/.built"
+
 # With `make run` up: sweep a day now and send its reminders (emails land in outbox/).
 sweep: venv
 	@$(BIN)/python -m local.sweeper $(if $(TODAY),--today $(TODAY))
@@ -81,4 +109,4 @@ token: venv
 	@$(BIN)/python -m local.token --role "$(ROLE)" $(if $(ENTERPRISE),--enterprise $(ENTERPRISE))
 
 clean:
-	rm -rf $(VENV) $(VENV313) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV313) $(VENVSAM) build .aws-sam .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,7 +1,8 @@
 """The API Lambda: an API Gateway HTTP API (payload 2.0) event in, an HTTP response out.
 
-It reads the principal from the claims API Gateway's authorizer verified, hands the request
-to graph.http, and logs one structured line per request with its id and operation.
+It reads the principal from what API Gateway's authorizer verified (a person's JWT claims, or
+the partner-key context of the Lambda authorizer), hands the request to graph.http, and logs one
+structured line per request with its id and operation.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from graph.context import principal_from_claims
+from graph.context import principal_from_claims, principal_from_lambda_context
 from graph.http import Execution, HttpRequest, handle
 from graph.settings import settings_from_environment
 
@@ -29,8 +30,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = datetime.now(UTC)
     request_context = event.get("requestContext") or {}
     http = request_context.get("http") or {}
-    jwt = (request_context.get("authorizer") or {}).get("jwt") or {}
-    principal = principal_from_claims(jwt.get("claims"), jwt.get("scopes"))
+    authorizer = request_context.get("authorizer") or {}
+    if "lambda" in authorizer:
+        # The partner API: its Lambda authorizer checked an API key (functions/authorizer.py).
+        principal = principal_from_lambda_context(authorizer["lambda"])
+    else:
+        jwt = authorizer.get("jwt") or {}
+        principal = principal_from_claims(jwt.get("claims"), jwt.get("scopes"))
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
     request = HttpRequest(

@@ -7,6 +7,7 @@ DataLoaders batch within that request and never leak data between requests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -95,3 +96,24 @@ def principal_from_claims(
         return None
     granted = _claim_list(claims.get("scope")) | frozenset(scopes or ())
     return Principal(subject=subject, role=role, enterprise_id=enterprise_id, scopes=granted)
+
+
+def principal_from_lambda_context(context: Mapping[str, object] | None) -> Principal | None:
+    """The principal of a request the partner API's Lambda authorizer allowed, from its context.
+
+    That authorizer verifies partner keys and nothing else, so only a PARTNER principal is taken
+    from it: no stored key can make its holder an administrator or a regulator.
+    """
+    if not context:
+        return None
+    subject = str(context.get("sub") or "")
+    enterprise_id = str(context.get("enterprise_id") or "") or None
+    if context.get("role") != Role.PARTNER.value or not subject or enterprise_id is None:
+        return None
+    scopes = context.get("scopes")
+    return Principal(
+        subject=subject,
+        role=Role.PARTNER,
+        enterprise_id=enterprise_id,
+        scopes=_claim_list(scopes if isinstance(scopes, str) else None),
+    )

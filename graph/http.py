@@ -27,6 +27,7 @@ from graph.settings import Settings
 MAX_BODY_BYTES = 1_000_000
 _JSON = "application/json"
 _GRAPHQL_JSON = "application/graphql-response+json"
+_HTML = "text/html; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,17 @@ def handle(
         if asset is not None:
             body, content_type = asset
             return HttpResponse(200, body, content_type, {"cache-control": "public, max-age=86400"})
+    if method == "GET" and request.path.rstrip("/") == "/graphiql":
+        if not settings.graphiql:
+            return _message(404, "GraphiQL is not enabled on this stage.")
+        return HttpResponse(200, graphiql_page(endpoint="/graphql").encode(), _HTML)
     if request.path.rstrip("/") != "/graphql":
         return _message(404, "Not found: the GraphQL endpoint is /graphql.")
     try:
         if method == "GET" and _wants_html(request) and "query" not in request.query:
             if not settings.graphiql:
                 raise _Refusal(404, "GraphiQL is not enabled on this stage.")
-            page = graphiql_page(endpoint="/graphql")
-            return HttpResponse(200, page.encode(), "text/html; charset=utf-8")
+            return HttpResponse(200, graphiql_page(endpoint="/graphql").encode(), _HTML)
         graphql_request = _read(request, method)
         document = _parse(graphql_request.query)
         if isinstance(document, GraphQLError):

@@ -25,8 +25,9 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from graph.errors import error_code, should_mask
-from graph.mutations import Mutation
-from graph.queries import Query
+from graph.mutations import Mutation as CoreMutation
+from graph.partner_keys import PartnerKeyMutation, PartnerKeyQuery
+from graph.queries import Query as CoreQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 logger = logging.getLogger(__name__)
@@ -78,6 +79,16 @@ def _extensions(introspection: bool) -> list[Any]:
     if not introspection:
         extensions.append(DisableIntrospection)
     return extensions
+
+
+@strawberry.type(name="Query")
+class Query(CoreQuery, PartnerKeyQuery):
+    pass
+
+
+@strawberry.type(name="Mutation")
+class Mutation(CoreMutation, PartnerKeyMutation):
+    pass
 
 
 class Schema(strawberry.Schema):

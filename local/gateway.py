@@ -5,6 +5,12 @@ token as the JWT authorizer does, builds the payload 2.0 event and calls the API
 Lambda context, then maps the handler's answer back to HTTP. What the service answers itself
 (no route 404, bad token 401, too large 413, CORS preflight) is answered here with the
 service's own bodies, and the handler is not called.
+
+The partner API (its own HTTP API in the template, behind a Lambda authorizer on the
+``x-api-key`` header) is served under ``/partner``: the authorizer function is called with a
+real authorizer event and its simple response decides, as API Gateway does (401 without the
+header, 403 when refused, 500 when the authorizer fails). Answers are not cached here, so a
+revoked key is refused at once, where API Gateway may accept it until its cache TTL ends.
 """
 
 from __future__ import annotations
@@ -16,20 +22,30 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 from local.authorizer import Unauthorized, authorizer_context
-from local.events import HttpRequest, HttpResponse, http_event, http_response, json_response
+from local.events import (
+    ACCOUNT_ID,
+    API_ID,
+    STAGE,
+    HttpRequest,
+    HttpResponse,
+    http_event,
+    http_response,
+    json_response,
+)
 
 log = logging.getLogger("local.gateway")
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
 DEFAULT_HANDLER = "functions.api.handler"
+DEFAULT_AUTHORIZER = "functions.authorizer.handler"
 CONTROL_PREFIX = "/_local/"
 Control = Callable[[dict[str, str]], dict[str, Any]]
 MAX_BODY_BYTES = 10 * 1024 * 1024  # the HTTP API payload limit
@@ -45,6 +61,8 @@ class Route:
 
     method: str
     path: str
+    # Routes behind the JWT authorizer refuse a request without a token, as API Gateway does.
+    authorized: bool = True
 
     @property
     def key(self) -> str:
@@ -65,8 +83,15 @@ class Route:
 ROUTES = (
     Route("GET", "/graphql"),
     Route("POST", "/graphql"),
-    Route("GET", "/graphiql/{proxy+}"),
+    Route("GET", "/graphiql", authorized=False),
+    Route("GET", "/graphiql/{proxy+}", authorized=False),
 )
+
+# The partner API's routes. Deployed, that API has its own domain and sends the function the
+# paths below; here it is mounted under PARTNER_PREFIX, which is taken off before routing.
+PARTNER_PREFIX = "/partner"
+PARTNER_ROUTES = (Route("GET", "/graphql"), Route("POST", "/graphql"))
+API_KEY_HEADER = "x-api-key"  # the partner authorizer's identity source
 
 
 @dataclass
@@ -127,8 +152,10 @@ class Gateway:
         secret: str | None = None,
         function: FunctionSettings | None = None,
         controls: Mapping[str, Control] | None = None,
+        authorizer: Handler | None = None,
     ) -> None:
         self._handler = handler
+        self._authorizer = authorizer
         # Local-only commands (POST /_local/<name>), such as running the daily sweep now; they
         # exist on this emulator only, never in the deployed API.
         self.controls = dict(controls or {})
@@ -139,6 +166,8 @@ class Gateway:
         # One invocation at a time, as in one Lambda execution environment: module-level state
         # in the handler is never shared between concurrent requests in AWS either.
         self._invocation = threading.Lock()
+        # The authorizer is a function of its own, with its own execution environment.
+        self._authorizing = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _RequestHandler)
         self._server.daemon_threads = True
         self._server.gateway = self  # type: ignore[attr-defined]
@@ -155,6 +184,13 @@ class Gateway:
         if self._handler is None:
             self._handler = _load(DEFAULT_HANDLER)
         return self._handler
+
+    @property
+    def authorizer(self) -> Handler:
+        """The partner API's Lambda authorizer, imported on first use like the handler."""
+        if self._authorizer is None:
+            self._authorizer = _load(DEFAULT_AUTHORIZER)
+        return self._authorizer
 
     def start(self) -> Gateway:
         # A short poll interval makes stop() quick; the loop is idle otherwise.
@@ -199,6 +235,8 @@ class Gateway:
             return json_response(400, {"message": str(error)})
 
     def _route(self, request: HttpRequest) -> HttpResponse:
+        if request.raw_path.startswith(f"{PARTNER_PREFIX}/"):
+            return self._partner_route(request)
         for route in self.routes:
             path_parameters = route.match(request.method, request.raw_path)
             if path_parameters is not None:
@@ -207,8 +245,14 @@ class Gateway:
             return json_response(404, {"message": "Not Found"})
         if len(request.body) > MAX_BODY_BYTES:
             return json_response(413, {"message": "Request Entity Too Large"})
+        if route.authorized and not (request.header("authorization") or "").strip():
+            return json_response(401, {"message": "Unauthorized"})
         try:
-            authorizer = authorizer_context(request.header("authorization"), secret=self.secret)
+            authorizer = (
+                authorizer_context(request.header("authorization"), secret=self.secret)
+                if route.authorized
+                else None
+            )
         except Unauthorized as refusal:
             response = json_response(401, {"message": "Unauthorized"})
             reason = refusal.reason.replace('"', "'")
@@ -225,6 +269,68 @@ class Gateway:
             authorizer=authorizer,
         )
         return self._invoke(event)
+
+    def _partner_route(self, request: HttpRequest) -> HttpResponse:
+        """A partner API request: its Lambda authorizer decides, then the function is called."""
+        request = replace(request, raw_path=request.raw_path.removeprefix(PARTNER_PREFIX))
+        for route in PARTNER_ROUTES:
+            path_parameters = route.match(request.method, request.raw_path)
+            if path_parameters is not None:
+                break
+        else:
+            return json_response(404, {"message": "Not Found"})
+        if len(request.body) > MAX_BODY_BYTES:
+            return json_response(413, {"message": "Request Entity Too Large"})
+        api_key = (request.header(API_KEY_HEADER) or "").strip()
+        if not api_key:
+            # An empty identity source: API Gateway refuses without calling the authorizer.
+            return json_response(401, {"message": "Unauthorized"})
+        now = datetime.now(UTC)
+        request_id = str(uuid.uuid4())
+        event = authorizer_event(
+            request,
+            route_key=route.key,
+            request_id=request_id,
+            now=now,
+            path_parameters=path_parameters,
+            identity=[api_key],
+            region=self.function.region,
+        )
+        allowed = self._authorize(event)
+        if isinstance(allowed, HttpResponse):
+            return allowed
+        return self._invoke(
+            http_event(
+                request,
+                route_key=route.key,
+                request_id=request_id,
+                now=now,
+                path_parameters=path_parameters,
+                authorizer={"lambda": allowed},
+            )
+        )
+
+    def _authorize(self, event: dict[str, Any]) -> dict[str, Any] | HttpResponse:
+        """The context a simple response allows the request with, or API Gateway's refusal."""
+        # Memory and timeout as the template gives the authorizer; the region is the API's.
+        function = replace(
+            self.function,
+            name="nev-local-PartnerAuthorizerFunction",
+            memory_limit_in_mb=512,
+            timeout_seconds=5,
+        )
+        try:
+            with self._authorizing:
+                result = self.authorizer(event, function.context())
+        except Exception:
+            log.error("the partner authorizer failed\n%s", traceback.format_exc())
+            return json_response(500, {"message": "Internal Server Error"})
+        if not isinstance(result, Mapping) or not isinstance(result.get("isAuthorized"), bool):
+            log.error("the partner authorizer answered no simple response: %r", result)
+            return json_response(500, {"message": "Internal Server Error"})
+        if not result["isAuthorized"]:
+            return json_response(403, {"message": "Forbidden"})
+        return dict(result.get("context") or {})
 
     def _invoke(self, event: dict[str, Any]) -> HttpResponse:
         request_id = event["requestContext"]["requestId"]
@@ -324,6 +430,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         # One line per request is logged by _handle; the base class would log a second.
         pass
+
+
+def authorizer_event(
+    request: HttpRequest,
+    *,
+    route_key: str,
+    request_id: str,
+    now: datetime,
+    path_parameters: Mapping[str, str] | None,
+    identity: list[str],
+    region: str,
+) -> dict[str, Any]:
+    """The payload 2.0 event an HTTP API Lambda authorizer receives: the request without its
+    body, the route's ARN and the identity source values."""
+    request_event = http_event(
+        request,
+        route_key=route_key,
+        request_id=request_id,
+        now=now,
+        path_parameters=path_parameters,
+    )
+    request_event.pop("body", None)
+    request_event.pop("isBase64Encoded", None)
+    method, _, path = route_key.partition(" ")
+    route_arn = f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{API_ID}/{STAGE}/{method}{path}"
+    return {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": route_arn,
+        "identitySource": identity,
+        **{k: v for k, v in request_event.items() if k != "version"},
+    }
 
 
 def start_gateway(

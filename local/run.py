@@ -93,13 +93,13 @@ def _banner(gateway: Gateway, aws: LocalAws, demo: str, api_ready: bool, seconds
     graphql = f"{gateway.url}/graphql"
     lines = [
         f"GraphQL   {graphql}  (POST JSON; GET for queries)",
-        f"GraphiQL  {graphql}  (open in a browser; ?token=<token> pre-fills the header)",
+        f"GraphiQL  {gateway.url}/graphiql  (in a browser; ?token=<token> fills the header)",
         f"moto      {aws.endpoint}  (region {aws.region}; DynamoDB at {aws.dynamodb_endpoint})",
         f"demo data {demo}",
         "sweep     make sweep TODAY=2026-10-12   (reminder emails land in outbox/)",
         "tokens    make -s token ROLE=REGULATOR",
         "          make -s token ENTERPRISE=<USCC> ROLE=ENTERPRISE_ADMIN",
-        f"          {graphql}?token=$(make -s token ROLE=REGULATOR)",
+        f"          {gateway.url}/graphiql?token=$(make -s token ROLE=REGULATOR)",
         *_demo_enterprises(),
     ]
     if not api_ready:

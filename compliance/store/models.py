@@ -376,6 +376,51 @@ class ReminderJobItem(Model):
     version = VersionAttribute()
 
 
+# --- partner API keys -----------------------------------------------------------------------
+
+
+class PartnerKeysByEnterprise(GlobalSecondaryIndex["PartnerKeyItem"]):
+    """Sparse: only key rows carry `enterprise`; the per-enterprise counter rows do not."""
+
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    enterprise = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class PartnerKeyItem(Model):
+    """A partner API key (pk: its key id), or an enterprise's count of active keys (`ENT#<USCC>`).
+
+    A key row holds the HMAC of the key, never the key. The counter row is what makes the limit
+    on active keys race-safe: issuing and revoking update it in the key's transaction, under a
+    condition on the count. Key ids never contain `#`, so the two kinds of row cannot collide.
+    Every attribute but the key is nullable because each row kind uses only its own.
+    """
+
+    class Meta(_Meta):
+        table_name = _table("PARTNER_KEYS_TABLE", "nev-local-PartnerKeysTable")
+
+    pk = UnicodeAttribute(hash_key=True)
+    enterprise = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    scopes = UnicodeSetAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # ACTIVE REVOKED
+    secret_hash = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    last_used_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+    active_keys = NumberAttribute(null=True)  # counter rows only
+    # No version attribute: the authorizer's last-use writes would then conflict with a
+    # revocation; revoking is conditional on the status instead, which is what matters.
+
+    by_enterprise = PartnerKeysByEnterprise()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     EnterpriseItem,
     ModelItem,
@@ -386,6 +431,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ServicePointItem,
     CalendarYearItem,
     ReminderJobItem,
+    PartnerKeyItem,
 )
 
 

@@ -20,6 +20,7 @@ LOGICAL_IDS = {
     "ServicePointsTable": "SERVICE_POINTS_TABLE",
     "CalendarsTable": "CALENDARS_TABLE",
     "RemindersTable": "REMINDERS_TABLE",
+    "PartnerKeysTable": "PARTNER_KEYS_TABLE",
 }
 
 

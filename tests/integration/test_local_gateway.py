@@ -66,11 +66,17 @@ def call(
     *,
     headers: dict[str, str] | None = None,
     body: bytes = b"",
+    anonymous: bool = False,
 ) -> Reply:
     address = urlsplit(gateway.url)
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    # Routes behind the JWT authorizer need a token; tests about tokens pass their own.
+    given = headers or {}
+    if not anonymous and not any(name.lower() == "authorization" for name in given):
+        given = {**bearer(mint_token("REGULATOR")), **given}
+    headers = given
     try:
-        connection.request(method, target, body=body or None, headers=headers or {})
+        connection.request(method, target, body=body or None, headers=headers)
         response = connection.getresponse()
         return Reply(response.status, response.getheaders(), response.read())
     finally:
@@ -205,13 +211,23 @@ def test_refused_token_gets_401_without_calling_the_handler(
     assert function.events == []
 
 
-def test_request_without_token_reaches_the_handler_without_authorizer(
+def test_a_request_without_a_token_is_refused_by_the_jwt_authorizer(
     gateway: Gateway, function: FakeFunction
 ) -> None:
-    # Given a request with no Authorization header
-    # When it calls the API
-    reply = call(gateway, "POST", "/graphql", body=b"{}")
-    # Then the handler decides (it answers UNAUTHENTICATED itself); no authorizer is in the event
+    # Given a request with no Authorization header to a route behind the JWT authorizer
+    reply = call(gateway, "POST", "/graphql", body=b"{}", anonymous=True)
+    # Then the gateway answers 401 itself, as API Gateway does, and the function is not called
+    assert reply.status == 401
+    assert json.loads(reply.body) == {"message": "Unauthorized"}
+    assert function.events == []
+
+
+def test_graphiql_loads_without_a_token_and_without_an_authorizer(
+    gateway: Gateway, function: FakeFunction
+) -> None:
+    # Given the GraphiQL route, which has no authorizer,
+    reply = call(gateway, "GET", "/graphiql")
+    # Then the function is called with no authorizer in the event
     assert reply.status == 200
     assert "authorizer" not in function.events[0]["requestContext"]
 
@@ -270,6 +286,7 @@ def test_repeated_headers_are_joined_with_commas(gateway: Gateway, function: Fak
     connection.putrequest("GET", "/graphql")
     connection.putheader("X-Forwarded-Client", "a")
     connection.putheader("x-forwarded-client", "b")
+    connection.putheader("Authorization", f"Bearer {mint_token('REGULATOR')}")
     connection.endheaders()
     connection.getresponse().read()
     connection.close()
