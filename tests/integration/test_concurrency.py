@@ -1,0 +1,150 @@
+"""Races on one obligation end with exactly one winner: two fulfilments at once, and a
+fulfilment against the sweep's overdue transition. The loser is told CONFLICT (or, for the
+sweep, steps aside) and nothing of its change is written."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from compliance.codes import production_date_code
+from compliance.store import obligations as obligation_store
+from compliance.store import reads
+from compliance.store.reminders import mark_overdue
+from tests.api import gql, local_aws, token_claims
+from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
+
+ADMIN = token_claims("PLATFORM_ADMIN")
+AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+PACK = f"X12PB010000001{production_date_code(date(2026, 9, 1))}0000001"
+FULFIL = """mutation ($id: ID!, $on: Date!, $receipt: String!) {
+  fulfillObligation(input: {id: $id, fulfilledOn: $on, platformReceipt: $receipt}) {
+    obligation { status platformReceipt } userErrors { code message } } }"""
+
+
+@pytest.fixture
+def upload() -> Iterator[str]:
+    """Given a production upload due 2026-10-15 for a vehicle certified 2026-09-24."""
+    with local_aws():
+        register = """mutation ($input: RegisterEnterpriseInput!) {
+            registerEnterprise(input: $input) { userErrors { code } } }"""
+        gql(
+            register,
+            {
+                "input": {
+                    "id": BATTERY_MAKER_ID,
+                    "name": "Cells",
+                    "kinds": ["BATTERY_MAKER"],
+                    "manufacturerCodes": ["X12"],
+                }
+            },
+            auth=ADMIN,
+        )
+        gql(
+            register,
+            {"input": {"id": AUTOMAKER_ID, "name": "Motors", "kinds": ["AUTOMAKER"]}},
+            auth=ADMIN,
+        )
+        gql(
+            f"""mutation {{ registerBatteries(input: {{batteries: [{{code: "{PACK}",
+            producedOn: "2026-09-01"}}]}}) {{ userErrors {{ code }} }} }}""",
+            auth=MAKER,
+        )
+        gql(
+            """mutation { announceModel(input: {model: "M1", announcedOn: "2026-09-01"}) {
+            userErrors { code } } }""",
+            auth=AUTO,
+        )
+        result = gql(
+            f"""mutation {{ issueFactoryCertificate(input: {{vin: "{vin(1)}", model: "M1",
+            issuedOn: "2026-09-24", batteryCodes: ["{PACK}"]}}) {{ obligations {{ id }} }} }}""",
+            auth=AUTO,
+        )
+        [obligation] = result["data"]["issueFactoryCertificate"]["obligations"]
+        yield obligation["id"]
+
+
+def _both_read_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make two requests read the obligation before either writes: the real interleaving of
+    two people pressing the button at the same moment."""
+    barrier = threading.Barrier(2, timeout=10)
+    real = obligation_store._load
+
+    def load_then_wait(obligation_id: str, responsible: str) -> Any:
+        item = real(obligation_id, responsible)
+        barrier.wait()
+        return item
+
+    monkeypatch.setattr(obligation_store, "_load", load_then_wait)
+
+
+def test_two_fulfilments_at_once_have_one_winner_and_one_conflict(
+    upload: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two fulfilments of the same obligation that both read it before either writes,
+    _both_read_first(monkeypatch)
+    results: list[Any] = [None, None]
+
+    def fulfil(slot: int) -> None:
+        results[slot] = gql(
+            FULFIL, {"id": upload, "on": "2026-10-14", "receipt": f"TR-{slot}"}, auth=AUTO
+        )["data"]["fulfillObligation"]
+
+    threads = [threading.Thread(target=fulfil, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # Then exactly one succeeded and the other was told CONFLICT,
+    outcomes = sorted("won" if r["obligation"] else r["userErrors"][0]["code"] for r in results)
+    assert outcomes == ["CONFLICT", "won"]
+    # and the stored receipt is the winner's.
+    winner = next(r for r in results if r["obligation"])
+    stored = reads.obligations([upload])[upload]
+    assert stored.platform_receipt == winner["obligation"]["platformReceipt"]
+
+
+def test_the_sweep_steps_aside_when_a_fulfilment_wins_the_race(upload: str) -> None:
+    # Given the sweep read the obligation as open, When it is fulfilled before the sweep
+    # writes OVERDUE,
+    seen_by_sweep = reads.obligations([upload])[upload]
+    change = obligation_store.fulfil(
+        upload,
+        AUTOMAKER_ID,
+        date(2026, 10, 16),
+        "TR-LATE",
+        today=date(2026, 10, 16),
+        now=datetime.now(UTC),
+    )
+    assert change.violations == ()
+    # Then the sweep's conditional write loses and the fulfilment stands.
+    assert mark_overdue(seen_by_sweep, datetime.now(UTC)) is False
+    assert reads.obligations([upload])[upload].stored_status.value == "FULFILLED_LATE"
+
+
+def test_a_fulfilment_read_before_the_overdue_transition_gets_a_conflict(
+    upload: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a fulfilment that read the obligation, When the sweep marks it OVERDUE first,
+    real = obligation_store._load
+
+    def load_then_sweep(obligation_id: str, responsible: str) -> Any:
+        item = real(obligation_id, responsible)
+        assert mark_overdue(reads.obligations([obligation_id])[obligation_id], datetime.now(UTC))
+        return item
+
+    monkeypatch.setattr(obligation_store, "_load", load_then_sweep)
+    result = gql(FULFIL, {"id": upload, "on": "2026-10-16", "receipt": "TR-9"}, auth=AUTO)["data"][
+        "fulfillObligation"
+    ]
+    # Then the fulfilment is told CONFLICT, nothing of it is written, and a retry succeeds.
+    assert [e["code"] for e in result["userErrors"]] == ["CONFLICT"]
+    assert reads.obligations([upload])[upload].stored_status.value == "OVERDUE"
+    monkeypatch.setattr(obligation_store, "_load", real)
+    retried = gql(FULFIL, {"id": upload, "on": "2026-10-16", "receipt": "TR-9"}, auth=AUTO)
+    assert retried["data"]["fulfillObligation"]["obligation"]["status"] == "FULFILLED_LATE"

@@ -1,0 +1,88 @@
+"""Faults of the services underneath have documented outcomes: DynamoDB throttling beyond the
+client's retries is a SERVICE_UNAVAILABLE answer that says to retry (nothing half-written), and
+a transaction cancelled by a concurrent one is a CONFLICT user error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from compliance.store.models import ObligationItem
+from tests.api import gql, local_aws, table_snapshot, token_claims
+from tests.builders import BATTERY_MAKER_ID
+
+ADMIN = token_claims("PLATFORM_ADMIN")
+MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    with local_aws() as client:
+        gql(
+            """mutation ($input: RegisterEnterpriseInput!) { registerEnterprise(input: $input) {
+            userErrors { code } } }""",
+            {
+                "input": {
+                    "id": BATTERY_MAKER_ID,
+                    "name": "Cells",
+                    "kinds": ["BATTERY_MAKER"],
+                    "manufacturerCodes": ["X12"],
+                }
+            },
+            auth=ADMIN,
+        )
+        yield client
+
+
+def _failing(operation: str, code: str) -> Any:
+    def hook(model: Any, **_: Any) -> None:
+        if model.name == operation:
+            raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
+
+    return hook
+
+
+def _inject(operation: str, code: str) -> Any:
+    events = ObligationItem._get_connection().connection.client.meta.events
+    hook = _failing(operation, code)
+    events.register("before-call.dynamodb", hook)
+    return lambda: events.unregister("before-call.dynamodb", hook)
+
+
+def test_throttled_reads_are_unavailable_with_a_retry_hint(aws: Any) -> None:
+    # Given DynamoDB throttling every Query,
+    remove = _inject("Query", "ProvisionedThroughputExceededException")
+    try:
+        result = gql("{ obligations(first: 5) { edges { node { id } } } }", auth=MAKER)
+    finally:
+        remove()
+    # Then the caller gets a stable code and a message saying to retry, nothing internal.
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert "retry" in error["message"].lower()
+
+
+def test_a_cancelled_transaction_writes_nothing_and_is_retryable(aws: Any) -> None:
+    # Given every transaction cancelled by a concurrent one,
+    before = table_snapshot(aws)
+    remove = _inject("TransactWriteItems", "TransactionCanceledException")
+    try:
+        result = gql(
+            """mutation { registerBatteries(input: {batteries: [{code: "X12PB010000001G320000001",
+            producedOn: "2026-03-02"}]}) { registered { code } userErrors { code message } } }""",
+            auth=MAKER,
+        )
+    finally:
+        remove()
+    payload = result.get("data", {}).get("registerBatteries") if result.get("data") else None
+    # Then the request is refused as retryable and the tables are unchanged.
+    codes = (
+        [e["code"] for e in payload["userErrors"]]
+        if payload
+        else [e["extensions"]["code"] for e in result["errors"]]
+    )
+    assert codes in (["CONFLICT"], ["SERVICE_UNAVAILABLE"])
+    assert table_snapshot(aws) == before
