@@ -17,7 +17,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from graph.context import principal_from_claims, principal_from_lambda_context
-from graph.http import Execution, HttpRequest, handle
+from graph import replay
+from graph.http import Execution, HttpRequest, HttpResponse, handle
 from graph.settings import settings_from_environment
 
 logger = Logger()
@@ -48,7 +49,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request_id=request_context.get("requestId", ""),
     )
     execution = Execution()
-    response = handle(request, principal, settings_from_environment(), started, execution)
+
+    def run() -> HttpResponse:
+        return handle(request, principal, settings_from_environment(), started, execution)
+
+    key = request.headers.get(replay.HEADER)
+    if key is not None and request.method.upper() == "POST" and principal is not None:
+        response = replay.once(key, f"{principal.enterprise_id}/{principal.subject}", raw, run)
+    else:
+        response = run()
     elapsed_ms = (datetime.now(UTC) - started).total_seconds() * 1000
     logger.info(
         "graphql request",
