@@ -12,7 +12,7 @@ SAM_CLI := aws-sam-cli==1.170.0
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck template unit compat bench seed-calendar schema run token sweep build clean
+.PHONY: help venv test lint format typecheck template unit compat bench seed-calendar schema run token sweep build soak clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
@@ -20,6 +20,7 @@ help:
 	@echo "make sweep TODAY=2026-10-12   run the daily sweep on the local stack; emails in outbox/"
 	@echo "make test       every gate: format, lint, types, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
+	@echo "make soak       60 s load test: 16 clients against a local stack started for it"
 	@echo "make build      the Lambda artifact for python3.13 arm64 (no Docker), proved by one request"
 	@echo "make seed-calendar  regenerate compliance/data/calendar from chinesecalendar + holidays"
 
@@ -99,6 +100,11 @@ build/lambda/.built: pyproject.toml $(shell find compliance graph functions -typ
 build-ApiFunction build-SweepFunction build-RemindFunction build-PartnerAuthorizerFunction: build/lambda/.built
 	cp -R build/lambda/. "$(ARTIFACTS_DIR)"
 	rm -f "$(ARTIFACTS_DIR)/.built"
+
+# Load test: 16 clients for 60 s against a local stack it starts itself (bench/soak.py); the
+# test suite runs an 8-second form of it (tests/e2e/test_soak.py).
+soak: venv
+	$(BIN)/python -m bench.soak --seconds 60 --clients 16
 
 # With `make run` up: sweep a day now and send its reminders (emails land in outbox/).
 sweep: venv
