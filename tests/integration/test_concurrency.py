@@ -81,6 +81,17 @@ def _both_read_first(monkeypatch: pytest.MonkeyPatch) -> None:
         return item
 
     monkeypatch.setattr(obligation_store, "_load", load_then_wait)
+    # DynamoDB checks a condition and writes an item atomically; moto, serving two threads of
+    # one process, does not. Serialising the two writes gives the tables DynamoDB's guarantee
+    # while both requests still decide from the same stale read.
+    atomic = threading.Lock()
+    real_save = obligation_store._save
+
+    def save_atomically(item: Any, actions: list[object]) -> None:
+        with atomic:
+            real_save(item, actions)
+
+    monkeypatch.setattr(obligation_store, "_save", save_atomically)
 
 
 def test_two_fulfilments_at_once_have_one_winner_and_one_conflict(
