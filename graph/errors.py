@@ -40,18 +40,24 @@ class Unavailable(ClientError):  # noqa: N818
     code = "SERVICE_UNAVAILABLE"
 
 
+def _about_the_request(error: GraphQLError) -> bool:
+    """Errors raised before any resolver ran (syntax, validation, variables that do not fit
+    their types) have no path: they describe the request, and their messages are safe and
+    useful to the client."""
+    return error.original_error is None or error.path is None
+
+
 def should_mask(error: GraphQLError) -> bool:
-    """Mask everything except client errors and GraphQL's own parse/validation errors."""
-    original = error.original_error
-    if original is None:
-        return False  # syntax and validation errors: about the query, safe and useful
-    return not isinstance(original, ClientError)
+    """Mask everything except client errors and errors about the request itself."""
+    if isinstance(error.original_error, ClientError):
+        return False
+    return not _about_the_request(error)
 
 
 def error_code(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, ClientError):
         return str(original.extensions["code"])
-    if original is None:
+    if _about_the_request(error):
         return "GRAPHQL_VALIDATION_FAILED"
     return "INTERNAL"
