@@ -75,6 +75,7 @@ bench: venv
 	$(BIN)/python -m bench.deadlines
 	$(BIN)/python -m bench.api_latency
 	$(BIN)/python -m bench.cold_start
+	$(BIN)/python -m bench.sweep
 
 seed-calendar: venv
 	$(BIN)/python -m tools.seed_calendar
