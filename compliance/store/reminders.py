@@ -74,16 +74,16 @@ def mark_overdue(record: ObligationRecord, now: datetime) -> bool:
 
 def record_sent(obligation_id: str, stage_keys: Iterable[str], now: datetime) -> None:
     """Add sent stages to an obligation. Adding to a set is idempotent, so this needs no
-    version check and never conflicts with a fulfilment racing it."""
+    version check; it also leaves the version alone (a model-level update would reset it),
+    since which reminders went out is not part of the duty that fulfilments race over."""
     keys = set(stage_keys)
     if not keys:
         return
-    item = ObligationItem(id=obligation_id)
     with translated_errors():
-        item.update(
+        ObligationItem._get_connection().update_item(
+            obligation_id,
             actions=[ObligationItem.reminders_sent.add(keys), ObligationItem.updated_at.set(now)],
             condition=ObligationItem.id.exists(),
-            add_version_condition=False,
         )
 
 

@@ -379,3 +379,19 @@ def test_a_sweep_reads_only_the_obligations_inside_its_horizon(stack: Any, outsi
     # When the sweep runs, Then it reads exactly the one obligation inside the horizon,
     # however many others the table holds.
     assert sweep("2026-10-09")["items_read"] == 1
+
+
+def test_recording_a_sent_reminder_leaves_the_obligations_version_alone(stack: Any) -> None:
+    # Given an obligation changed since it was created (marked OVERDUE: version 2),
+    from compliance.store.models import ObligationItem
+
+    sweep("2026-10-16")
+    before = ObligationItem.get(stack["upload"], consistent_read=True).version
+    assert before == 2
+    # When its reminder is delivered and recorded,
+    drain(stack)
+    after = ObligationItem.get(stack["upload"], consistent_read=True)
+    # Then the sent stage is recorded and the version is unchanged (never reset), so a writer
+    # holding an older version still fails its check.
+    assert after.reminders_sent == {"2026-10-15:OVERDUE+0"}
+    assert after.version == before
