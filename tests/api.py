@@ -107,3 +107,18 @@ def table_snapshot(client: Any) -> dict[str, list[Any]]:
         items = client.scan(TableName=name)["Items"]
         snapshot[name] = sorted(json.dumps(i, sort_keys=True) for i in items)
     return snapshot
+
+
+_REGISTER_ENTERPRISE = """mutation ($input: RegisterEnterpriseInput!) {
+    registerEnterprise(input: $input) { userErrors { code message } } }"""
+
+
+def onboard(enterprise_id: str, name: str, kinds: list[str], **fields: Any) -> None:
+    """Given: the platform onboards an enterprise (the test fails if it is refused)."""
+    payload = {"id": enterprise_id, "name": name, "kinds": kinds, **fields}
+    result = gql(_REGISTER_ENTERPRISE, {"input": payload}, auth=token_claims("PLATFORM_ADMIN"))
+    assert result["data"]["registerEnterprise"]["userErrors"] == [], result
+
+
+def onboard_battery_maker(enterprise_id: str, code: str = "X12") -> None:
+    onboard(enterprise_id, "Cells", ["BATTERY_MAKER"], manufacturerCodes=[code])

@@ -13,10 +13,9 @@ import pytest
 
 from compliance.codes import production_date_code
 from compliance.store.models import ObligationItem
-from tests.api import gql, local_aws, token_claims
+from tests.api import gql, local_aws, onboard, onboard_battery_maker, token_claims
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
-ADMIN = token_claims("PLATFORM_ADMIN")
 MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
 AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
 VEHICLES = 30
@@ -30,25 +29,8 @@ def _code(serial: int) -> str:
 def fleet() -> Iterator[Any]:
     """Given 30 certified vehicles with two packs each: 32 obligations for one automaker."""
     with local_aws() as client:
-        register = """mutation ($input: RegisterEnterpriseInput!) {
-            registerEnterprise(input: $input) { userErrors { code } } }"""
-        gql(
-            register,
-            {
-                "input": {
-                    "id": BATTERY_MAKER_ID,
-                    "name": "Cells",
-                    "kinds": ["BATTERY_MAKER"],
-                    "manufacturerCodes": ["X12"],
-                }
-            },
-            auth=ADMIN,
-        )
-        gql(
-            register,
-            {"input": {"id": AUTOMAKER_ID, "name": "Motors", "kinds": ["AUTOMAKER"]}},
-            auth=ADMIN,
-        )
+        onboard_battery_maker(BATTERY_MAKER_ID)
+        onboard(AUTOMAKER_ID, "Motors", ["AUTOMAKER"])
         packs = [{"code": _code(i), "producedOn": "2026-03-02"} for i in range(2 * VEHICLES)]
         gql(
             """mutation ($input: RegisterBatteriesInput!) { registerBatteries(input: $input) {

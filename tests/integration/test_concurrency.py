@@ -15,10 +15,9 @@ from compliance.codes import production_date_code
 from compliance.store import obligations as obligation_store
 from compliance.store import reads
 from compliance.store.reminders import mark_overdue
-from tests.api import gql, local_aws, token_claims
+from tests.api import gql, local_aws, onboard, onboard_battery_maker, token_claims
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
-ADMIN = token_claims("PLATFORM_ADMIN")
 AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
 MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
 PACK = f"X12PB010000001{production_date_code(date(2026, 9, 1))}0000001"
@@ -31,25 +30,8 @@ FULFIL = """mutation ($id: ID!, $on: Date!, $receipt: String!) {
 def upload() -> Iterator[str]:
     """Given a production upload due 2026-10-15 for a vehicle certified 2026-09-24."""
     with local_aws():
-        register = """mutation ($input: RegisterEnterpriseInput!) {
-            registerEnterprise(input: $input) { userErrors { code } } }"""
-        gql(
-            register,
-            {
-                "input": {
-                    "id": BATTERY_MAKER_ID,
-                    "name": "Cells",
-                    "kinds": ["BATTERY_MAKER"],
-                    "manufacturerCodes": ["X12"],
-                }
-            },
-            auth=ADMIN,
-        )
-        gql(
-            register,
-            {"input": {"id": AUTOMAKER_ID, "name": "Motors", "kinds": ["AUTOMAKER"]}},
-            auth=ADMIN,
-        )
+        onboard_battery_maker(BATTERY_MAKER_ID)
+        onboard(AUTOMAKER_ID, "Motors", ["AUTOMAKER"])
         gql(
             f"""mutation {{ registerBatteries(input: {{batteries: [{{code: "{PACK}",
             producedOn: "2026-09-01"}}]}}) {{ userErrors {{ code }} }} }}""",

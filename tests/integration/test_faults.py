@@ -11,29 +11,16 @@ import pytest
 from botocore.exceptions import ClientError
 
 from compliance.store.models import ObligationItem
-from tests.api import gql, local_aws, table_snapshot, token_claims
+from tests.api import gql, local_aws, onboard_battery_maker, table_snapshot, token_claims
 from tests.builders import BATTERY_MAKER_ID
 
-ADMIN = token_claims("PLATFORM_ADMIN")
 MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
 
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
     with local_aws() as client:
-        gql(
-            """mutation ($input: RegisterEnterpriseInput!) { registerEnterprise(input: $input) {
-            userErrors { code } } }""",
-            {
-                "input": {
-                    "id": BATTERY_MAKER_ID,
-                    "name": "Cells",
-                    "kinds": ["BATTERY_MAKER"],
-                    "manufacturerCodes": ["X12"],
-                }
-            },
-            auth=ADMIN,
-        )
+        onboard_battery_maker(BATTERY_MAKER_ID)
         yield client
 
 

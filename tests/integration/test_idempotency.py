@@ -10,10 +10,16 @@ from typing import Any
 import pytest
 
 from graph import replay
-from tests.api import api_event, gql, invoke, local_aws, table_snapshot, token_claims
+from tests.api import (
+    api_event,
+    invoke,
+    local_aws,
+    onboard_battery_maker,
+    table_snapshot,
+    token_claims,
+)
 from tests.builders import BATTERY_MAKER_ID
 
-ADMIN = token_claims("PLATFORM_ADMIN")
 PARTNER = token_claims("PARTNER", BATTERY_MAKER_ID, scopes=["read", "events:write"])
 REGISTER = """mutation ($code: String!) { registerBatteries(input: {batteries: [
     {code: $code, producedOn: "2026-03-02"}]}) { registered { code } userErrors { code } } }"""
@@ -23,19 +29,7 @@ REGISTER = """mutation ($code: String!) { registerBatteries(input: {batteries: [
 def aws() -> Iterator[Any]:
     with local_aws() as client:
         replay._persistence.cache_clear()  # a new mock needs a new client
-        gql(
-            """mutation ($input: RegisterEnterpriseInput!) { registerEnterprise(input: $input) {
-            userErrors { code } } }""",
-            {
-                "input": {
-                    "id": BATTERY_MAKER_ID,
-                    "name": "Cells",
-                    "kinds": ["BATTERY_MAKER"],
-                    "manufacturerCodes": ["X12"],
-                }
-            },
-            auth=ADMIN,
-        )
+        onboard_battery_maker(BATTERY_MAKER_ID)
         yield client
         replay._persistence.cache_clear()
 
