@@ -1,7 +1,5 @@
 """GraphQL input types: the exact names frontends and partner systems code against."""
 
-from __future__ import annotations
-
 from datetime import date
 
 import strawberry

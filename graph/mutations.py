@@ -5,8 +5,6 @@ written; only authentication, authorization and unavailable storage are top-leve
 The acting enterprise is always the caller's own, from its token.
 """
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date

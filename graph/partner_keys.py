@@ -7,8 +7,6 @@ whatever its scopes: a leaked key must not be able to mint or keep alive its suc
 secret is in the payload of `createPartnerKey` only; nothing can read it again.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 import strawberry

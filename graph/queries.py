@@ -1,8 +1,6 @@
 """Queries: lookups answer null for what the caller may not see; lists cover only the caller's
 own enterprise (regulators: any or all)."""
 
-from __future__ import annotations
-
 import json
 
 import strawberry

@@ -16,19 +16,12 @@ import os
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Any
-
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
+from typing import TYPE_CHECKING, Any
 
 from graph.http import HttpResponse
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 HEADER = "idempotency-key"
 RETENTION_SECONDS = 24 * 3600
@@ -42,6 +35,8 @@ class _Unstored(Exception):  # noqa: N818 - control flow: an answer that must no
 
 @cache
 def _persistence() -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     return DynamoDBPersistenceLayer(
         table_name=os.environ.get("IDEMPOTENCY_TABLE", "nev-local-IdempotencyTable")
     )
@@ -81,6 +76,14 @@ def once(key: str, caller: str, body: bytes, run: Callable[[], HttpResponse]) ->
             "The Idempotency-Key header must be 8 to 128 letters, digits or . _ : - "
             "(a UUID is a good choice).",
         )
+    # Imported here, not at the top: most requests carry no key, and the cold start of every
+    # execution environment would otherwise pay for loading the idempotency utility.
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     config = IdempotencyConfig(
         event_key_jmespath="key",
         payload_validation_jmespath="payload",

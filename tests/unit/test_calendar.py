@@ -4,9 +4,10 @@ import ast
 import json
 import sys
 from calendar import monthrange
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import assume, given
@@ -139,6 +140,20 @@ def test_a_deadline_is_the_last_instant_of_its_china_civil_day() -> None:
     assert due_at.tzinfo is CHINA_TZ
     assert due_at.utcoffset() == timedelta(hours=8)
     assert due_at.astimezone(UTC) == datetime(2026, 3, 4, 15, 59, 59, 999000, tzinfo=UTC)
+
+
+def test_china_time_is_asia_shanghai_on_every_day_the_calendar_supports() -> None:
+    # Given the tz database's Asia/Shanghai zone,
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = FIRST_SUPPORTED_DAY
+    # When China time and that zone are compared at noon on every supported day,
+    while day <= LAST_SUPPORTED_DAY:
+        noon = datetime.combine(day, time(12))
+        # Then their offsets agree (no daylight saving since 1992).
+        assert (
+            noon.replace(tzinfo=CHINA_TZ).utcoffset() == noon.replace(tzinfo=shanghai).utcoffset()
+        ), day
+        day += timedelta(days=1)
 
 
 def test_the_runtime_calendar_imports_only_the_standard_library() -> None:
