@@ -76,6 +76,8 @@ class Digest:
     language: str  # the contact's language: "zh-CN" or "en"
     sweep_date: date
     items: tuple[DigestItem, ...]
+    part: int = 1  # a day's reminders for one contact may come in several digests
+    parts: int = 1
 
 
 @dataclass(frozen=True)
@@ -448,6 +450,8 @@ def render_digest(digest: Digest) -> RenderedEmail:
             date=digest.sweep_date.isoformat(),
         )
     )
+    if digest.parts > 1:
+        subject += first.m("subject_part", part=digest.part, parts=digest.parts)
     context = {
         "subject": subject,
         "enterprise": digest.enterprise_name,

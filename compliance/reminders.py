@@ -33,6 +33,11 @@ class ReminderPolicy:
 
 DEFAULT_POLICY = ReminderPolicy()
 
+# The most obligations one digest lists. A job is one DynamoDB item (400 KB at most) and one
+# email; an enterprise with thousands of deadlines in a week gets several digests ("part 2 of
+# 3") rather than none, and each stays readable.
+DIGEST_ITEMS_MAX = 200
+
 
 @dataclass(frozen=True)
 class Stage:

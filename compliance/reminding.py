@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from compliance import reminders
 from compliance.calendar import WorkingDayCalendar
 from compliance.mail import Digest, DigestItem, render_digest
 from compliance.reminders import DEFAULT_POLICY, Stage, horizon_end, stage_on
@@ -26,7 +27,7 @@ from compliance.rules import ObligationStatus, RuleSet, load_rule_set
 from compliance.store import reads
 from compliance.store import reminders as store
 from compliance.store.errors import ConflictError
-from compliance.store.records import ObligationRecord
+from compliance.store.records import Contact, ObligationRecord
 
 OPEN = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
 
@@ -78,28 +79,89 @@ def sweep(
         if enterprise is None or not enterprise.contacts:
             report.enterprises_without_contacts.append(enterprise_id)
             continue
+        parts = _parts(entries)
         for contact in enterprise.contacts:
-            job = store.create_job(
-                store.Job(
-                    id=store.job_id(today, enterprise_id, contact.email),
-                    sweep_date=today,
-                    enterprise=enterprise_id,
-                    email=contact.email,
-                    language=contact.language,
-                    items=tuple((record.id, stage) for record, stage in entries),
-                    status="PENDING",
-                    attempts=0,
-                    message_id=None,
-                ),
-                now,
-            )
-            if job.status != "PENDING":
-                report.jobs_already_done += 1
-                continue
-            enqueue(job.id)
-            store.mark_enqueued(job.id, now)
-            report.jobs_enqueued += 1
+            covered: set[str] = set()
+            for number, part in enumerate(parts, start=1):
+                job_key = store.job_id(today, enterprise_id, contact.email, number)
+                covered |= _make_job(
+                    job_key,
+                    today,
+                    enterprise_id,
+                    contact,
+                    part,
+                    now,
+                    enqueue,
+                    report,
+                    part_of=(number, len(parts)),
+                )
+            # A re-run of the day finds the jobs it made before, cut from the list as it was
+            # then. Obligations none of them holds (created since, or moved to another part by
+            # one fulfilled since) go out in one more digest, named by what it holds.
+            rest = [entry for entry in entries if entry[0].id not in covered]
+            if rest:
+                tag = ",".join(sorted(record.id for record, _ in rest))
+                job_key = store.job_id(today, enterprise_id, contact.email, tag)
+                _make_job(job_key, today, enterprise_id, contact, rest, now, enqueue, report)
     return report
+
+
+def _make_job(
+    job_key: str,
+    today: date,
+    enterprise_id: str,
+    contact: Contact,
+    entries: list[tuple[ObligationRecord, str]],
+    now: datetime,
+    enqueue: Callable[[str], None],
+    report: SweepReport,
+    *,
+    part_of: tuple[int, int] = (1, 1),
+) -> set[str]:
+    """Store the job (or find the one a run of the same day made) and enqueue it if it is new;
+    the ids of the obligations the stored job holds."""
+    job = store.create_job(
+        store.Job(
+            id=job_key,
+            sweep_date=today,
+            enterprise=enterprise_id,
+            email=contact.email,
+            language=contact.language,
+            items=tuple((record.id, stage) for record, stage in entries),
+            status="PENDING",
+            attempts=0,
+            message_id=None,
+            part=part_of[0],
+            parts=part_of[1],
+        ),
+        now,
+    )
+    if job.status != "PENDING":
+        report.jobs_already_done += 1
+    else:
+        enqueue(job.id)
+        store.mark_enqueued(job.id, now)
+        report.jobs_enqueued += 1
+    return {obligation_id for obligation_id, _ in job.items}
+
+
+def _parts(
+    entries: list[tuple[ObligationRecord, str]],
+) -> list[list[tuple[ObligationRecord, str]]]:
+    """An enterprise's reminders of the day in digests of at most DIGEST_ITEMS_MAX, the
+    earliest deadlines first. The order is fixed by due day and id, so a re-run of the same
+    sweep cuts the same parts and finds the jobs it made."""
+    ordered = sorted(entries, key=lambda entry: (_due(entry[0]), entry[0].id))
+    return [
+        ordered[start : start + reminders.DIGEST_ITEMS_MAX]
+        for start in range(0, len(ordered), reminders.DIGEST_ITEMS_MAX)
+    ]
+
+
+def _due(record: ObligationRecord) -> date:
+    deadline = record.obligation.deadline
+    assert deadline is not None  # only dated obligations are in the horizon
+    return deadline.due_date
 
 
 @dataclass(frozen=True)
@@ -204,5 +266,7 @@ def _digest(
         language=job.language,
         sweep_date=job.sweep_date,
         items=tuple(items),
+        part=job.part,
+        parts=job.parts,
     )
     return digest, keys

@@ -366,6 +366,8 @@ class ReminderJobItem(Model):
     email = UnicodeAttribute()
     language = UnicodeAttribute()
     items = ListAttribute[JobItemMap](of=JobItemMap)
+    part = NumberAttribute(default=1)  # one contact's digest of the day may come in parts
+    parts = NumberAttribute(default=1)
     status = UnicodeAttribute()  # PENDING ENQUEUED SENDING SENT EMPTY
     lease_until = UTCDateTimeAttribute(null=True)
     attempts = NumberAttribute(default=0)

@@ -87,8 +87,11 @@ def record_sent(obligation_id: str, stage_keys: Iterable[str], now: datetime) ->
         )
 
 
-def job_id(sweep_date: date, enterprise: str, email: str) -> str:
+def job_id(sweep_date: date, enterprise: str, email: str, part: int | str = 1) -> str:
+    """One contact's digest of one sweep day: its part number, or a tag naming what it holds."""
     key = f"{sweep_date.isoformat()}\x1f{enterprise}\x1f{email.lower()}"
+    if part != 1:
+        key += f"\x1f{part}"
     return "rj_" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
@@ -103,6 +106,8 @@ class Job:
     status: str
     attempts: int
     message_id: str | None
+    part: int = 1  # this digest's place among the contact's digests of the day
+    parts: int = 1
 
 
 def _job(item: ReminderJobItem) -> Job:
@@ -116,6 +121,8 @@ def _job(item: ReminderJobItem) -> Job:
         status=item.status,
         attempts=int(item.attempts or 0),
         message_id=item.message_id,
+        part=int(item.part or 1),
+        parts=int(item.parts or 1),
     )
 
 
@@ -128,6 +135,8 @@ def create_job(job: Job, now: datetime) -> Job:
         email=job.email,
         language=job.language,
         items=[JobItemMap(obligation_id=o, stage=s) for o, s in job.items],
+        part=job.part,
+        parts=job.parts,
         status="PENDING",
         attempts=0,
         created_at=now,

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
+from email import message_from_string
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from compliance import delivery
+from compliance import delivery, reminders
 from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
 from compliance.store import reads
@@ -142,6 +144,49 @@ def test_running_the_sweep_twice_a_day_enqueues_nothing_new(stack: Any) -> None:
     drain(stack)
     drain(stack)
     assert len(sent()) == 1
+
+
+def test_a_day_with_more_reminders_than_a_digest_holds_goes_out_in_numbered_parts(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given digests that hold one obligation each, and a second vehicle certified the same day,
+    monkeypatch.setattr(reminders, "DIGEST_ITEMS_MAX", 1)
+    result = gql(CERTIFY, {"vin": vin(2), "model": "FZ7001BEV", "pack": PACKS[1]}, auth=AUTO)
+    [second] = result["data"]["issueFactoryCertificate"]["obligations"]
+    # When the sweep runs and its jobs are delivered,
+    report = sweep("2026-10-09")
+    assert (report["reminders_due"], report["jobs_enqueued"]) == (2, 2)
+    assert drain(stack) == []
+    # Then the contact gets two emails, "part 1 of 2" and "part 2 of 2", one obligation each,
+    emails = [message_from_string(m.raw_data) for m in sent()]
+    subjects = sorted(str(make_header(decode_header(e["Subject"]))) for e in emails)
+    assert [s[-len("（第 1/2 封）") :] for s in subjects] == ["（第 1/2 封）", "（第 2/2 封）"]
+    listed = sorted(
+        [oid for oid in (stack["upload"], second["id"]) if oid in m.raw_data] for m in sent()
+    )
+    assert listed == sorted([[stack["upload"]], [second["id"]]])
+    # And a re-run of the same day finds both parts done.
+    assert sweep("2026-10-09")["jobs_enqueued"] == 0
+
+
+def test_a_rerun_of_the_day_reminds_of_an_obligation_created_since_and_no_other_twice(
+    stack: Any,
+) -> None:
+    # Given the day's sweep done and delivered, and then a second vehicle certified with the
+    # same due day (its five-working-days reminder is due today as well),
+    sweep("2026-10-09")
+    drain(stack)
+    result = gql(CERTIFY, {"vin": vin(2), "model": "FZ7001BEV", "pack": PACKS[1]}, auth=AUTO)
+    [second] = result["data"]["issueFactoryCertificate"]["obligations"]
+    # When the sweep of the same day runs again and its jobs are delivered,
+    again = sweep("2026-10-09")
+    assert (again["jobs_enqueued"], again["jobs_already_done"]) == (1, 1)
+    assert drain(stack) == []
+    # Then one more email went out, listing only the new obligation.
+    first, extra = sent()
+    assert stack["upload"] in first.raw_data
+    assert second["id"] in extra.raw_data
+    assert stack["upload"] not in extra.raw_data
 
 
 def test_a_duplicate_delivery_of_a_job_sends_one_email(stack: Any) -> None:

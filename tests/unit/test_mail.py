@@ -235,6 +235,18 @@ def test_the_subject_states_the_counts_in_the_contacts_language() -> None:
     )
 
 
+def test_a_digest_in_parts_says_which_part_in_the_subject_and_a_whole_one_does_not() -> None:
+    # Given the second of three digests of a day, and a digest that is the whole day,
+    second = replace(digest("en", T_1), part=2, parts=3)
+    second_zh = replace(digest("zh-CN", T_1), part=2, parts=3)
+    whole = digest("en", T_1)
+    # When they are rendered,
+    # Then the parts say which part they are, in the contact's language, and the whole does not.
+    assert render_digest(second).subject.endswith(f"({FUZHOU_NAME}, 2026-12-28) (part 2 of 3)")
+    assert render_digest(second_zh).subject.endswith(f"（{FUZHOU_NAME}，2026-12-28）（第 2/3 封）")
+    assert render_digest(whole).subject.endswith(f"({FUZHOU_NAME}, 2026-12-28)")
+
+
 def test_the_subject_leaves_out_counts_that_are_zero_and_uses_the_singular() -> None:
     # Given a single item due in 1 working day
     # When it is rendered in English
