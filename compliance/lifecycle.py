@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from compliance.calendar import FIRST_SUPPORTED_DAY
 from compliance.codes import (
     CodeIssue,
     InvalidCode,
@@ -364,6 +365,16 @@ def check_event(event: LifecycleEvent, ctx: EventContext) -> tuple[Violation, ..
                 "China time); events can only be reported once they have happened.",
             )
         )
+    if event.occurred_on < FIRST_SUPPORTED_DAY:
+        found.append(
+            Violation(
+                "BEFORE_SUPPORTED_SPAN",
+                "occurred_on",
+                f"{event.occurred_on.isoformat()} is before {FIRST_SUPPORTED_DAY.isoformat()}, "
+                "the first day with working-day data, so no deadline could be computed from it; "
+                "check the date.",
+            )
+        )
     if event.vin is not None and event.kind in VEHICLE_EVENTS:
         # Where the VIN names the vehicle the event is about; elsewhere it must name a
         # vehicle on record, which a malformed VIN cannot.
@@ -593,8 +604,9 @@ def _check_production(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
         )
     report = decode_battery_code(event.battery_code, strict=False, today=ctx.today)
     found.extend(_code_issues("battery_code", report.errors, "battery code"))
-    maker_code = manufacturer_code_of(event.battery_code)
-    if report.valid and maker_code not in ctx.actor.manufacturer_codes:
+    # Only a code that decodes has a manufacturer code; the others are reported above.
+    maker_code = manufacturer_code_of(event.battery_code) if report.valid else None
+    if maker_code is not None and maker_code not in ctx.actor.manufacturer_codes:
         assigned = ", ".join(sorted(ctx.actor.manufacturer_codes)) or "none"
         found.append(
             Violation(

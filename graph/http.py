@@ -21,7 +21,7 @@ from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast
 from graph.context import GraphContext, Principal
 from graph.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
 from graph.loaders import new_loaders
-from graph.schema import build_schema
+from graph.schema import MAX_TOKENS, build_schema
 from graph.settings import Settings
 
 MAX_BODY_BYTES = 1_000_000
@@ -201,7 +201,9 @@ def _json(raw: bytes, what: str) -> Any:
 @lru_cache(maxsize=512)
 def _parse(query: str) -> DocumentNode | GraphQLError:
     try:
-        return parse(query, max_tokens=4000)
+        # The schema's own token limit, applied here first, so that a document over it is a
+        # request error (400 GRAPHQL_PARSE_FAILED) like any other that cannot be parsed.
+        return parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as error:
         return error
 

@@ -20,7 +20,7 @@ from compliance.store import obligations as obligation_store
 from compliance.store import reads
 from compliance.store import service_points as point_store
 from compliance.store.calendars import current_calendar, same_as_loaded, store_load
-from compliance.store.errors import ConflictError, StoreUnavailableError
+from compliance.store.errors import ConflictError, StoreUnavailableError, TooLargeError
 from compliance.store.ledger import Ledger, Recorded, Rejection, new_event
 from compliance.store.records import Contact, Enterprise, ObligationRecord, ServicePoint
 from graph.context import SCOPE_EVENTS, SCOPE_OBLIGATIONS, Role
@@ -145,6 +145,24 @@ def _error(code: str, message: str, *path: str | int) -> UserError:
     return UserError(field=[str(p) for p in path], code=code, message=message)
 
 
+# The longest identifier a mutation accepts. Real ones are short (a USCC has 18 characters, a
+# battery code 24, an obligation id 27, a model code about 10); the limit keeps a request from
+# reaching DynamoDB with a key it refuses, which would otherwise read as an outage.
+ID_MAX_LENGTH = 128
+
+
+def _id_errors(value: str, what: str, *path: str) -> list[UserError]:
+    """An identifier that is blank or too long can name nothing: say so, where and why."""
+    if not value.strip():
+        return [_error("REQUIRED", f"Give the {what}; it is empty.", *path)]
+    if len(value) > ID_MAX_LENGTH:
+        message = (
+            f"The {what} is {len(value):,} characters long; at most {ID_MAX_LENGTH} are accepted."
+        )
+        return [_error("TOO_LONG", message, *path)]
+    return []
+
+
 def _fields(mapping: dict[str, str], default: str, *, item_list: str | None = None) -> FieldPath:
     """Turn a domain field name into the input path the client sent."""
 
@@ -201,7 +219,7 @@ async def _record(
         return None, [_error("CONFLICT", str(error))]
     except StoreUnavailableError as error:
         raise Unavailable("Storage is unavailable; nothing was written. Retry shortly.") from error
-    except ValueError as error:  # a change too large for one transaction
+    except TooLargeError as error:
         return None, [_error("TOO_LARGE", str(error), "input")]
     errors: list[UserError] = []
     for rejection in recorded.rejections:
@@ -325,6 +343,8 @@ class Mutation:
     async def announce_model(self, info: Info, input: AnnounceModelInput) -> ModelPayload:
         kind = EventKind.MODEL_CCC_CERTIFIED if input.imported else EventKind.MODEL_ANNOUNCED
         model = input.model.strip()
+        if invalid := _id_errors(input.model, "model code", "input", "model"):
+            return ModelPayload(model=None, obligations=[], user_errors=invalid)
         recorded, errors = await _record(
             info,
             SCOPE_EVENTS,
@@ -455,6 +475,8 @@ class Mutation:
     @strawberry.mutation(description="Mark an obligation done, with the platform's receipt.")
     def fulfill_obligation(self, info: Info, input: FulfillObligationInput) -> ObligationPayload:
         enterprise = require_enterprise_writer(info.context, SCOPE_OBLIGATIONS)
+        if invalid := _id_errors(str(input.id), "obligation id", "input", "id"):
+            return ObligationPayload(obligation=None, obligations=[], user_errors=invalid)
         try:
             change = obligation_store.fulfil(
                 str(input.id),
@@ -477,6 +499,8 @@ class Mutation:
     @strawberry.mutation(description="Waive an obligation that does not apply, with a reason.")
     def waive_obligation(self, info: Info, input: WaiveObligationInput) -> ObligationPayload:
         enterprise = require_enterprise_writer(info.context, SCOPE_OBLIGATIONS, admin=True)
+        if invalid := _id_errors(str(input.id), "obligation id", "input", "id"):
+            return ObligationPayload(obligation=None, obligations=[], user_errors=invalid)
         try:
             change = obligation_store.waive(
                 str(input.id), enterprise, input.reason, now=info.context.now
@@ -496,6 +520,9 @@ class Mutation:
         operator = require_enterprise_writer(info.context, SCOPE_EVENTS, admin=True)
         enterprise = await info.context.loaders.enterprise.load(operator)
         errors = _service_point_errors(input, enterprise)
+        if input.id is not None:
+            what = "service point id (leave it out to create a new point)"
+            errors += _id_errors(str(input.id), what, "input", "id")
         existing = None
         if not errors and input.id is not None:
             try:

@@ -16,3 +16,7 @@ class ConflictError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """DynamoDB could not be reached or kept throttling after the client's retries."""
+
+
+class TooLargeError(StoreError, ValueError):
+    """One change would write more items than one DynamoDB transaction can hold."""

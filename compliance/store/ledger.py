@@ -41,6 +41,7 @@ from compliance.lifecycle import (
     second_life_battery,
 )
 from compliance.rules import Obligation, RuleSet, TriggerFacts, obligations_for
+from compliance.store.errors import TooLargeError
 from compliance.store.models import BatteryItem, EventItem, ModelItem, ObligationItem, VehicleItem
 from compliance.store.reads import service_points_of, translated_errors
 from compliance.store.records import (
@@ -166,20 +167,26 @@ class Ledger:
 
         pending: list[_Pending] = []
         rejections: list[Rejection] = []
-        refused: set[str] = set()
+        refused: set[tuple[str, str]] = set()  # (field, key) of records refused so far
         replayed: list[LifecycleEvent] = []
         for position, (event, index) in enumerate(zip(events, indexes, strict=True)):
             if event.id in already:
                 replayed.append(event)
                 continue
-            violations = check_event(event, self._context(actor, event, state))
-            violations += self._parent_violations(actor, event, parents, state)
+            found = check_event(event, self._context(actor, event, state))
+            found += self._parent_violations(actor, event, parents, state)
             # A record refused earlier in this request is missing for the events that follow
             # it; saying so again for each of them would only bury the real reason.
-            violations = tuple(v for v in violations if not _follows_refusal(v, event, refused))
-            if violations:
+            violations = tuple(v for v in found if not _follows_refusal(v, event, refused))
+            if found:
+                # Refused, whether or not it is said: the request writes nothing, and an event
+                # that failed its checks must never be applied, even in memory.
                 rejections.extend(Rejection(v, index) for v in violations)
-                refused |= {k for k in (event.vin, event.battery_code, event.model) if k}
+                refused |= {
+                    (name, key)
+                    for name in ("vin", "battery_code", "model")
+                    if (key := getattr(event, name))
+                }
                 continue
             pending.append(self._apply(event, position, index, parents, state))
         if rejections:
@@ -413,7 +420,7 @@ class Ledger:
         for group in filter(None, groups):
             size = self._actions(group)
             if size > MAX_TRANSACTION_ITEMS:
-                raise ValueError(
+                raise TooLargeError(
                     f"one change would write {size} items; the limit is {MAX_TRANSACTION_ITEMS}"
                 )
             current = transactions[-1] if transactions else None
@@ -471,10 +478,12 @@ _MISSING_BECAUSE_REFUSED = {
 }
 
 
-def _follows_refusal(violation: Violation, event: LifecycleEvent, refused: set[str]) -> bool:
+def _follows_refusal(
+    violation: Violation, event: LifecycleEvent, refused: set[tuple[str, str]]
+) -> bool:
     field_name = _MISSING_BECAUSE_REFUSED.get(violation.code)
     key = getattr(event, field_name, None) if field_name else None
-    return key is not None and key in refused
+    return key is not None and (field_name, key) in refused
 
 
 class _State:

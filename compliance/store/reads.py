@@ -48,6 +48,7 @@ from compliance.store.records import (
 
 _M = TypeVar("_M", bound=Model)
 _T = TypeVar("_T")
+MAX_KEY_BYTES = 1024  # DynamoDB's limit for a sort key (a partition key may have 2,048)
 
 
 @contextmanager
@@ -62,7 +63,9 @@ def translated_errors() -> Iterator[None]:
 def _batch(
     model: type[_M], keys: Iterable[str], key_of: Callable[[_M], str], convert: Callable[[_M], _T]
 ) -> dict[str, _T]:
-    wanted = list(dict.fromkeys(k for k in keys if k))
+    # An empty or oversized key cannot name a stored item, and DynamoDB refuses the whole
+    # request for one, so such keys are left out: they read as absent, not as an outage.
+    wanted = list(dict.fromkeys(k for k in keys if k and len(k.encode()) <= MAX_KEY_BYTES))
     if not wanted:
         return {}
     with translated_errors():

@@ -212,6 +212,31 @@ class TestRecording:
         assert result["data"]["registerBatteries"]["registered"] == []
         assert table_snapshot(onboarded) == before
 
+    def test_a_certificate_wrong_in_every_field_reports_each_battery_and_writes_nothing(
+        self, onboarded: Any
+    ) -> None:
+        # Given a certificate with a mistyped VIN, an unknown model and unregistered batteries,
+        # one of them spelled like the model,
+        before = table_snapshot(onboarded)
+        certificate = {
+            "vin": "LFZCE4CB0P000999",
+            "model": "ZZ0000",
+            "issuedOn": "2026-06-02",
+            "batteryCodes": ["ZZ0000", code(90)],
+        }
+        # When it is sent,
+        result = gql(CERTIFY, {"input": certificate}, auth=AUTO)["data"]["issueFactoryCertificate"]
+        # Then each problem is a user error at its field, each battery by its position, and
+        # nothing is stored (no record refused along the way is ever applied).
+        assert {(tuple(e["field"]), e["code"]) for e in result["userErrors"]} == {
+            (("input", "vin"), "INVALID_VIN"),
+            (("input", "model"), "UNKNOWN_MODEL"),
+            (("input", "batteryCodes", "0"), "UNKNOWN_BATTERY"),
+            (("input", "batteryCodes", "1"), "UNKNOWN_BATTERY"),
+        }
+        assert result["vehicle"] is None
+        assert table_snapshot(onboarded) == before
+
     def test_pack_module_correspondence_is_recorded(self, onboarded: Any) -> None:
         batteries = [
             {"code": code(20)},
