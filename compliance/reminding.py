@@ -206,9 +206,13 @@ def deliver(
     except Exception:
         store.release(job_id, now)
         raise
+    # The job is closed first, in one write, because it is what stops a redelivered message
+    # from sending again: between SES accepting the email and this write, a crash is the one
+    # way a contact can get a digest twice. The stages recorded next only keep later jobs of
+    # the same day from listing these obligations again.
+    store.finish(job_id, now, message_id)
     for obligation_id, key in keys:
         store.record_sent(obligation_id, [key], now)
-    store.finish(job_id, now, message_id)
     return Delivery(job_id, "SENT", message_id, len(digest.items))
 
 

@@ -343,6 +343,7 @@ class Mutation:
     async def announce_model(self, info: Info, input: AnnounceModelInput) -> ModelPayload:
         kind = EventKind.MODEL_CCC_CERTIFIED if input.imported else EventKind.MODEL_ANNOUNCED
         model = input.model.strip()
+        require_enterprise_writer(info.context, SCOPE_EVENTS)  # who may ask, before what is wrong
         if invalid := _id_errors(input.model, "model code", "input", "model"):
             return ModelPayload(model=None, obligations=[], user_errors=invalid)
         recorded, errors = await _record(

@@ -449,6 +449,19 @@ PROTOCOL_CASES = [
         ("FORBIDDEN",),
         "Only an enterprise user or partner system can do this; this token's role is REGULATOR.",
     ),
+    Case(
+        # Who may ask is answered before what is wrong with the request.
+        "regulator recording an event with an empty model code",
+        lambda w: post(
+            _ANNOUNCE,
+            {"input": {"model": "", "announcedOn": "2026-01-05"}},
+            role="REGULATOR",
+            enterprise=None,
+        ),
+        200,
+        ("FORBIDDEN",),
+        "Only an enterprise user or partner system can do this; this token's role is REGULATOR.",
+    ),
 ]
 
 ENTERPRISE_CASES = [
