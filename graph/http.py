@@ -162,7 +162,7 @@ def _read(request: HttpRequest, method: str) -> GraphqlRequest:
         params: Mapping[str, Any] = request.query
         variables: Any = params.get("variables")
         if isinstance(variables, str) and variables:
-            variables = _json(variables.encode(), "variables")
+            variables = _json(variables.encode(), "'variables' parameter")
     elif method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != _JSON:

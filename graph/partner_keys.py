@@ -154,13 +154,14 @@ def _input_errors(input: CreatePartnerKeyInput) -> list[UserError]:
     if not name:
         errors.append(_error("REQUIRED", "Name the partner system.", "input", "name"))
     elif len(name) > NAME_MAX_LENGTH:
-        errors.append(_error("TOO_LONG", f"At most {NAME_MAX_LENGTH} characters.", "input", "name"))
+        message = f"The name has {len(name)} characters; at most {NAME_MAX_LENGTH} are accepted."
+        errors.append(_error("TOO_LONG", message, "input", "name"))
     if input.description is not None and len(input.description) > DESCRIPTION_MAX_LENGTH:
-        errors.append(
-            _error(
-                "TOO_LONG", f"At most {DESCRIPTION_MAX_LENGTH} characters.", "input", "description"
-            )
+        message = (
+            f"The description has {len(input.description)} characters; "
+            f"at most {DESCRIPTION_MAX_LENGTH} are accepted."
         )
+        errors.append(_error("TOO_LONG", message, "input", "description"))
     for issue in check_scopes(input.scopes):
         path = ["input", "scopes"] + ([str(issue.index)] if issue.index is not None else [])
         errors.append(_error(issue.code, issue.message, *path))

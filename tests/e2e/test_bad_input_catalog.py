@@ -293,6 +293,15 @@ PROTOCOL_CASES = [
         "'query' is missing: send the GraphQL document as a string.",
     ),
     Case(
+        "query over GET with variables that are not JSON",
+        lambda w: Request(
+            method="GET", query_string=urlencode({"query": "{ me { role } }", "variables": "{"})
+        ),
+        400,
+        ("BAD_REQUEST",),
+        "The 'variables' parameter is not valid JSON: Expecting property name",
+    ),
+    Case(
         "variables that are not an object",
         lambda w: raw(b'{"query": "{ me { role } }", "variables": [1]}'),
         400,
@@ -1133,7 +1142,7 @@ PLATFORM_CASES = [
         lambda w: partner_key(name="M" * 101),
         200,
         ("TOO_LONG",),
-        "At most 100 characters.",
+        "The name has 101 characters; at most 100 are accepted.",
         ("input", "name"),
     ),
     Case(
