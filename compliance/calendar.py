@@ -22,7 +22,8 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from calendar import monthrange
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
@@ -80,7 +81,26 @@ def end_of_day(d: date) -> datetime:
 
 
 class CalendarError(ValueError):
-    """A calendar schedule that cannot be loaded, or a date the calendar cannot answer for."""
+    """A calendar schedule that cannot be loaded, or a date the calendar cannot answer for.
+
+    ``field`` names the part of a year's schedule at fault (``year``, ``holidays``,
+    ``makeup_workdays``, ``source`` or ``announced_on``) when the error is about one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@contextmanager
+def _concerning(field: str) -> Iterator[None]:
+    """Errors raised inside name ``field`` as the part of the schedule at fault."""
+    try:
+        yield
+    except CalendarError as error:
+        if error.field is None:
+            error.field = field
+        raise
 
 
 @dataclass(frozen=True)
@@ -366,28 +386,37 @@ def _check_weekday_holidays(holidays: frozenset[date], where: str) -> None:
 
 
 def _validate_schedule(schedule: YearSchedule, where: str) -> None:
-    year = _check_year(schedule.year, where)
-    holidays = _check_days(schedule.holidays, year, "holidays", where)
-    makeup = _check_days(schedule.makeup_workdays, year, "makeup_workdays", where)
+    with _concerning("year"):
+        year = _check_year(schedule.year, where)
+    with _concerning("holidays"):
+        holidays = _check_days(schedule.holidays, year, "holidays", where)
+    with _concerning("makeup_workdays"):
+        makeup = _check_days(schedule.makeup_workdays, year, "makeup_workdays", where)
     both = sorted(holidays & makeup)
     if both:
         raise CalendarError(
             f"{where}: {both[0].isoformat()} is listed both as a holiday and as a make-up "
-            f"working day"
+            f"working day",
+            "makeup_workdays",
         )
-    _check_weekday_holidays(holidays, where)
+    with _concerning("holidays"):
+        _check_weekday_holidays(holidays, where)
     for d in sorted(makeup):
         if d.weekday() < 5:
             raise CalendarError(
                 f"{where}: makeup_workdays: {d.isoformat()} is a {_WEEKDAY_NAMES[d.weekday()]}; "
-                f"a make-up working day must be a Saturday or Sunday"
+                f"a make-up working day must be a Saturday or Sunday",
+                "makeup_workdays",
             )
-    _check_source(schedule.source, where)
+    with _concerning("source"):
+        _check_source(schedule.source, where)
     announced_on = schedule.announced_on
     if announced_on is not None and (
         not isinstance(announced_on, date) or isinstance(announced_on, datetime)
     ):
-        raise CalendarError(f"{where}: announced_on must be a date or None, got {announced_on!r}")
+        raise CalendarError(
+            f"{where}: announced_on must be a date or None, got {announced_on!r}", "announced_on"
+        )
 
 
 def _validate_estimate(estimate: EstimatedYear, where: str) -> None:

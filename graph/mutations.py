@@ -145,6 +145,17 @@ def _error(code: str, message: str, *path: str | int) -> UserError:
     return UserError(field=[str(p) for p in path], code=code, message=message)
 
 
+# Where in LoadCalendarYearInput each part of a year's schedule (CalendarError.field) was sent.
+_SCHEDULE_FIELDS: dict[str | None, tuple[str, ...]] = {
+    "year": ("year",),
+    "holidays": ("holidays",),
+    "makeup_workdays": ("makeUpWorkdays",),
+    "source": ("source",),
+    "announced_on": ("announcedOn",),
+    None: (),
+}
+
+
 # The longest identifier a mutation accepts. Real ones are short (a USCC has 18 characters, a
 # battery code 24, an obligation id 27, a model code about 10); the limit keeps a request from
 # reaching DynamoDB with a key it refuses, which would otherwise read as an outage.
@@ -595,7 +606,9 @@ class Mutation:
                 calendar=None,
                 rescheduled=[],
                 obligations=[],
-                user_errors=[_error("INVALID_SCHEDULE", str(error), "input")],
+                user_errors=[
+                    _error("INVALID_SCHEDULE", str(error), "input", *_SCHEDULE_FIELDS[error.field])
+                ],
             )
         except StoreUnavailableError as error:
             raise Unavailable("Storage is unavailable; retry shortly.") from error

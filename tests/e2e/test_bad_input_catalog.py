@@ -1119,7 +1119,7 @@ PLATFORM_CASES = [
         200,
         ("INVALID_SCHEDULE",),
         "holidays: 2027-01-02 is a Saturday; weekend rest days are implied",
-        ("input",),
+        ("input", "holidays"),
     ),
     Case(
         "another year's day in a year's schedule",
@@ -1127,7 +1127,15 @@ PLATFORM_CASES = [
         200,
         ("INVALID_SCHEDULE",),
         "holidays: 2028-01-03 is not in 2027",
-        ("input",),
+        ("input", "holidays"),
+    ),
+    Case(
+        "a weekday listed as a make-up working day",
+        lambda w: calendar_year(makeUpWorkdays=["2027-01-04"]),
+        200,
+        ("INVALID_SCHEDULE",),
+        "makeup_workdays: 2027-01-04 is a Monday; a make-up working day must be a Saturday",
+        ("input", "makeUpWorkdays"),
     ),
     Case(
         "partner key without a name, with an unknown and a repeated scope",
