@@ -33,9 +33,7 @@ OPEN = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
 
 
 def stage_key(record: ObligationRecord, stage: Stage) -> str:
-    deadline = record.obligation.deadline
-    assert deadline is not None  # only dated obligations are in the horizon
-    return f"{deadline.due_date.isoformat()}:{stage.key}"
+    return f"{_due(record).isoformat()}:{stage.key}"
 
 
 @dataclass
@@ -247,7 +245,7 @@ def _digest(
         key = stage_key(record, stage)
         if key in sent.get(obligation_id, frozenset()):
             continue
-        rule = next((r for r in rule_set.rules if r.id == record.obligation.rule_id), None)
+        rule = rule_set.find(record.obligation.rule_id)
         items.append(
             DigestItem(
                 obligation_id=obligation_id,

@@ -164,10 +164,13 @@ class RuleSet:
     rules: tuple[Rule, ...]
 
     def rule(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise RuleSetError(f"Rule set {self.id} has no rule {rule_id!r}.")
+        rule = self.find(rule_id)
+        if rule is None:
+            raise RuleSetError(f"Rule set {self.id} has no rule {rule_id!r}.")
+        return rule
+
+    def find(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
 
     def rules_for(self, kind: EventKind) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if kind in rule.triggers)

@@ -216,8 +216,13 @@ async def _record(
     indexes: Sequence[int | None] | None = None,
     atomic: bool = True,
     parents: dict[str, str] | None = None,
+    invalid: Sequence[UserError] = (),
 ) -> tuple[Recorded | None, list[UserError]]:
+    """Record the events ``build`` makes for the caller's enterprise. ``invalid``: errors in the
+    input found beforehand, returned (nothing recorded) once the caller may write at all."""
     actor_id = require_enterprise_writer(info.context, scope)
+    if invalid:
+        return None, list(invalid)
     actor = await info.context.loaders.enterprise.load(actor_id)
     if actor is None:
         raise Forbidden(f"Enterprise {actor_id} is not registered; ask the platform to onboard it.")
@@ -354,14 +359,12 @@ class Mutation:
     async def announce_model(self, info: Info, input: AnnounceModelInput) -> ModelPayload:
         kind = EventKind.MODEL_CCC_CERTIFIED if input.imported else EventKind.MODEL_ANNOUNCED
         model = input.model.strip()
-        require_enterprise_writer(info.context, SCOPE_EVENTS)  # who may ask, before what is wrong
-        if invalid := _id_errors(input.model, "model code", "input", "model"):
-            return ModelPayload(model=None, obligations=[], user_errors=invalid)
         recorded, errors = await _record(
             info,
             SCOPE_EVENTS,
             lambda actor: [new_event(kind, actor, input.announced_on, model=model)],
             _fields({"model": "model", "occurred_on": "announcedOn"}, ""),
+            invalid=_id_errors(input.model, "model code", "input", "model"),
         )
         state = recorded.models.get(model) if recorded else None
         return ModelPayload(

@@ -139,11 +139,6 @@ def _key_manager(info: Info) -> Principal:
     return require_role(info.context, Role.PLATFORM_ADMIN, Role.ENTERPRISE_ADMIN)
 
 
-# A USCC has 18 characters; anything much longer cannot be a key of the store (and DynamoDB
-# would refuse it as one).
-ENTERPRISE_ID_MAX_LENGTH = 128
-
-
 def _manages(principal: Principal, enterprise_id: str) -> bool:
     return principal.role is Role.PLATFORM_ADMIN or principal.enterprise_id == enterprise_id
 
@@ -281,8 +276,6 @@ class PartnerKeyQuery:
         principal = _key_manager(info)
         if not _manages(principal, str(enterprise_id)):
             return []
-        if not str(enterprise_id).strip() or len(str(enterprise_id)) > ENTERPRISE_ID_MAX_LENGTH:
-            return []  # no enterprise has such an id, so none has keys
         try:
             keys = key_store.for_enterprise(str(enterprise_id))
         except StoreUnavailableError as error:

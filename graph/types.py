@@ -479,8 +479,8 @@ class ObligationType:
         rule_set = info.context.settings.rule_set
         if rule_set.id != self.record.obligation.rule_set_id:
             return None
-        matches = [r for r in rule_set.rules if r.id == self.record.obligation.rule_id]
-        return RuleType(rule=matches[0]) if matches else None
+        rule = rule_set.find(self.record.obligation.rule_id)
+        return RuleType(rule=rule) if rule else None
 
     @strawberry.field(
         description="Status today (China time): OPEN turns OVERDUE after the due day."

@@ -24,7 +24,7 @@ from compliance.partner_keys import (
 )
 from compliance.store.errors import ConflictError, StoreError
 from compliance.store.models import PartnerKeyItem
-from compliance.store.reads import translated_errors
+from compliance.store.reads import storable, translated_errors
 from compliance.store.transactions import commit
 
 LIST_LIMIT = 100
@@ -169,6 +169,8 @@ def revoke(key: PartnerKey, *, by: str, now: datetime) -> PartnerKey:
 
 def for_enterprise(enterprise_id: str, *, limit: int = LIST_LIMIT) -> list[PartnerKey]:
     """An enterprise's keys, newest first (revoked ones too: they explain past writes)."""
+    if not storable(enterprise_id):
+        return []
     with translated_errors():
         items = PartnerKeyItem.by_enterprise.query(
             enterprise_id, scan_index_forward=False, limit=limit

@@ -51,6 +51,12 @@ _T = TypeVar("_T")
 MAX_KEY_BYTES = 1024  # DynamoDB's limit for a sort key (a partition key may have 2,048)
 
 
+def storable(key: str) -> bool:
+    """Whether ``key`` can name a stored item. DynamoDB refuses a whole request for an empty or
+    oversized key, so reads leave such keys out: they read as absent, not as an outage."""
+    return bool(key) and len(key.encode()) <= MAX_KEY_BYTES
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """AWS failures leave the store as StoreUnavailableError, not botocore or PynamoDB types."""
@@ -63,9 +69,7 @@ def translated_errors() -> Iterator[None]:
 def _batch(
     model: type[_M], keys: Iterable[str], key_of: Callable[[_M], str], convert: Callable[[_M], _T]
 ) -> dict[str, _T]:
-    # An empty or oversized key cannot name a stored item, and DynamoDB refuses the whole
-    # request for one, so such keys are left out: they read as absent, not as an outage.
-    wanted = list(dict.fromkeys(k for k in keys if k and len(k.encode()) <= MAX_KEY_BYTES))
+    wanted = list(dict.fromkeys(k for k in keys if storable(k)))
     if not wanted:
         return {}
     with translated_errors():
