@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import count
+from typing import Any
 
 from compliance.codes import production_date_code, uscc_check_character, vin_check_digit
 from compliance.lifecycle import (
@@ -74,4 +75,44 @@ def event(
         occurred_on=occurred_on,
         actor=actor.id,
         **fields,  # type: ignore[arg-type]
+    )
+
+
+def obligation_item(
+    oid: str,
+    responsible: str,
+    subject: str,
+    due: date | None,
+    *,
+    fulfilled: bool = False,
+    calendar_version: int | None = None,
+) -> Any:
+    """An unsaved sales-upload ObligationItem for a vehicle `subject`, stored straight into the
+    table (no event behind it): 10 working days when `due` is given, standing otherwise. A
+    fulfilled one is out of the sparse open index, as fulfilment leaves it."""
+    from compliance.store.models import ObligationItem  # the store reads its settings on import
+
+    created = datetime(2026, 9, 1, tzinfo=UTC)
+    return ObligationItem(
+        id=oid,
+        rule_id="SALES_TRACE_UPLOAD",
+        rule_set_id="CN-MIIT-2023-DRAFT",
+        rule_set_version="2023-12-15.1",
+        responsible=responsible,
+        responsible_role="AUTOMAKER",
+        subject_kind="vehicle",
+        subject_id=subject,
+        subject_key=f"vehicle#{subject}",
+        trigger_event_id=f"ev_{oid}",
+        trigger_kind="VEHICLE_REGISTERED",
+        trigger_date="2026-09-01",
+        period="10WD" if due else "STANDING",
+        due_date=due.isoformat() if due else None,
+        calendar_version=calendar_version,
+        due_key=f"{due.isoformat() if due else '9999-12-31'}#{oid}",
+        due_partition="ALL",
+        open_partition=None if fulfilled else "OPEN",
+        status="FULFILLED" if fulfilled else "OPEN",
+        created_at=created,
+        updated_at=created,
     )

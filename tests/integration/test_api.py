@@ -12,7 +12,7 @@ import pytest
 
 from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
-from tests.api import api_event, gql, invoke, local_aws, table_snapshot, token_claims
+from tests.api import api_event, gql, invoke, local_aws, onboard, table_snapshot, token_claims
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, OTHER_AUTOMAKER_ID, vin
 
 ADMIN = token_claims("PLATFORM_ADMIN")
@@ -69,23 +69,14 @@ def aws() -> Iterator[Any]:
 @pytest.fixture
 def onboarded(aws: Any) -> Any:
     """Given a battery maker (code X12) and two automakers onboarded by the platform."""
-    for enterprise in (
-        {
-            "id": BATTERY_MAKER_ID,
-            "name": "Ningde Cells",
-            "kinds": ["BATTERY_MAKER"],
-            "manufacturerCodes": ["X12"],
-        },
-        {
-            "id": AUTOMAKER_ID,
-            "name": "Fuzhou Motors",
-            "kinds": ["AUTOMAKER"],
-            "contacts": [{"email": "compliance@fuzhou-motors.cn", "language": "zh-CN"}],
-        },
-        {"id": OTHER_AUTOMAKER_ID, "name": "Shenzhen EV", "kinds": ["AUTOMAKER"]},
-    ):
-        result = gql(REGISTER_ENTERPRISE, {"input": enterprise}, auth=ADMIN)
-        assert result["data"]["registerEnterprise"]["userErrors"] == []
+    onboard(BATTERY_MAKER_ID, "Ningde Cells", ["BATTERY_MAKER"], manufacturerCodes=["X12"])
+    onboard(
+        AUTOMAKER_ID,
+        "Fuzhou Motors",
+        ["AUTOMAKER"],
+        contacts=[{"email": "compliance@fuzhou-motors.cn", "language": "zh-CN"}],
+    )
+    onboard(OTHER_AUTOMAKER_ID, "Shenzhen EV", ["AUTOMAKER"])
     return aws
 
 

@@ -27,7 +27,7 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from compliance.codes import production_date_code
 from graph.schema import SDL_PATH
-from tests.api import api_event, gql, invoke, local_aws, token_claims
+from tests.api import api_event, gql, invoke, local_aws, onboard, token_claims
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
 SDL = SDL_PATH.read_text(encoding="utf-8")
@@ -90,25 +90,14 @@ class World:
 def _seed() -> World:
     """A battery maker (X12), an automaker with a registered vehicle carrying one of its packs,
     all recorded through the API; regulators need no enterprise."""
-    register_enterprise = """mutation ($input: RegisterEnterpriseInput!) {
-      registerEnterprise(input: $input) { userErrors { code message } } }"""
-    for enterprise in (
-        {
-            "id": BATTERY_MAKER_ID,
-            "name": "Ningde Cells",
-            "kinds": ["BATTERY_MAKER"],
-            "manufacturerCodes": ["X12"],
-        },
-        {
-            "id": AUTOMAKER_ID,
-            "name": "Fuzhou Motors",
-            "kinds": ["AUTOMAKER"],
-            "provinceCode": "350000",
-            "contacts": [{"email": "compliance@fuzhou-motors.cn", "language": "zh-CN"}],
-        },
-    ):
-        answer = gql(register_enterprise, {"input": enterprise}, auth=ADMIN)
-        assert answer["data"]["registerEnterprise"]["userErrors"] == [], answer
+    onboard(BATTERY_MAKER_ID, "Ningde Cells", ["BATTERY_MAKER"], manufacturerCodes=["X12"])
+    onboard(
+        AUTOMAKER_ID,
+        "Fuzhou Motors",
+        ["AUTOMAKER"],
+        provinceCode="350000",
+        contacts=[{"email": "compliance@fuzhou-motors.cn", "language": "zh-CN"}],
+    )
     steps: list[tuple[str, str, dict[str, Any], str | None]] = [
         (
             "registerBatteries",

@@ -25,7 +25,7 @@ from compliance.store.models import ObligationItem
 from compliance.store.records import Contact, Enterprise
 from local.queues import create_queues
 from tests.api import local_aws
-from tests.builders import uscc
+from tests.builders import obligation_item, uscc
 from tests.integration.test_reminders import drain, sent, sweep
 
 
@@ -64,30 +64,7 @@ def stack() -> Iterator[dict[str, Any]]:
 def _obligation(n: int, enterprise: str, due: date) -> str:
     """One open 10-working-day duty of its own enterprise, due on `due`."""
     oid = f"ob_prop{n:06d}"
-    now = datetime(2026, 9, 1, tzinfo=UTC)
-    ObligationItem(
-        id=oid,
-        rule_id="SALES_TRACE_UPLOAD",
-        rule_set_id="CN-MIIT-2023-DRAFT",
-        rule_set_version="2023-12-15.1",
-        responsible=enterprise,
-        responsible_role="AUTOMAKER",
-        subject_kind="vehicle",
-        subject_id=f"PROP{n}",
-        subject_key=f"vehicle#PROP{n}",
-        trigger_event_id="ev_prop",
-        trigger_kind="VEHICLE_REGISTERED",
-        trigger_date="2026-09-01",
-        period="10WD",
-        due_date=due.isoformat(),
-        calendar_version=CALENDAR.version,
-        due_key=f"{due.isoformat()}#{oid}",
-        due_partition="ALL",
-        open_partition="OPEN",
-        status="OPEN",
-        created_at=now,
-        updated_at=now,
-    ).save()
+    obligation_item(oid, enterprise, f"PROP{n}", due, calendar_version=CALENDAR.version).save()
     return oid
 
 

@@ -22,7 +22,7 @@ from compliance.store.reminders import job_id
 from local.queues import create_queues
 from local.sweeper import schedule_event, sqs_event
 from tests.api import Context, gql, local_aws, token_claims
-from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
+from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, obligation_item, vin
 
 ADMIN = token_claims("PLATFORM_ADMIN")
 AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
@@ -397,28 +397,8 @@ def test_a_sweep_reads_only_the_obligations_inside_its_horizon(stack: Any, outsi
         for n in range(outside):
             kind = n % 3
             due = None if kind == 1 else date(2026, 12, 1)
-            item = ObligationItem(
-                id=f"ob_filler{n:05d}",
-                rule_id="SALES_TRACE_UPLOAD",
-                rule_set_id="CN-MIIT-2023-DRAFT",
-                rule_set_version="2023-12-15.1",
-                responsible=AUTOMAKER_ID,
-                responsible_role="AUTOMAKER",
-                subject_kind="vehicle",
-                subject_id=f"FILLER{n}",
-                subject_key=f"vehicle#FILLER{n}",
-                trigger_event_id="ev_filler",
-                trigger_kind="VEHICLE_REGISTERED",
-                trigger_date="2026-09-01",
-                period="10WD" if due else "STANDING",
-                due_date=due.isoformat() if due else None,
-                due_key=f"{due.isoformat() if due else '9999-12-31'}#ob_filler{n:05d}",
-                due_partition="ALL",
-                # Fulfilled ones leave the sparse open index, as fulfilment does.
-                open_partition=None if kind == 2 else "OPEN",
-                status="FULFILLED" if kind == 2 else "OPEN",
-                created_at=datetime(2026, 9, 1, tzinfo=CHINA_TZ),
-                updated_at=datetime(2026, 9, 1, tzinfo=CHINA_TZ),
+            item = obligation_item(
+                f"ob_filler{n:05d}", AUTOMAKER_ID, f"FILLER{n}", due, fulfilled=kind == 2
             )
             batch.save(item)
     # When the sweep runs, Then it reads exactly the one obligation inside the horizon,
