@@ -21,7 +21,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -92,6 +92,22 @@ ROUTES = (
 PARTNER_PREFIX = "/partner"
 PARTNER_ROUTES = (Route("GET", "/graphql"), Route("POST", "/graphql"))
 API_KEY_HEADER = "x-api-key"  # the partner authorizer's identity source
+
+
+def _match(
+    routes: Iterable[Route], request: HttpRequest
+) -> tuple[Route, dict[str, str]] | HttpResponse:
+    """The route that takes the request and its path parameters, or API Gateway's refusal:
+    404 when no route does, 413 when the body is over the payload limit."""
+    for route in routes:
+        path_parameters = route.match(request.method, request.raw_path)
+        if path_parameters is not None:
+            break
+    else:
+        return json_response(404, {"message": "Not Found"})
+    if len(request.body) > MAX_BODY_BYTES:
+        return json_response(413, {"message": "Request Entity Too Large"})
+    return route, path_parameters
 
 
 @dataclass
@@ -237,14 +253,10 @@ class Gateway:
     def _route(self, request: HttpRequest) -> HttpResponse:
         if request.raw_path.startswith(f"{PARTNER_PREFIX}/"):
             return self._partner_route(request)
-        for route in self.routes:
-            path_parameters = route.match(request.method, request.raw_path)
-            if path_parameters is not None:
-                break
-        else:
-            return json_response(404, {"message": "Not Found"})
-        if len(request.body) > MAX_BODY_BYTES:
-            return json_response(413, {"message": "Request Entity Too Large"})
+        found = _match(self.routes, request)
+        if isinstance(found, HttpResponse):
+            return found
+        route, path_parameters = found
         if route.authorized and not (request.header("authorization") or "").strip():
             return json_response(401, {"message": "Unauthorized"})
         try:
@@ -273,14 +285,10 @@ class Gateway:
     def _partner_route(self, request: HttpRequest) -> HttpResponse:
         """A partner API request: its Lambda authorizer decides, then the function is called."""
         request = replace(request, raw_path=request.raw_path.removeprefix(PARTNER_PREFIX))
-        for route in PARTNER_ROUTES:
-            path_parameters = route.match(request.method, request.raw_path)
-            if path_parameters is not None:
-                break
-        else:
-            return json_response(404, {"message": "Not Found"})
-        if len(request.body) > MAX_BODY_BYTES:
-            return json_response(413, {"message": "Request Entity Too Large"})
+        found = _match(PARTNER_ROUTES, request)
+        if isinstance(found, HttpResponse):
+            return found
+        route, path_parameters = found
         api_key = (request.header(API_KEY_HEADER) or "").strip()
         if not api_key:
             # An empty identity source: API Gateway refuses without calling the authorizer.

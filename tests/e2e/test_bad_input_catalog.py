@@ -36,13 +36,13 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 import requests
 
 import functions.api
+from compliance.calendar import CHINA_TZ
 from graph.settings import Settings, settings_from_environment
 from local.demo import ENTERPRISES, FUZHOU_MOTORS, NINGDE_CELLS, SHANGHAI_POWER, SHENZHEN_EV
 from local.tokens import mint_token
@@ -50,8 +50,7 @@ from tests.api import api_event, gql, invoke, local_aws, onboard, table_snapshot
 from tests.builders import battery_code, uscc, vin
 from tests.e2e.conftest import LocalStack
 
-CHINA = ZoneInfo("Asia/Shanghai")
-TODAY = datetime.now(CHINA).date()
+TODAY = datetime.now(CHINA_TZ).date()
 FUTURE = TODAY + timedelta(days=30)
 HTTP_TIMEOUT_SECONDS = 30
 
