@@ -43,12 +43,13 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import boto3
+from msgspec.structs import replace
 
 from compliance.calendar import Deadline, WorkingDayCalendar
 from compliance.codes import production_date_code, uscc_check_character, vin_check_digit

@@ -24,11 +24,12 @@ from bisect import bisect_left, bisect_right
 from calendar import monthrange
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Final, NoReturn
+
+from msgspec import Struct
 
 __all__ = [
     "CHINA_TZ",
@@ -103,8 +104,7 @@ def _concerning(field: str) -> Iterator[None]:
         raise
 
 
-@dataclass(frozen=True)
-class YearSchedule:
+class YearSchedule(Struct, frozen=True):
     """One year's working-day schedule as announced by the State Council.
 
     ``holidays`` lists the Monday-Friday rest days only (rest days on a weekend change
@@ -120,8 +120,7 @@ class YearSchedule:
     announced_on: date | None = None
 
 
-@dataclass(frozen=True)
-class EstimatedYear:
+class EstimatedYear(Struct, frozen=True):
     """A rule-based estimate of a year's Monday-Friday statutory holidays (no make-up days)."""
 
     year: int
@@ -129,8 +128,7 @@ class EstimatedYear:
     source: str
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(Struct, frozen=True):
     """A computed deadline: its day, and what it was computed from.
 
     ``provisional`` is True when any day the computation depended on lies in a year whose

@@ -78,12 +78,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct
 
 __all__ = [
     "BatteryCode",
@@ -108,8 +109,7 @@ __all__ = [
 # --------------------------------------------------------------------------- issues
 
 
-@dataclass(frozen=True)
-class CodeIssue:
+class CodeIssue(Struct, frozen=True):
     """One problem found in an identifier.
 
     ``positions`` is the 1-based inclusive character range the issue is about, or ``None`` when
@@ -205,8 +205,7 @@ class ProductType(StrEnum):
     CELL = "C"
 
 
-@dataclass(frozen=True)
-class CodeTableEntry:
+class CodeTableEntry(Struct, frozen=True):
     """A row of the product-type or battery-type table, with its confidence tag."""
 
     letter: str
@@ -215,8 +214,7 @@ class CodeTableEntry:
     confidence: str
 
 
-@dataclass(frozen=True)
-class BatteryCodeTables:
+class BatteryCodeTables(Struct, frozen=True):
     """The decoding tables of ``battery_code_tables.json``, validated on load."""
 
     source: str
@@ -345,8 +343,7 @@ def production_date_code(day: date) -> str:
 # --------------------------------------------------------------------------- battery codes
 
 
-@dataclass(frozen=True)
-class BatteryCode:
+class BatteryCode(Struct, frozen=True):
     """A battery code that passed validation in the reading it was decoded with."""
 
     code: str
@@ -363,8 +360,7 @@ class BatteryCode:
     warnings: tuple[CodeIssue, ...]
 
 
-@dataclass(frozen=True)
-class BatteryCodeReport:
+class BatteryCodeReport(Struct, frozen=True):
     """Everything `decode_battery_code` found: the decoded battery when valid, and all issues."""
 
     code: str
@@ -375,8 +371,7 @@ class BatteryCodeReport:
     warnings: tuple[CodeIssue, ...]
 
 
-@dataclass(frozen=True)
-class _Field:
+class _Field(Struct, frozen=True):
     label: str
     start: int  # 1-based, inclusive
     end: int
@@ -385,8 +380,7 @@ class _Field:
         return code[self.start - 1 : self.end]
 
 
-@dataclass(frozen=True)
-class _Layout:
+class _Layout(Struct, frozen=True):
     length: int
     manufacturer: _Field
     product_type: _Field

@@ -10,9 +10,11 @@ states, the acting enterprise and `today`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from compliance.calendar import FIRST_SUPPORTED_DAY
 from compliance.codes import (
@@ -97,8 +99,7 @@ class BatteryStatus(StrEnum):
 FINAL_STATUSES = frozenset({BatteryStatus.DISPOSED, BatteryStatus.RECODED})
 
 
-@dataclass(frozen=True)
-class LifecycleEvent:
+class LifecycleEvent(Struct, frozen=True):
     """One reported fact. Which optional fields an event needs depends on its kind."""
 
     id: str
@@ -114,8 +115,7 @@ class LifecycleEvent:
     new_code: str | None = None  # second-life code, for BATTERY_RECODED
 
 
-@dataclass(frozen=True)
-class EnterpriseFacts:
+class EnterpriseFacts(Struct, frozen=True):
     id: str
     kinds: frozenset[EnterpriseKind]
     manufacturer_codes: frozenset[str] = frozenset()
@@ -125,16 +125,14 @@ class EnterpriseFacts:
         return bool(self.kinds & VEHICLE_MAKER_KINDS)
 
 
-@dataclass(frozen=True)
-class ModelState:
+class ModelState(Struct, frozen=True):
     code: str
     owner: str
     imported: bool
     approved_on: date  # announcement (domestic) or CCC certificate (imported)
 
 
-@dataclass(frozen=True)
-class VehicleState:
+class VehicleState(Struct, frozen=True):
     vin: str
     automaker: str
     model: str
@@ -147,8 +145,7 @@ class VehicleState:
     battery_codes: frozenset[str] = frozenset()  # batteries installed in it now
 
 
-@dataclass(frozen=True)
-class BatteryState:
+class BatteryState(Struct, frozen=True):
     code: str
     manufacturer: str
     produced_on: date
@@ -165,8 +162,7 @@ class BatteryState:
     child_codes: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(Struct, frozen=True):
     """Why an event cannot be accepted: a stable code, the event field at fault, a sentence."""
 
     code: str
@@ -174,8 +170,7 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True)
-class EventContext:
+class EventContext(Struct, frozen=True):
     """What is known when an event arrives: today's date, the reporter and current states."""
 
     today: date
@@ -301,7 +296,7 @@ def apply_battery(
         changes["service_point"] = None
     elif event.kind is EventKind.BATTERY_RECODED:
         changes["recoded_as"] = event.new_code
-    return replace(state, **changes)  # type: ignore[arg-type]
+    return replace(state, **changes)
 
 
 def second_life_battery(original: BatteryState, event: LifecycleEvent) -> BatteryState:

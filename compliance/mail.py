@@ -16,7 +16,6 @@ from __future__ import annotations
 import tomllib
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -24,6 +23,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import jinja2
+from msgspec import Struct
 
 from compliance.regions import lookup
 from compliance.reminders import Stage
@@ -50,8 +50,7 @@ _RULE_NAME: Final[Mapping[str, Callable[[DigestItem], str]]] = {
 }
 
 
-@dataclass(frozen=True)
-class DigestItem:
+class DigestItem(Struct, frozen=True):
     """One obligation in a digest, at the reminder stage the sweep found it in."""
 
     obligation_id: str
@@ -66,8 +65,7 @@ class DigestItem:
     link: str  # absolute URL to the obligation
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(Struct, frozen=True):
     """Everything one contact of one enterprise is reminded of by one sweep."""
 
     enterprise_id: str
@@ -80,8 +78,7 @@ class Digest:
     parts: int = 1
 
 
-@dataclass(frozen=True)
-class RenderedEmail:
+class RenderedEmail(Struct, frozen=True):
     subject: str
     text: str
     html: str
@@ -92,8 +89,7 @@ class RenderedEmail:
 _Entry = str | tuple[str, ...] | Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class _Messages:
+class _Messages(Struct, frozen=True):
     """One language of the catalogue; calling it formats a message."""
 
     language: str
@@ -168,8 +164,7 @@ def _parse_catalogue(text: str) -> dict[str, _Messages]:
 # --- Packaged templates, read once -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Resources:
+class _Resources(Struct, frozen=True):
     catalogue: Mapping[str, _Messages]
     html: jinja2.Template
     text: jinja2.Template
@@ -270,8 +265,7 @@ def field(value: str, label: str, indent: str = "") -> str:
 # --- The digest ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _ItemView:
+class _ItemView(Struct, frozen=True):
     """One item as a section shows it: every phrase already in the section's language."""
 
     urgency: str  # "overdue", "due" or "before": how the templates style it
@@ -283,8 +277,7 @@ class _ItemView:
     link: str
 
 
-@dataclass(frozen=True)
-class _Section:
+class _Section(Struct, frozen=True):
     language: str
     m: _Messages
     intro: str

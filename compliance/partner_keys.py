@@ -16,10 +16,11 @@ import hmac
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache
+
+from msgspec import Struct
 
 KEY_PREFIX = "nevk_"
 KEY_ID_LENGTH = 12
@@ -49,8 +50,7 @@ class KeyStatus(Enum):
     REVOKED = "REVOKED"
 
 
-@dataclass(frozen=True)
-class PartnerKey:
+class PartnerKey(Struct, frozen=True):
     """A stored key: who it acts for, what it may do, and its history. Never the secret."""
 
     id: str
@@ -58,7 +58,7 @@ class PartnerKey:
     name: str
     scopes: frozenset[str]
     status: KeyStatus
-    secret_hash: str = field(repr=False)
+    secret_hash: str
     created_at: datetime
     created_by: str
     description: str | None = None
@@ -79,22 +79,34 @@ class PartnerKey:
         """Whether `last_used_at` is fresh enough that recording this use would add nothing."""
         return self.last_used_at is not None and now - self.last_used_at < LAST_USED_RESOLUTION
 
+    def __repr__(self) -> str:
+        return _repr_without(self, "secret_hash")
 
-@dataclass(frozen=True)
-class IssuedKey:
+
+class IssuedKey(Struct, frozen=True):
     """A new key as it is handed out once; `api_key` is the whole key the partner sends."""
 
     key_id: str
-    api_key: str = field(repr=False)
+    api_key: str
+
+    def __repr__(self) -> str:
+        return _repr_without(self, "api_key")
 
 
-@dataclass(frozen=True)
-class ScopeIssue:
+class ScopeIssue(Struct, frozen=True):
     """Why a list of scopes cannot be granted; `index` is the item at fault, if one is."""
 
     code: str
     message: str
     index: int | None = None
+
+
+def _repr_without(value: Struct, secret: str) -> str:
+    """A repr that leaves out the secret, so no log line or traceback ever carries it."""
+    shown = (
+        f"{name}={getattr(value, name)!r}" for name in value.__struct_fields__ if name != secret
+    )
+    return f"{type(value).__name__}({', '.join(shown)})"
 
 
 def issue_key() -> IssuedKey:

@@ -26,10 +26,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+
+from msgspec import Struct
 
 from compliance.codes import CodeIssue, InvalidCode
 
@@ -58,8 +59,7 @@ class RegionLevel(StrEnum):
     COUNTY = "county"
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(Struct, frozen=True):
     """One administrative division."""
 
     code: str
@@ -67,8 +67,7 @@ class Region:
     level: RegionLevel
 
 
-@dataclass(frozen=True)
-class _Divisions:
+class _Divisions(Struct, frozen=True):
     by_code: Mapping[str, Region]
     provinces: tuple[Region, ...]
     prefectures: tuple[Region, ...]

@@ -10,14 +10,14 @@ moved by a calendar load simply puts the obligation in another stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+
+from msgspec import Struct
 
 from compliance.calendar import WorkingDayCalendar
 
 
-@dataclass(frozen=True)
-class ReminderPolicy:
+class ReminderPolicy(Struct, frozen=True):
     """An enterprise's schedule; the default is DOMAIN.md section 5."""
 
     working_days_before: tuple[int, ...] = (5, 1)
@@ -39,8 +39,7 @@ DEFAULT_POLICY = ReminderPolicy()
 DIGEST_ITEMS_MAX = 200
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(Struct, frozen=True):
     """A reminder stage: `key` is stable (recorded as sent), `kind` is what the email says."""
 
     key: str

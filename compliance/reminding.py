@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from msgspec import Struct, field
 
 from compliance import reminders
 from compliance.calendar import WorkingDayCalendar
@@ -36,8 +37,7 @@ def stage_key(record: ObligationRecord, stage: Stage) -> str:
     return f"{_due(record).isoformat()}:{stage.key}"
 
 
-@dataclass
-class SweepReport:
+class SweepReport(Struct):
     sweep_date: date
     horizon_end: date
     items_read: int = 0
@@ -162,8 +162,7 @@ def _due(record: ObligationRecord) -> date:
     return deadline.due_date
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(Struct, frozen=True):
     job_id: str
     outcome: str  # SENT, EMPTY, ALREADY_DONE
     message_id: str | None = None

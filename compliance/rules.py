@@ -14,12 +14,14 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from compliance.calendar import Deadline, WorkingDayCalendar
 from compliance.lifecycle import (
@@ -79,8 +81,7 @@ class ObligationStatus(StrEnum):
 _PERIOD_PATTERN = re.compile(r"^(?:(\d{1,3})(WD|M)|STANDING)$")
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(Struct, frozen=True):
     kind: PeriodKind
     length: int | None = None
 
@@ -123,8 +124,7 @@ class Period:
         return f"{self.length}{'WD' if self.kind is PeriodKind.WORKING_DAYS else 'M'}"
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(Struct, frozen=True):
     """One alternative of a rule's `when`: every field that is set must hold."""
 
     actor_kind: frozenset[EnterpriseKind] | None = None
@@ -134,8 +134,7 @@ class Condition:
     first_supply: bool | None = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     id: str
     name_zh: str
     name_en: str
@@ -151,8 +150,7 @@ class Rule:
     overridden_from: Period | None = None
 
 
-@dataclass(frozen=True)
-class RuleSet:
+class RuleSet(Struct, frozen=True):
     id: str
     version: str
     title_zh: str
@@ -365,8 +363,7 @@ class _Reader:
 # --- the engine -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TriggerFacts:
+class TriggerFacts(Struct, frozen=True):
     """What the engine needs to know beyond the event itself, as of just after it happened."""
 
     actor: EnterpriseFacts
@@ -380,8 +377,7 @@ class TriggerFacts:
     first_supply: bool = False
 
 
-@dataclass(frozen=True)
-class Obligation:
+class Obligation(Struct, frozen=True):
     id: str
     rule_id: str
     rule_set_id: str
@@ -519,8 +515,7 @@ def status_on(
     return ObligationStatus.OPEN
 
 
-@dataclass(frozen=True)
-class Reschedule:
+class Reschedule(Struct, frozen=True):
     """A deadline that loading a calendar year moves, or confirms (no longer provisional)."""
 
     obligation_id: str

@@ -6,13 +6,13 @@ re-run; by default it is today in Asia/Shanghai. Running it twice for a day enqu
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from msgspec.structs import asdict
 
 from compliance.calendar import CHINA_TZ
 from compliance.delivery import enqueue_job

@@ -8,12 +8,12 @@ DataLoaders batch within that request and never leak data between requests.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING
 
 import strawberry
+from msgspec import Struct, field
 
 from compliance.calendar import CHINA_TZ
 
@@ -39,8 +39,7 @@ SCOPE_EVENTS = "events:write"
 SCOPE_OBLIGATIONS = "obligations:write"
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(Struct, frozen=True):
     subject: str
     role: Role
     enterprise_id: str | None = None
@@ -51,8 +50,7 @@ class Principal:
         return self.role is Role.REGULATOR
 
 
-@dataclass
-class GraphContext:
+class GraphContext(Struct):
     """Everything a resolver may use for one request."""
 
     principal: Principal | None

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast, parse
+from msgspec import Struct, field
 
 from graph.context import GraphContext, Principal
 from graph.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
@@ -30,8 +30,7 @@ _GRAPHQL_JSON = "application/graphql-response+json"
 _HTML = "text/html; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class HttpRequest(Struct, frozen=True):
     method: str
     path: str
     headers: Mapping[str, str]  # lower-case names
@@ -40,8 +39,7 @@ class HttpRequest:
     request_id: str = ""
 
 
-@dataclass(frozen=True)
-class HttpResponse:
+class HttpResponse(Struct, frozen=True):
     status: int
     body: bytes
     content_type: str
@@ -51,15 +49,13 @@ class HttpResponse:
         return json.loads(self.body)
 
 
-@dataclass(frozen=True)
-class GraphqlRequest:
+class GraphqlRequest(Struct, frozen=True):
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
 
 
-@dataclass
-class Execution:
+class Execution(Struct):
     """What the caller logs about a request: which operation, and how it ended."""
 
     operation_name: str | None = None

@@ -8,9 +8,9 @@ decided here: resolvers check it on what the loaders return.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from msgspec import Struct
 from strawberry.dataloader import DataLoader
 
 from compliance.lifecycle import BatteryState, ModelState, VehicleState
@@ -29,8 +29,7 @@ class _Batch(Generic[_T]):
         return [found.get(key) for key in keys]
 
 
-@dataclass
-class Loaders:
+class Loaders(Struct):
     enterprise: DataLoader[str, Enterprise | None]
     model: DataLoader[str, ModelState | None]
     vehicle: DataLoader[str, VehicleState | None]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache
+
+from msgspec import Struct
 
 from compliance.rules import DEFAULT_RULE_SET, RuleSet, load_rule_set
 
@@ -13,8 +14,7 @@ from compliance.rules import DEFAULT_RULE_SET, RuleSet, load_rule_set
 _DEV_CURSOR_KEY = "nev-local-cursor-key"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     stage: str
     rule_set: RuleSet
     cursor_key: bytes

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from msgspec import Struct, field
+from msgspec.structs import replace
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -86,16 +87,14 @@ def new_event(kind: EventKind, actor: str, occurred_on: date, **fields: Any) -> 
     )
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(Struct, frozen=True):
     """One reason a request was refused; `index` is the input item it concerns, if any."""
 
     violation: Violation
     index: int | None = None
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(Struct, frozen=True):
     """The outcome of a request: what it changed and created (or, on a retry, had already)."""
 
     events: tuple[LifecycleEvent, ...] = ()
@@ -111,8 +110,7 @@ class Recorded:
         return not self.rejections
 
 
-@dataclass
-class _Pending:
+class _Pending(Struct):
     """An event that passed validation, with what it writes."""
 
     event: LifecycleEvent
@@ -122,8 +120,7 @@ class _Pending:
     obligations: list[Obligation] = field(default_factory=list)
 
 
-@dataclass
-class Ledger:
+class Ledger(Struct):
     """Records events for one request, at `now`, under a rule set and calendar."""
 
     rule_set: RuleSet

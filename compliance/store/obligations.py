@@ -7,10 +7,10 @@ fulfilment racing the sweep, end with one winner and a ConflictError for the oth
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from botocore.exceptions import BotoCoreError
+from msgspec import Struct
 from pynamodb.exceptions import PynamoDBException, UpdateError
 
 from compliance.calendar import WorkingDayCalendar
@@ -33,8 +33,7 @@ _CONFLICT = (
 )
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     record: ObligationRecord | None
     violations: tuple[Violation, ...] = ()
 

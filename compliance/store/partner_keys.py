@@ -8,10 +8,11 @@ active keys. Issuing and revoking change both in one transaction; the condition 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
 
 from botocore.exceptions import BotoCoreError
+from msgspec import Struct
+from msgspec.structs import replace
 from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -34,8 +35,7 @@ class TooManyActiveKeysError(StoreError):
     """The enterprise already has as many active keys as it may; nothing was written."""
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Struct, frozen=True):
     """What the authorizer decides about a presented key, and why (for its log, not the caller).
 
     `key` is the key when it is allowed. `use_recorded` is False when recording the use failed;

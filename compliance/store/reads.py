@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
+from msgspec import Struct
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
@@ -119,8 +119,7 @@ def calendar_loads(calendar: str = "CN") -> list[CalendarYearItem]:
 # --- obligation pages -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ObligationScope:
+class ObligationScope(Struct, frozen=True):
     """Which index partition a page reads: one enterprise's, one subject's, or everyone's."""
 
     responsible: str | None = None
@@ -150,16 +149,14 @@ class ObligationScope:
         return key
 
 
-@dataclass(frozen=True)
-class ObligationFilter:
+class ObligationFilter(Struct, frozen=True):
     statuses: frozenset[ObligationStatus] = frozenset()
     rule_ids: frozenset[str] = frozenset()
     due_on_or_after: date | None = None
     due_on_or_before: date | None = None
 
 
-@dataclass(frozen=True)
-class ObligationPage:
+class ObligationPage(Struct, frozen=True):
     records: list[ObligationRecord]
     next_key: dict[str, dict[str, str]] | None  # where the next page starts, None at the end
 
@@ -236,8 +233,7 @@ def _status_condition(statuses: frozenset[ObligationStatus], today: date) -> Any
     return combined
 
 
-@dataclass(frozen=True)
-class ObligationSummary:
+class ObligationSummary(Struct, frozen=True):
     counts: dict[ObligationStatus, int]
     provisional: int  # open obligations whose deadline is still provisional
     next_due: str | None  # id of the open obligation due soonest, today or later

@@ -6,8 +6,9 @@ shape of a stored record is decided in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
+
+from msgspec import Struct
 
 from compliance.calendar import Deadline
 from compliance.lifecycle import (
@@ -53,14 +54,12 @@ def _iso(value: date | None) -> str | None:
 # --- enterprises ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(Struct, frozen=True):
     email: str
     language: str  # BCP 47: "zh-CN" or "en"
 
 
-@dataclass(frozen=True)
-class Enterprise:
+class Enterprise(Struct, frozen=True):
     id: str
     name: str
     kinds: frozenset[EnterpriseKind]
@@ -196,8 +195,7 @@ def battery_item(state: BatteryState, version: int | None = None) -> BatteryItem
 # --- events ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EventRecord:
+class EventRecord(Struct, frozen=True):
     event: LifecycleEvent
     recorded_at: datetime
     recorded_by: str | None
@@ -257,16 +255,14 @@ def event_from_item(item: EventItem) -> EventRecord:
 # --- obligations ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RescheduleEntry:
+class RescheduleEntry(Struct, frozen=True):
     before: date
     after: date
     calendar_version: int
     at: datetime
 
 
-@dataclass(frozen=True)
-class ObligationRecord:
+class ObligationRecord(Struct, frozen=True):
     obligation: Obligation
     stored_status: ObligationStatus
     fulfilled_on: date | None
@@ -371,8 +367,7 @@ def obligation_from_item(item: ObligationItem) -> ObligationRecord:
 # --- service points -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ServicePoint:
+class ServicePoint(Struct, frozen=True):
     id: str
     operator: str
     point_type: PointType

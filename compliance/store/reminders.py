@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from botocore.exceptions import BotoCoreError
+from msgspec import Struct
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 
 from compliance.rules import ObligationStatus
@@ -29,8 +29,7 @@ JOB_RETENTION = timedelta(days=90)
 SEND_LEASE = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class OpenInHorizon:
+class OpenInHorizon(Struct, frozen=True):
     records: list[ObligationRecord]
     sent: dict[str, frozenset[str]]  # obligation id -> reminder stages already sent
     items_read: int
@@ -95,8 +94,7 @@ def job_id(sweep_date: date, enterprise: str, email: str, part: int | str = 1) -
     return "rj_" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(Struct, frozen=True):
     id: str
     sweep_date: date
     enterprise: str

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 import requests
+from msgspec.structs import replace
 
 import functions.api
 from compliance.calendar import CHINA_TZ

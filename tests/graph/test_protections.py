@@ -4,11 +4,11 @@ depth, alias and token limits, introspection only in development, masked interna
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from graph.context import Principal, Role
 from graph.http import HttpRequest, handle

@@ -15,11 +15,11 @@ import html
 import os
 import re
 import unicodedata
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from compliance.mail import (
     TEXT_WIDTH,
