@@ -1,8 +1,8 @@
 """Load test of the local stack: concurrent clients asking a realistic mix for a fixed time.
 
 ``python -m bench.soak [--seconds 60] [--clients 16] [--url URL]`` (``make soak``). Without
-``--url`` it starts the local stack itself (``python -m local.run`` on a free port, as the
-end-to-end tests do, with their helpers), waits for the demo data and stops the stack at the
+``--url`` it starts the local stack itself (``python -m local.run`` on a free port, through
+``local.stack`` as the end-to-end tests do), waits for the demo data and stops the stack at the
 end. With ``--url`` it uses a stack already running on 127.0.0.1 (``make run``); the writes
 below then stay in that stack's data.
 
@@ -60,13 +60,11 @@ import random
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import FrameType
@@ -78,19 +76,8 @@ import requests
 
 from compliance.codes import production_date_code
 from local.demo import ENTERPRISES, SUPPLIER
+from local.stack import Output, StackError, started
 from local.tokens import mint_token
-from tests.e2e.conftest import (
-    DEMO_FAILED,
-    DEMO_LOADED,
-    READY,
-    ROOT,
-    START_TIMEOUT_SECONDS,
-    STOP_TIMEOUT_SECONDS,
-    Output,
-    _environment,
-    _kill,
-    free_port,
-)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 LOOPBACK = "127.0.0.1"
@@ -200,7 +187,7 @@ class UnexpectedAnswerError(Exception):
 
 
 class SetUpError(Exception):
-    """The stack could not be started, or did not have the demo data the mix needs."""
+    """The stack did not have the demo data the mix needs."""
 
 
 # --------------------------------------------------------------------------- what is asked
@@ -807,43 +794,6 @@ def check_loopback(url: str) -> None:
         raise ValueError(f"the URL must be http://{LOOPBACK}:PORT (the local stack), not {url!r}")
 
 
-@contextmanager
-def started_stack() -> Iterator[tuple[str, Output]]:
-    """``python -m local.run`` on a free port, its demo data loaded; stopped with SIGINT after."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.run"],
-        cwd=ROOT,
-        env=_environment(port),
-        # A group of its own: Ctrl-C reaches this script only, which then stops the clients
-        # before the stack (in the terminal's group, the stack would stop under them).
-        process_group=0,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-    )
-    output = Output()
-    threading.Thread(target=output.follow, args=(process,), daemon=True).start()
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        for fragment in (READY, DEMO_LOADED):
-            if output.line_with(fragment, deadline, refused=DEMO_FAILED) is None:
-                raise SetUpError(
-                    f"python -m local.run did not print {fragment!r} within "
-                    f"{START_TIMEOUT_SECONDS:.0f} s (exit status {process.poll()}); "
-                    f"it printed:\n{output.text()}"
-                )
-        yield f"http://{LOOPBACK}:{port}", output
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                _kill(process)
-
-
 def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.soak", description="Load test of the local stack."
@@ -882,12 +832,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         else:
             print("starting the local stack (python -m local.run) ...", flush=True)
-            with started_stack() as (url, output):
-                print(f"stack ready at {url}; soaking for {options.seconds:g} s", flush=True)
+            with started() as stack:
+                print(f"stack ready at {stack.url}; soaking for {options.seconds:g} s", flush=True)
                 report = run_soak(
-                    url, seconds=options.seconds, clients=options.clients, stack=output
+                    stack.url, seconds=options.seconds, clients=options.clients, stack=stack.output
                 )
-    except (SetUpError, UnexpectedAnswerError, requests.RequestException) as error:
+    except (StackError, SetUpError, UnexpectedAnswerError, requests.RequestException) as error:
         # The stack did not start, or the reads before the clock failed.
         print(f"soak: cannot start: {error}", file=sys.stderr)
         return 1

@@ -17,8 +17,8 @@ refers to it by role (``{installed_pack}``), never by a value one path alone has
 In-process, every table is read whole (``table_snapshot``) before and after every case. Over
 HTTP a whole read of the stack's demo data (about 1,600 items) takes 2.5-4 s, as moto spends
 1.5-2.5 ms serializing each scanned item, and every scan it serves makes the stack slower to
-stop: with one whole read per case this module took 332 s and the stack overran the 10 s the
-e2e conftest gives it to stop. So over HTTP every case compares the item count of every table
+stop: with one whole read per case this module took 332 s and the stack overran the 10 s
+``local.stack`` gives it to stop. So over HTTP every case compares the item count of every table
 before and after (``item_counts``, 0.1 s), and every item of every table is read before the
 first case and compared after the last one
 (``test_after_every_bad_request_over_http_the_stack_tables_are_as_they_were``).
@@ -46,10 +46,10 @@ import functions.api
 from compliance.calendar import CHINA_TZ
 from graph.settings import Settings, settings_from_environment
 from local.demo import ENTERPRISES, FUZHOU_MOTORS, NINGDE_CELLS, SHANGHAI_POWER, SHENZHEN_EV
+from local.stack import LocalStack
 from local.tokens import mint_token
 from tests.api import api_event, gql, invoke, local_aws, onboard, table_snapshot, token_claims
 from tests.builders import battery_code, uscc, vin
-from tests.e2e.conftest import LocalStack
 
 TODAY = datetime.now(CHINA_TZ).date()
 FUTURE = TODAY + timedelta(days=30)
@@ -1274,7 +1274,7 @@ class Tables:
 
 def item_counts(client: Any) -> Snapshot:
     """How many items each table holds: DescribeTable's ItemCount, which moto keeps exact (AWS
-    refreshes it about every six hours; the stack under test is always moto, as conftest
+    refreshes it about every six hours; the stack under test is always moto, as local.stack
     strips the settings that would point it elsewhere). A Scan with Select=COUNT would be
     exact anywhere, but moto deep-copies every item it scans, which slows the stack's stop."""
     return {

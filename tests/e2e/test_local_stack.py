@@ -19,8 +19,8 @@ from gql.transport.requests import RequestsHTTPTransport
 from compliance.calendar import Deadline, default_calendar
 from compliance.codes import production_date_code, vin_check_digit
 from local.demo import FUZHOU_MOTORS, NINGDE_CELLS, SHENZHEN_EV
+from local.stack import LocalStack
 from local.tokens import mint_token
-from tests.e2e.conftest import LocalStack
 
 OBLIGATIONS = """
 query Obligations($filter: ObligationFilter, $after: String) {

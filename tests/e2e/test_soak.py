@@ -5,7 +5,7 @@ and every operation of the mix must have been served."""
 from __future__ import annotations
 
 from bench.soak import OPERATIONS, run_soak
-from tests.e2e.conftest import LocalStack
+from local.stack import LocalStack
 
 SECONDS = 8.0
 CLIENTS = 4
