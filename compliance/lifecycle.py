@@ -162,8 +162,14 @@ class BatteryState(Struct, frozen=True):
     child_codes: frozenset[str] = frozenset()
 
 
+# The `field` of a violation that no field of the event causes: the acting enterprise itself
+# may not do this (a battery maker announcing a vehicle model, an automaker producing packs).
+ACTOR = "actor"
+
+
 class Violation(Struct, frozen=True):
-    """Why an event cannot be accepted: a stable code, the event field at fault, a sentence."""
+    """Why an event cannot be accepted: a stable code, the event field at fault (or ACTOR), a
+    sentence."""
 
     code: str
     field: str
@@ -394,7 +400,7 @@ def _check_model_event(event: LifecycleEvent, ctx: EventContext) -> list[Violati
         found.append(
             Violation(
                 "NOT_AN_AUTOMAKER",
-                "actor",
+                ACTOR,
                 f"Enterprise {ctx.actor.id} is not registered as an automaker or importer, so it "
                 "cannot announce or certify vehicle models.",
             )
@@ -483,7 +489,7 @@ def _check_certification(event: LifecycleEvent, ctx: EventContext) -> list[Viola
         found.append(
             Violation(
                 "NOT_AN_AUTOMAKER",
-                "actor",
+                ACTOR,
                 f"Enterprise {ctx.actor.id} is not registered as an automaker or importer.",
             )
         )
@@ -584,7 +590,7 @@ def _check_production(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
         found.append(
             Violation(
                 "NOT_A_BATTERY_MAKER",
-                "actor",
+                ACTOR,
                 f"Enterprise {ctx.actor.id} is not registered as a battery maker.",
             )
         )

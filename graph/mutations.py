@@ -14,7 +14,14 @@ import strawberry
 from compliance import regions
 from compliance.calendar import CalendarError, YearSchedule
 from compliance.codes import check_uscc, check_vin
-from compliance.lifecycle import EnterpriseKind, EventKind, LifecycleEvent, PointType, Violation
+from compliance.lifecycle import (
+    ACTOR,
+    EnterpriseKind,
+    EventKind,
+    LifecycleEvent,
+    PointType,
+    Violation,
+)
 from compliance.store import enterprises as enterprise_store
 from compliance.store import obligations as obligation_store
 from compliance.store import reads
@@ -247,7 +254,10 @@ async def _record(
 
 def _rejection(rejection: Rejection, path: FieldPath) -> UserError:
     v = rejection.violation
-    return UserError(field=path(v, rejection.index), code=v.code, message=v.message)
+    # The caller's own enterprise is at fault, not a value it sent: the error is about the whole
+    # input, once, rather than at the first code or VIN of the list.
+    field = ["input"] if v.field == ACTOR else path(v, rejection.index)
+    return UserError(field=field, code=v.code, message=v.message)
 
 
 def _too_many(items: Sequence[object], limit: int, name: str) -> list[UserError]:

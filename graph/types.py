@@ -55,7 +55,13 @@ RegionLevelType = strawberry.enum(regions.RegionLevel, name="RegionLevel")
 
 @strawberry.type(description="An expected business failure; nothing was written.")
 class UserError:
-    field: list[str] = strawberry.field(description="Path to the input at fault.")
+    field: list[str] = strawberry.field(
+        description=(
+            "Path to the input at fault, from the argument down, e.g. "
+            '["input", "batteries", "3", "code"]; ["input"] when no single value is, e.g. the '
+            "caller's enterprise is not of a kind that may make this change."
+        )
+    )
     code: str = strawberry.field(description="Stable machine-readable code.")
     message: str
 

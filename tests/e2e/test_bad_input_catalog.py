@@ -606,12 +606,20 @@ BATTERY_CASES = [
         ("input", "batteries"),
     ),
     Case(
-        # The field path points at the code although the enterprise is at fault (reported).
+        # The enterprise is at fault, not a code: one error about the whole input, however
+        # many batteries the list holds; each code still gets its own.
         "automaker registering batteries",
-        lambda w: register_batteries({"code": FREE_PACK}, enterprise=FUZHOU_MOTORS),
+        lambda w: register_batteries(
+            {"code": FREE_PACK}, {"code": OTHER_MAKERS_PACK}, enterprise=FUZHOU_MOTORS
+        ),
         200,
-        ("NOT_A_BATTERY_MAKER", "MANUFACTURER_CODE_NOT_ASSIGNED"),
+        (
+            "NOT_A_BATTERY_MAKER",
+            "MANUFACTURER_CODE_NOT_ASSIGNED",
+            "MANUFACTURER_CODE_NOT_ASSIGNED",
+        ),
         "Enterprise {automaker} is not registered as a battery maker.",
+        ("input",),
     ),
 ]
 
@@ -684,6 +692,18 @@ MODEL_CASES = [
         ("NOT_AN_AUTOMAKER",),
         "Enterprise {battery_maker} is not registered as an automaker or importer, so it cannot "
         "announce or certify vehicle models.",
+        ("input",),
+    ),
+    Case(
+        "battery maker issuing a factory certificate",
+        lambda w: as_maker(
+            "issueFactoryCertificate",
+            "IssueFactoryCertificateInput",
+            {"vin": NEW_VIN, "model": MODEL, "issuedOn": str(w.today), "batteryCodes": [FREE_PACK]},
+        ),
+        200,
+        ("NOT_AN_AUTOMAKER", "NOT_OWNER", "UNKNOWN_BATTERY"),
+        "Enterprise {battery_maker} is not registered as an automaker or importer.",
         ("input",),
     ),
 ]
