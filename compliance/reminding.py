@@ -72,6 +72,7 @@ def sweep(
         due[record.obligation.responsible_enterprise].append((record, stage.key))
         report.reminders_due += 1
     enterprises = reads.enterprises(due)
+    jobs = _Jobs(today, now, enqueue, report)
     for enterprise_id, entries in sorted(due.items()):
         enterprise = enterprises.get(enterprise_id)
         if enterprise is None or not enterprise.contacts:
@@ -81,66 +82,60 @@ def sweep(
         for contact in enterprise.contacts:
             covered: set[str] = set()
             for number, part in enumerate(parts, start=1):
-                job_key = store.job_id(today, enterprise_id, contact.email, number)
-                covered |= _make_job(
-                    job_key,
-                    today,
-                    enterprise_id,
-                    contact,
-                    part,
-                    now,
-                    enqueue,
-                    report,
-                    part_of=(number, len(parts)),
-                )
+                covered |= jobs.make(enterprise_id, contact, part, number, part_of=len(parts))
             # A re-run of the day finds the jobs it made before, cut from the list as it was
             # then. Obligations none of them holds (created since, or moved to another part by
             # one fulfilled since) go out in one more digest, named by what it holds.
             rest = [entry for entry in entries if entry[0].id not in covered]
             if rest:
                 tag = ",".join(sorted(record.id for record, _ in rest))
-                job_key = store.job_id(today, enterprise_id, contact.email, tag)
-                _make_job(job_key, today, enterprise_id, contact, rest, now, enqueue, report)
+                jobs.make(enterprise_id, contact, rest, tag)
     return report
 
 
-def _make_job(
-    job_key: str,
-    today: date,
-    enterprise_id: str,
-    contact: Contact,
-    entries: list[tuple[ObligationRecord, str]],
-    now: datetime,
-    enqueue: Callable[[str], None],
-    report: SweepReport,
-    *,
-    part_of: tuple[int, int] = (1, 1),
-) -> set[str]:
-    """Store the job (or find the one a run of the same day made) and enqueue it if it is new;
-    the ids of the obligations the stored job holds."""
-    job = store.create_job(
-        store.Job(
-            id=job_key,
-            sweep_date=today,
-            enterprise=enterprise_id,
-            email=contact.email,
-            language=contact.language,
-            items=tuple((record.id, stage) for record, stage in entries),
-            status="PENDING",
-            attempts=0,
-            message_id=None,
-            part=part_of[0],
-            parts=part_of[1],
-        ),
-        now,
-    )
-    if job.status != "PENDING":
-        report.jobs_already_done += 1
-    else:
-        enqueue(job.id)
-        store.mark_enqueued(job.id, now)
-        report.jobs_enqueued += 1
-    return {obligation_id for obligation_id, _ in job.items}
+class _Jobs(Struct):
+    """The reminder jobs of one sweep: its day and clock, the queue and the report they share."""
+
+    today: date
+    now: datetime
+    enqueue: Callable[[str], None]
+    report: SweepReport
+
+    def make(
+        self,
+        enterprise_id: str,
+        contact: Contact,
+        entries: list[tuple[ObligationRecord, str]],
+        name: int | str,
+        *,
+        part_of: int = 1,
+    ) -> set[str]:
+        """Store the job `name` (part `name` of `part_of`, or a supplement named by what it
+        holds), or find the one a run of the same day made, and enqueue it if it is new; the
+        ids of the obligations the stored job holds."""
+        job = store.create_job(
+            store.Job(
+                id=store.job_id(self.today, enterprise_id, contact.email, name),
+                sweep_date=self.today,
+                enterprise=enterprise_id,
+                email=contact.email,
+                language=contact.language,
+                items=tuple((record.id, stage) for record, stage in entries),
+                status="PENDING",
+                attempts=0,
+                message_id=None,
+                part=name if isinstance(name, int) else 1,
+                parts=part_of,
+            ),
+            self.now,
+        )
+        if job.status != "PENDING":
+            self.report.jobs_already_done += 1
+        else:
+            self.enqueue(job.id)
+            store.mark_enqueued(job.id, self.now)
+            self.report.jobs_enqueued += 1
+        return {obligation_id for obligation_id, _ in job.items}
 
 
 def _parts(
