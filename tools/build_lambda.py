@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -128,9 +130,52 @@ def size_of(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def compiled_distributions(out: Path) -> list[tuple[str, str]]:
+    """The (name, version) of each installed distribution built for one platform: a wheel
+    whose WHEEL file says ``Root-Is-Purelib: false`` carries compiled modules (msgspec)."""
+    found = []
+    for wheel in sorted(out.glob("*.dist-info/WHEEL")):
+        if "Root-Is-Purelib: false" in wheel.read_text(encoding="utf-8"):
+            name, version = wheel.parent.name.removesuffix(".dist-info").rsplit("-", 1)
+            found.append((name, version))
+    return found
+
+
+def native_builds(out: Path, interpreter: list[str], scratch: Path) -> list[str]:
+    """Where this machine is not the runtime's architecture, the artifact's compiled modules
+    cannot load here: install this machine's builds of the same distributions, same versions,
+    into `scratch`, to be put ahead of the artifact for the proof. Everything else the proof
+    imports is the artifact's own. The distributions substituted; none on an aarch64 machine."""
+    if platform.machine() in ("aarch64", "arm64"):
+        return []
+    pins = [f"{name}=={version}" for name, version in compiled_distributions(out)]
+    if pins:
+        subprocess.run(
+            [
+                *interpreter,
+                *("-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"),
+                *("--only-binary=:all:", "--target", str(scratch), *pins),
+            ],
+            check=True,
+        )
+    return pins
+
+
 def prove(out: Path) -> None:
-    """Import the artifact in a clean interpreter that sees nothing but it."""
+    """Import the artifact in a clean interpreter that sees nothing but it (and, on a machine of
+    another architecture, this machine's builds of its compiled distributions)."""
     interpreter = python313() or [sys.executable]
+    with tempfile.TemporaryDirectory(prefix="lambda-native-") as scratch:
+        substituted = native_builds(out, interpreter, Path(scratch))
+        if substituted:
+            print(
+                f"proof on {platform.machine()}: this machine's builds of "
+                f"{', '.join(substituted)} stand in for the artifact's aarch64 ones"
+            )
+        _answer_one_request(interpreter, [Path(scratch)] if substituted else [], out)
+
+
+def _answer_one_request(interpreter: list[str], ahead: list[Path], out: Path) -> None:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(out),
@@ -142,8 +187,9 @@ def prove(out: Path) -> None:
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         **({"PYENV_VERSION": os.environ["PYENV_VERSION"]} if "PYENV_VERSION" in os.environ else {}),
     }
+    path = [str(p) for p in (*ahead, out)]
     subprocess.run(
-        [*interpreter, "-I", "-c", f"import sys; sys.path.insert(0, {str(out)!r})\n" + SMOKE],
+        [*interpreter, "-I", "-c", f"import sys; sys.path[:0] = {path!r}\n" + SMOKE],
         check=True,
         env=env,
         cwd="/",
