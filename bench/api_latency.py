@@ -310,8 +310,8 @@ def main() -> None:
 def run(endpoint: str) -> None:
     # The store reads table names and region when it is imported: only now that they are set.
     from compliance.store.models import ObligationItem
+    from local.calls import api_event, invoke, token_claims
     from local.demo import load
-    from tests.api import api_event, invoke, token_claims
 
     print("API latency, warm: the Lambda handler in-process against the same DynamoDB calls")
     print(f"made directly with boto3; moto server at {endpoint}")

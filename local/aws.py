@@ -1,4 +1,5 @@
-"""Embedded AWS for the local stack: a moto server on loopback, and the environment pointing at it.
+"""Embedded AWS for the local stack: a moto server on loopback, and the environment pointing at it;
+and, for tests and tools that need no server, moto in this process (``local_aws()``).
 
 Every boto3, botocore and PynamoDB client created after ``start_aws()`` reads the standard AWS
 environment, so setting ``AWS_ENDPOINT_URL`` sends all of them to moto without a code path of
@@ -14,12 +15,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+import boto3
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from local import moto_fixes
+from local.tables import create_tables
 
 REGION = "ap-southeast-1"
 # moto accepts any credentials; fixed dummies also keep real ones out of local requests.
@@ -107,3 +113,16 @@ def start_aws(environ: MutableMapping[str, str] | None = None) -> LocalAws:
         else:
             env[name] = value
     return handle
+
+
+@contextmanager
+def local_aws() -> Iterator[Any]:
+    """In-process moto with every table of template.yaml created, as the local stack has."""
+    moto_fixes.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        create_tables(client)
+        from compliance.store.models import share_one_connection
+
+        share_one_connection()  # a new mock needs a new client
+        yield client

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from local.authorizer import Unauthorized, authorizer_context
+from local.calls import FunctionSettings
 from local.events import (
     ACCOUNT_ID,
     API_ID,
@@ -108,45 +109,6 @@ def _match(
     if len(request.body) > MAX_BODY_BYTES:
         return json_response(413, {"message": "Request Entity Too Large"})
     return route, path_parameters
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of the Lambda runtime's context object that handlers and Powertools read."""
-
-    aws_request_id: str
-    function_name: str
-    memory_limit_in_mb: int
-    invoked_function_arn: str
-    deadline: float
-    function_version: str = "$LATEST"
-    log_group_name: str = ""
-    log_stream_name: str = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
-@dataclass(frozen=True)
-class FunctionSettings:
-    """The function the routes integrate with, as template.yaml declares it."""
-
-    name: str = "nev-local-ApiFunction"
-    memory_limit_in_mb: int = 1024
-    timeout_seconds: int = 29
-    region: str = "ap-southeast-1"
-    account_id: str = "123456789012"
-
-    def context(self) -> LambdaContext:
-        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
-        return LambdaContext(
-            aws_request_id=str(uuid.uuid4()),
-            function_name=self.name,
-            memory_limit_in_mb=self.memory_limit_in_mb,
-            invoked_function_arn=arn,
-            deadline=time.monotonic() + self.timeout_seconds,
-            log_group_name=f"/aws/lambda/{self.name}",
-        )
 
 
 def _load(dotted: str) -> Handler:

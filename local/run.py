@@ -31,8 +31,9 @@ import botocore.session
 
 from local import sweeper
 from local.aws import LocalAws, start_aws
+from local.calls import FunctionSettings
 from local.environment import API_FUNCTION, function_env
-from local.gateway import DEFAULT_HANDLER, FunctionSettings, Gateway, Handler, start_gateway
+from local.gateway import DEFAULT_HANDLER, Gateway, Handler, start_gateway
 from local.queues import create_queues
 from local.tables import DEFAULT_PREFIX, FUNCTION_TYPE, create_tables
 from local.template import load_template, resources_of_type

@@ -13,7 +13,6 @@ import email
 import json
 import os
 import re
-import uuid
 from datetime import UTC, date, datetime
 from email.message import Message
 from pathlib import Path
@@ -21,20 +20,10 @@ from typing import Any
 
 import boto3
 
+from local.calls import REMIND_FUNCTION, SWEEP_FUNCTION
+
 OUTBOX = Path(__file__).resolve().parent.parent / "outbox"
 ACCOUNT = "123456789012"
-
-
-class _Context:
-    function_name = "nev-local-RemindFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = f"arn:aws:lambda:ap-southeast-1:{ACCOUNT}:function:nev-local-Function"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 def schedule_event(today: date) -> dict[str, Any]:
@@ -80,7 +69,7 @@ def run(parameters: dict[str, str]) -> dict[str, Any]:
     except ValueError:
         raise ValueError(f"today must be a date like 2026-10-12; got {raw!r}") from None
     before = len(_sent_messages())
-    report = sweep(schedule_event(today), _Context())
+    report = sweep(schedule_event(today), SWEEP_FUNCTION.context())
     sqs = boto3.client("sqs")
     url = os.environ["REMINDER_QUEUE_URL"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
@@ -92,7 +81,7 @@ def run(parameters: dict[str, str]) -> dict[str, Any]:
         messages = received.get("Messages", [])
         if not messages:
             break
-        result = remind(sqs_event(messages, arn), _Context())
+        result = remind(sqs_event(messages, arn), REMIND_FUNCTION.context())
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         failures.extend(failed)
         done = [m for m in messages if m["MessageId"] not in failed]

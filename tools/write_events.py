@@ -450,7 +450,8 @@ def _offline_environment() -> None:
 def _dry_run(events: Sequence[dict[str, Any]]) -> dict[str, str]:
     """Send the first steps to the API function on in-process moto; return the ids found."""
     _offline_environment()
-    from tests.api import invoke, local_aws
+    from local.aws import local_aws
+    from local.calls import invoke
 
     payload: Any = None
     with local_aws():

@@ -45,10 +45,12 @@ from msgspec.structs import replace
 import functions.api
 from compliance.calendar import CHINA_TZ
 from graph.settings import Settings, settings_from_environment
+from local.aws import local_aws
+from local.calls import api_event, invoke, token_claims
 from local.demo import ENTERPRISES, FUZHOU_MOTORS, NINGDE_CELLS, SHANGHAI_POWER, SHENZHEN_EV
 from local.stack import LocalStack
 from local.tokens import mint_token
-from tests.api import api_event, gql, invoke, local_aws, onboard, table_snapshot, token_claims
+from tests.api import gql, onboard, table_snapshot
 from tests.builders import battery_code, uscc, vin
 
 TODAY = datetime.now(CHINA_TZ).date()

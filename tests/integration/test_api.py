@@ -12,7 +12,9 @@ import pytest
 
 from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
-from tests.api import api_event, gql, invoke, local_aws, onboard, table_snapshot, token_claims
+from local.aws import local_aws
+from local.calls import api_event, invoke, token_claims
+from tests.api import gql, onboard, table_snapshot
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, OTHER_AUTOMAKER_ID, vin
 
 ADMIN = token_claims("PLATFORM_ADMIN")

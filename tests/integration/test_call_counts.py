@@ -13,7 +13,9 @@ import pytest
 
 from compliance.codes import production_date_code
 from compliance.store.models import ObligationItem
-from tests.api import gql, local_aws, onboard, onboard_battery_maker, token_claims
+from local.aws import local_aws
+from local.calls import token_claims
+from tests.api import gql, onboard, onboard_battery_maker
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
 MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)

@@ -15,7 +15,9 @@ from compliance.codes import production_date_code
 from compliance.store import obligations as obligation_store
 from compliance.store import reads
 from compliance.store.reminders import mark_overdue
-from tests.api import gql, local_aws, onboard, onboard_battery_maker, token_claims
+from local.aws import local_aws
+from local.calls import token_claims
+from tests.api import gql, onboard, onboard_battery_maker
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
 AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)

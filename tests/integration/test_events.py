@@ -13,8 +13,9 @@ import pytest
 
 from compliance.calendar import default_calendar
 from local.authorizer import authorizer_context
+from local.aws import local_aws
+from local.calls import invoke
 from local.tokens import DEFAULT_SECRET
-from tests.api import invoke, local_aws
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID
 from tools.write_events import EVENTS_DIR, rendered_events
 

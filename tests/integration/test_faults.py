@@ -11,7 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from compliance.store.models import ObligationItem
-from tests.api import gql, local_aws, onboard_battery_maker, table_snapshot, token_claims
+from local.aws import local_aws
+from local.calls import token_claims
+from tests.api import gql, onboard_battery_maker, table_snapshot
 from tests.builders import BATTERY_MAKER_ID
 
 MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)

@@ -27,7 +27,9 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from compliance.codes import production_date_code
 from graph.schema import SDL_PATH
-from tests.api import api_event, gql, invoke, local_aws, onboard, token_claims
+from local.aws import local_aws
+from local.calls import api_event, invoke, token_claims
+from tests.api import gql, onboard
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
 SDL = SDL_PATH.read_text(encoding="utf-8")

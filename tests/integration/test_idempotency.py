@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 
 from graph import replay
-from tests.api import (
-    api_event,
-    invoke,
-    local_aws,
-    onboard_battery_maker,
-    table_snapshot,
-    token_claims,
-)
+from local.aws import local_aws
+from local.calls import api_event, invoke, token_claims
+from tests.api import onboard_battery_maker, table_snapshot
 from tests.builders import BATTERY_MAKER_ID
 
 PARTNER = token_claims("PARTNER", BATTERY_MAKER_ID, scopes=["read", "events:write"])

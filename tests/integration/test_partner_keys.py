@@ -20,17 +20,11 @@ from compliance.partner_keys import DEV_PEPPER, key_hash
 from compliance.store import partner_keys as key_store
 from compliance.store.models import EventItem, PartnerKeyItem
 from graph.context import Role, principal_from_lambda_context
+from local.aws import local_aws
+from local.calls import FunctionSettings, api_event, invoke, token_claims
 from local.events import HttpRequest, http_event
 from local.gateway import Gateway, authorizer_event
-from tests.api import (
-    Context,
-    api_event,
-    gql,
-    invoke,
-    local_aws,
-    table_snapshot,
-    token_claims,
-)
+from tests.api import gql, table_snapshot
 from tests.builders import AUTOMAKER_ID, OTHER_AUTOMAKER_ID
 
 ADMIN = token_claims("PLATFORM_ADMIN")
@@ -149,7 +143,7 @@ def authorize(api_key: str) -> dict[str, Any]:
         region="ap-southeast-1",
     )
     # The test context has the attributes Powertools reads from Lambda's.
-    answer: dict[str, Any] = handler(event, cast(LambdaContext, Context()))
+    answer: dict[str, Any] = handler(event, cast(LambdaContext, FunctionSettings().context()))
     return answer
 
 

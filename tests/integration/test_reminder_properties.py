@@ -23,8 +23,8 @@ from compliance.store import obligations as obligation_store
 from compliance.store.enterprises import register
 from compliance.store.models import ObligationItem
 from compliance.store.records import Contact, Enterprise
+from local.aws import local_aws
 from local.queues import create_queues
-from tests.api import local_aws
 from tests.builders import obligation_item, uscc
 from tests.integration.test_reminders import drain, sent, sweep
 

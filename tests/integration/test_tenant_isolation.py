@@ -27,7 +27,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api import gql, local_aws, token_claims
+from local.aws import local_aws
+from local.calls import token_claims
+from tests.api import gql
 from tests.builders import battery_code, uscc, vin
 
 ADMIN = token_claims("PLATFORM_ADMIN")

@@ -1,0 +1,121 @@
+"""Calling the project's Lambda handlers in this process as AWS would.
+
+Owns the Lambda runtime's context object (``LambdaContext``, made by ``FunctionSettings`` as
+template.yaml declares a function) and API Gateway HTTP API requests to the API function:
+payload 2.0 events carrying a signed dev token that the local authorizer has verified, and the
+handler's HTTP response decoded. The local gateway, the sweeper, the benchmarks and the tests
+all call the handlers through this module.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from local.authorizer import authorizer_context
+from local.events import HttpRequest, http_event
+from local.tokens import mint_token
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda runtime's context object that handlers and Powertools read."""
+
+    aws_request_id: str
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    deadline: float
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """The function the routes integrate with, as template.yaml declares it."""
+
+    name: str = "nev-local-ApiFunction"
+    memory_limit_in_mb: int = 1024
+    timeout_seconds: int = 29
+    region: str = "ap-southeast-1"
+    account_id: str = "123456789012"
+
+    def context(self) -> LambdaContext:
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
+        return LambdaContext(
+            aws_request_id=str(uuid.uuid4()),
+            function_name=self.name,
+            memory_limit_in_mb=self.memory_limit_in_mb,
+            invoked_function_arn=arn,
+            deadline=time.monotonic() + self.timeout_seconds,
+            log_group_name=f"/aws/lambda/{self.name}",
+        )
+
+
+# The scheduled functions as template.yaml declares them (the API function is the default).
+SWEEP_FUNCTION = FunctionSettings(
+    name="nev-local-SweepFunction", memory_limit_in_mb=1024, timeout_seconds=300
+)
+REMIND_FUNCTION = FunctionSettings(
+    name="nev-local-RemindFunction", memory_limit_in_mb=512, timeout_seconds=60
+)
+
+
+def token_claims(role: str, enterprise: str | None = None, scopes: list[str] | None = None) -> str:
+    """The Authorization header of a signed dev token (local/tokens.py) for `role`."""
+    return "Bearer " + mint_token(role, enterprise, scopes=scopes)
+
+
+def api_event(
+    query: str | None = None,
+    variables: dict[str, Any] | None = None,
+    *,
+    auth: str | None = None,
+    method: str = "POST",
+    body: bytes | None = None,
+    content_type: str = "application/json",
+    raw_query: str = "",
+    accept: str = "application/json",
+) -> dict[str, Any]:
+    headers = [("host", "api.test"), ("accept", accept), ("user-agent", "tests")]
+    if method == "POST":
+        headers.append(("content-type", content_type))
+        if body is None:
+            body = json.dumps({"query": query, "variables": variables}).encode()
+    if auth:
+        headers.append(("authorization", auth))
+    request = HttpRequest(
+        method=method,
+        raw_path="/graphql",
+        raw_query=raw_query,
+        headers=tuple(headers),
+        body=body or b"",
+        source_ip="127.0.0.1",
+    )
+    return http_event(
+        request,
+        route_key=f"{method} /graphql",
+        request_id=str(uuid.uuid4()),
+        now=datetime.now(UTC),
+        authorizer=authorizer_context(auth),
+    )
+
+
+def invoke(event: dict[str, Any]) -> tuple[int, Any]:
+    """The API function's answer to `event`, called in this process: status and decoded body."""
+    from functions.api import handler  # reads its settings when imported: only once they are set
+
+    response = handler(event, FunctionSettings().context())
+    body = response["body"]
+    try:
+        return response["statusCode"], json.loads(body)
+    except json.JSONDecodeError:
+        return response["statusCode"], body
