@@ -3,6 +3,12 @@
 A year loaded through the API (a new State Council notice, or a correction) is stored with
 the calendar version it produced; the calendar is rebuilt by applying the stored years in
 that order on top of the shipped data, so every process computes the same version.
+
+Every caller reads the stored loads (one Query), so a year loaded by another process counts at
+once: a deadline is never computed from a calendar this process happens to remember. What is
+remembered is the build: a stored load is never changed (each is created once, under its own
+version), so the same loads give the same calendar, and a process that has built it reuses it
+and applies only loads it has not seen.
 """
 
 from __future__ import annotations
@@ -29,12 +35,24 @@ def _schedule(item: CalendarYearItem) -> YearSchedule:
     )
 
 
+# The last calendar this process built, with the keys of the loads it applied, in order.
+_built: tuple[tuple[str, ...], WorkingDayCalendar] | None = None
+
+
 def current_calendar() -> WorkingDayCalendar:
     """The calendar in force now (one Query)."""
-    calendar = default_calendar()
-    loads = [i for i in calendar_loads(CALENDAR) if i.sk.startswith("LOAD#")]
-    for item in sorted(loads, key=lambda i: int(i.calendar_version or 0)):
+    global _built
+    loads = sorted(
+        (i for i in calendar_loads(CALENDAR) if i.sk.startswith("LOAD#")),
+        key=lambda i: int(i.calendar_version or 0),
+    )
+    keys = tuple(item.sk for item in loads)
+    applied, calendar = _built if _built is not None else ((), default_calendar())
+    if keys[: len(applied)] != applied:  # not what was built on: start again from the data
+        applied, calendar = (), default_calendar()
+    for item in loads[len(applied) :]:
         calendar = calendar.with_year(_schedule(item))
+    _built = keys, calendar
     return calendar
 
 
