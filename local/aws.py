@@ -46,6 +46,11 @@ class LocalAws:
     _environ: MutableMapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
     _previous: dict[str, str | None] = field(default_factory=dict, repr=False)
 
+    @property
+    def dynamodb_embedded(self) -> bool:
+        """Whether DynamoDB is this moto, in this process (not another endpoint, not AWS)."""
+        return self.dynamodb_endpoint == self.endpoint
+
     def stop(self) -> None:
         """Stop moto (if started) and restore the variables ``start_aws`` changed."""
         if self._server is not None:

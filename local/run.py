@@ -33,8 +33,9 @@ from local import sweeper
 from local.aws import LocalAws, start_aws
 from local.calls import FunctionSettings
 from local.environment import API_FUNCTION, function_env
-from local.gateway import DEFAULT_HANDLER, Gateway, Handler, start_gateway
+from local.gateway import DEFAULT_HANDLER, Control, Gateway, Handler, start_gateway
 from local.queues import create_queues
+from local.table_digests import table_digests
 from local.tables import DEFAULT_PREFIX, FUNCTION_TYPE, create_tables
 from local.template import load_template, resources_of_type
 
@@ -54,6 +55,15 @@ def _seed_cursor_secret() -> None:
         _client("ssm").put_parameter(
             Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=True
         )
+
+
+def _controls(aws: LocalAws) -> dict[str, Control]:
+    """The local-only commands (POST /_local/<name>): the daily sweep, and the tables' digests
+    where DynamoDB is the embedded moto (its items are read in this process)."""
+    controls: dict[str, Control] = {"sweep": sweeper.run}
+    if aws.dynamodb_embedded:
+        controls["tables"] = table_digests
+    return controls
 
 
 def _function_settings(region: str) -> FunctionSettings:
@@ -174,7 +184,7 @@ def main() -> int:
                 port=port,
                 cors_origins=origins,
                 function=_function_settings(aws.region),
-                controls={"sweep": sweeper.run},
+                controls=_controls(aws),
             )
             # Reminder links open GraphiQL locally (there is no web app on this machine).
             os.environ.setdefault("APP_OBLIGATION_URL", f"{gateway.url}/graphql#obligation={{id}}")

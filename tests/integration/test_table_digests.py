@@ -1,0 +1,58 @@
+"""The tables' digests the local stack serves (local/table_digests.py): the bad-input catalog
+over HTTP relies on them to see any change, so they must change with any attribute of any item
+and with nothing else."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from local.aws import local_aws
+from local.table_digests import table_digests
+
+
+def digest_of(table: str) -> dict[str, Any]:
+    found: dict[str, Any] = table_digests({})["tables"][table]
+    return found
+
+
+def test_a_digest_changes_with_an_attribute_changed_in_place_and_not_otherwise() -> None:
+    with local_aws() as client:
+        table = os.environ["ENTERPRISES_TABLE"]
+        # Given one item in the enterprises table,
+        key = {"pk": {"S": "91350100M000100Y43"}}
+        client.put_item(TableName=table, Item=key | {"name": {"S": "Fuzhou NEV Motors"}})
+        first = digest_of(table)
+        # When nothing changes, Then the digest is the same (items listed in any order);
+        assert digest_of(table) == first
+        assert first["items"] == 1
+        # When one attribute changes in place, Then the count is the same and the digest not,
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET #n = :n",
+            ExpressionAttributeNames={"#n": "name"},
+            ExpressionAttributeValues={":n": {"S": "Fuzhou NEV Motors Ltd"}},
+        )
+        changed = digest_of(table)
+        assert changed["items"] == 1
+        assert changed["sha256"] != first["sha256"]
+        # and changing it back gives the first digest again.
+        client.put_item(TableName=table, Item=key | {"name": {"S": "Fuzhou NEV Motors"}})
+        assert digest_of(table) == first
+
+
+def test_every_table_of_the_template_has_a_digest() -> None:
+    with local_aws() as client:
+        # Given the template's tables, When their digests are asked for,
+        tables = table_digests({})["tables"]
+        # Then there is one for each table, empty ones included.
+        assert sorted(tables) == sorted(client.list_tables()["TableNames"])
+        assert all(t["items"] == 0 for t in tables.values())
+
+
+def test_parameters_are_refused_by_name() -> None:
+    with local_aws(), pytest.raises(ValueError, match=r"takes no parameters; got \['table'\]"):
+        table_digests({"table": "x"})
