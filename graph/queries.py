@@ -113,7 +113,7 @@ class Query:
         if not scope.visible:
             return empty
         store_scope = reads.ObligationScope(responsible=scope.enterprise_id)
-        binding = json.dumps([principal.subject, scope.enterprise_id, repr(where)])
+        binding = json.dumps([principal.subject, scope.enterprise_id, where.canonical()])
         start = decode_cursor(after, binding, settings.cursor_key) if after else None
         try:
             page = reads.obligation_page(

@@ -6,6 +6,7 @@ Batch readers return a dict keyed by the requested keys, with missing keys absen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -154,6 +155,19 @@ class ObligationFilter(Struct, frozen=True):
     rule_ids: frozenset[str] = frozenset()
     due_on_or_after: date | None = None
     due_on_or_before: date | None = None
+
+    def canonical(self) -> str:
+        """The filter as the same text in every process, for what a cursor is bound to. A
+        frozenset's order (and so its repr) follows string hashing, which differs from process
+        to process: a cursor bound to a repr would be refused by another Lambda instance."""
+        return json.dumps(
+            [
+                sorted(status.value for status in self.statuses),
+                sorted(self.rule_ids),
+                self.due_on_or_after.isoformat() if self.due_on_or_after else None,
+                self.due_on_or_before.isoformat() if self.due_on_or_before else None,
+            ]
+        )
 
 
 class ObligationPage(Struct, frozen=True):
