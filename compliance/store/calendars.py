@@ -6,9 +6,10 @@ that order on top of the shipped data, so every process computes the same versio
 
 Every caller reads the stored loads (one Query), so a year loaded by another process counts at
 once: a deadline is never computed from a calendar this process happens to remember. What is
-remembered is the build: a stored load is never changed (each is created once, under its own
-version), so the same loads give the same calendar, and a process that has built it reuses it
-and applies only loads it has not seen.
+remembered is the build: the same stored loads, key and content, give the same calendar, so a
+process that has built it reuses it and applies only loads it has not seen. Stored loads that
+differ from the ones it built on in any way (a table restored or re-created) are applied again
+from the shipped data.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ def _schedule(item: CalendarYearItem) -> YearSchedule:
     )
 
 
-# The last calendar this process built, with the keys of the loads it applied, in order.
-_built: tuple[tuple[str, ...], WorkingDayCalendar] | None = None
+# The last calendar this process built, with the loads it applied (key and schedule), in order.
+_Loads = tuple[tuple[str, YearSchedule], ...]
+_built: tuple[_Loads, WorkingDayCalendar] | None = None
 
 
 def current_calendar() -> WorkingDayCalendar:
@@ -46,13 +48,13 @@ def current_calendar() -> WorkingDayCalendar:
         (i for i in calendar_loads(CALENDAR) if i.sk.startswith("LOAD#")),
         key=lambda i: int(i.calendar_version or 0),
     )
-    keys = tuple(item.sk for item in loads)
+    stored: _Loads = tuple((item.sk, _schedule(item)) for item in loads)
     applied, calendar = _built if _built is not None else ((), default_calendar())
-    if keys[: len(applied)] != applied:  # not what was built on: start again from the data
+    if stored[: len(applied)] != applied:  # not what was built on: start again from the data
         applied, calendar = (), default_calendar()
-    for item in loads[len(applied) :]:
-        calendar = calendar.with_year(_schedule(item))
-    _built = keys, calendar
+    for _, schedule in stored[len(applied) :]:
+        calendar = calendar.with_year(schedule)
+    _built = stored, calendar
     return calendar
 
 
