@@ -146,18 +146,26 @@ def native_builds(out: Path, interpreter: list[str], scratch: Path) -> list[str]
     cannot load here: install this machine's builds of the same distributions, same versions,
     into `scratch`, to be put ahead of the artifact for the proof. Everything else the proof
     imports is the artifact's own. The distributions substituted; none on an aarch64 machine."""
-    if platform.machine() in ("aarch64", "arm64"):
-        return []
+    if sys.platform == "linux" and platform.machine() == "aarch64":
+        return []  # the runtime's own platform: the artifact's builds load as they are
     pins = [f"{name}=={version}" for name, version in compiled_distributions(out)]
     if pins:
-        subprocess.run(
-            [
-                *interpreter,
-                *("-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"),
-                *("--only-binary=:all:", "--target", str(scratch), *pins),
-            ],
-            check=True,
-        )
+        try:
+            subprocess.run(
+                [
+                    *interpreter,
+                    *("-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
+                    *("--no-deps", "--only-binary=:all:", "--target", str(scratch), *pins),
+                ],
+                check=True,
+            )
+        except subprocess.CalledProcessError:
+            raise SystemExit(
+                f"build: the artifact is in {out}, but it cannot be proved here: pip found no "
+                f"build of {', '.join(pins)} for this machine ({sys.platform}, "
+                f"{platform.machine()}) to stand in for the aarch64 ones. Build on Linux, or "
+                "skip the proof with --no-check."
+            ) from None
     return pins
 
 
@@ -178,7 +186,6 @@ def prove(out: Path) -> None:
 def _answer_one_request(interpreter: list[str], ahead: list[Path], out: Path) -> None:
     env = {
         "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(out),
         "PYTHONNOUSERSITE": "1",
         "AWS_DEFAULT_REGION": "ap-southeast-1",
         "STAGE": "dev",
@@ -189,7 +196,8 @@ def _answer_one_request(interpreter: list[str], ahead: list[Path], out: Path) ->
     }
     path = [str(p) for p in (*ahead, out)]
     subprocess.run(
-        [*interpreter, "-I", "-c", f"import sys; sys.path[:0] = {path!r}\n" + SMOKE],
+        # -I -S: no environment variables, no user or site packages; only what `path` lists.
+        [*interpreter, "-I", "-S", "-c", f"import sys; sys.path[:0] = {path!r}\n" + SMOKE],
         check=True,
         env=env,
         cwd="/",
