@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache
+from typing import Any
 
 from msgspec import Struct
 
@@ -82,6 +83,9 @@ class PartnerKey(Struct, frozen=True):
     def __repr__(self) -> str:
         return _repr_without(self, "secret_hash")
 
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return _fields_without(self, "secret_hash")
+
 
 class IssuedKey(Struct, frozen=True):
     """A new key as it is handed out once; `api_key` is the whole key the partner sends."""
@@ -92,6 +96,9 @@ class IssuedKey(Struct, frozen=True):
     def __repr__(self) -> str:
         return _repr_without(self, "api_key")
 
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return _fields_without(self, "api_key")
+
 
 class ScopeIssue(Struct, frozen=True):
     """Why a list of scopes cannot be granted; `index` is the item at fault, if one is."""
@@ -101,12 +108,16 @@ class ScopeIssue(Struct, frozen=True):
     index: int | None = None
 
 
+def _fields_without(value: Struct, secret: str) -> list[tuple[str, Any]]:
+    return [(name, getattr(value, name)) for name in value.__struct_fields__ if name != secret]
+
+
 def _repr_without(value: Struct, secret: str) -> str:
-    """A repr that leaves out the secret, so no log line or traceback ever carries it."""
-    shown = (
-        f"{name}={getattr(value, name)!r}" for name in value.__struct_fields__ if name != secret
-    )
-    return f"{type(value).__name__}({', '.join(shown)})"
+    """The repr (and rich's pretty print) of a key leaves its secret out, so a log line or
+    traceback that shows the object does not carry it. Code that takes the secret does so by
+    name (``key.api_key``) and only to hand it out once or to compare its hash."""
+    shown = ", ".join(f"{name}={field!r}" for name, field in _fields_without(value, secret))
+    return f"{type(value).__name__}({shown})"
 
 
 def issue_key() -> IssuedKey:

@@ -97,6 +97,12 @@ class TestKeyFormat:
         )
         assert issued.api_key not in repr(issued)
         assert record.secret_hash not in repr(record)
+        # nor what a pretty printer (rich) asks the objects for,
+        assert issued.api_key not in repr(issued.__rich_repr__())
+        assert record.secret_hash not in repr(record.__rich_repr__())
+        # while the other fields show.
+        assert repr(issued) == f"IssuedKey(key_id={issued.key_id!r})"
+        assert ("name", "ERP") in record.__rich_repr__()
 
 
 class TestHashing:
