@@ -310,7 +310,7 @@ def main() -> None:
 def run(endpoint: str) -> None:
     # The store reads table names and region when it is imported: only now that they are set.
     from compliance.store.models import ObligationItem
-    from local.calls import api_event, invoke, token_claims
+    from local.calls import api_event, bearer_header, invoke
     from local.demo import load
 
     print("API latency, warm: the Lambda handler in-process against the same DynamoDB calls")
@@ -330,7 +330,7 @@ def run(endpoint: str) -> None:
     handler_log.attach(ObligationItem._get_connection().connection.client)
     client = boto3.client("dynamodb")
     baseline_log.attach(client)
-    auth = token_claims("ENTERPRISE_ADMIN", AUTOMAKER)
+    auth = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER)
 
     # Events are built before each timed call: the authorizer's work is not the function's.
     pending: list[dict[str, Any]] = []

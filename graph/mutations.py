@@ -255,7 +255,7 @@ async def _record(
 def _rejection(rejection: Rejection, path: FieldPath) -> UserError:
     v = rejection.violation
     # The caller's own enterprise is at fault, not a value it sent: the error is about the whole
-    # input, once, rather than at the first code or VIN of the list.
+    # input. Every event of the request gives the same one, and _record keeps one of each.
     field = ["input"] if v.field == ACTOR else path(v, rejection.index)
     return UserError(field=field, code=v.code, message=v.message)
 

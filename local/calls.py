@@ -1,10 +1,10 @@
 """Calling the project's Lambda handlers in this process as AWS would.
 
-Owns the Lambda runtime's context object (``LambdaContext``, made by ``FunctionSettings`` as
-template.yaml declares a function) and API Gateway HTTP API requests to the API function:
+Owns the Lambda runtime's context object (``LambdaContext``, made from a function's settings
+in template.yaml, ``function_settings``) and API Gateway HTTP API requests to the API function:
 payload 2.0 events carrying a signed dev token that the local authorizer has verified, and the
-handler's HTTP response decoded. The local gateway, the sweeper, the benchmarks and the tests
-all call the handlers through this module.
+handler's HTTP response decoded. The local gateway and sweeper take their functions' contexts
+from here; the benchmarks, tools and tests also their events and calls.
 """
 
 from __future__ import annotations
@@ -14,10 +14,15 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from local.authorizer import authorizer_context
+from local.aws import REGION
+from local.environment import API_FUNCTION
 from local.events import HttpRequest, http_event
+from local.tables import DEFAULT_PREFIX, FUNCTION_TYPE
+from local.template import load_template, resources_of_type
 from local.tokens import mint_token
 
 
@@ -40,12 +45,12 @@ class LambdaContext:
 
 @dataclass(frozen=True)
 class FunctionSettings:
-    """The function the routes integrate with, as template.yaml declares it."""
+    """A function as template.yaml declares it (``function_settings``), for its context."""
 
-    name: str = "nev-local-ApiFunction"
-    memory_limit_in_mb: int = 1024
-    timeout_seconds: int = 29
-    region: str = "ap-southeast-1"
+    name: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    region: str = REGION
     account_id: str = "123456789012"
 
     def context(self) -> LambdaContext:
@@ -60,16 +65,28 @@ class FunctionSettings:
         )
 
 
-# The scheduled functions as template.yaml declares them (the API function is the default).
-SWEEP_FUNCTION = FunctionSettings(
-    name="nev-local-SweepFunction", memory_limit_in_mb=1024, timeout_seconds=300
-)
-REMIND_FUNCTION = FunctionSettings(
-    name="nev-local-RemindFunction", memory_limit_in_mb=512, timeout_seconds=60
-)
+@cache
+def function_settings(logical_id: str = API_FUNCTION, region: str = REGION) -> FunctionSettings:
+    """Memory and timeout of the function `logical_id` as template.yaml sets them (its own
+    properties, else the template's Globals, else Lambda's defaults), named as the local stack
+    names resources."""
+    template = load_template()
+    shared = (template.get("Globals") or {}).get("Function") or {}
+    functions = resources_of_type(template, FUNCTION_TYPE)
+    if logical_id not in functions:
+        raise KeyError(
+            f"template.yaml declares no function {logical_id}; it has {sorted(functions)}"
+        )
+    own = functions[logical_id].get("Properties") or {}
+    return FunctionSettings(
+        name=f"{DEFAULT_PREFIX}{logical_id}",
+        memory_limit_in_mb=int(own.get("MemorySize", shared.get("MemorySize", 128))),
+        timeout_seconds=int(own.get("Timeout", shared.get("Timeout", 3))),
+        region=region,
+    )
 
 
-def token_claims(role: str, enterprise: str | None = None, scopes: list[str] | None = None) -> str:
+def bearer_header(role: str, enterprise: str | None = None, scopes: list[str] | None = None) -> str:
     """The Authorization header of a signed dev token (local/tokens.py) for `role`."""
     return "Bearer " + mint_token(role, enterprise, scopes=scopes)
 
@@ -113,7 +130,7 @@ def invoke(event: dict[str, Any]) -> tuple[int, Any]:
     """The API function's answer to `event`, called in this process: status and decoded body."""
     from functions.api import handler  # reads its settings when imported: only once they are set
 
-    response = handler(event, FunctionSettings().context())
+    response = handler(event, function_settings().context())
     body = response["body"]
     try:
         return response["statusCode"], json.loads(body)

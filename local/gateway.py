@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from local.authorizer import Unauthorized, authorizer_context
-from local.calls import FunctionSettings
+from local.calls import FunctionSettings, function_settings
 from local.events import (
     ACCOUNT_ID,
     API_ID,
@@ -140,7 +140,7 @@ class Gateway:
         self.routes = tuple(routes)
         self.cors_origins = tuple(origin.strip() for origin in cors_origins if origin.strip())
         self.secret = secret
-        self.function = function or FunctionSettings()
+        self.function = function or function_settings()
         # One invocation at a time, as in one Lambda execution environment: module-level state
         # in the handler is never shared between concurrent requests in AWS either.
         self._invocation = threading.Lock()
@@ -283,12 +283,7 @@ class Gateway:
     def _authorize(self, event: dict[str, Any]) -> dict[str, Any] | HttpResponse:
         """The context a simple response allows the request with, or API Gateway's refusal."""
         # Memory and timeout as the template gives the authorizer; the region is the API's.
-        function = replace(
-            self.function,
-            name="nev-local-PartnerAuthorizerFunction",
-            memory_limit_in_mb=512,
-            timeout_seconds=5,
-        )
+        function = function_settings("PartnerAuthorizerFunction", self.function.region)
         try:
             with self._authorizing:
                 result = self.authorizer(event, function.context())

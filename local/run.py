@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,13 +32,12 @@ import botocore.session
 
 from local import sweeper
 from local.aws import LocalAws, start_aws
-from local.calls import FunctionSettings
+from local.calls import function_settings
 from local.environment import API_FUNCTION, function_env
 from local.gateway import DEFAULT_HANDLER, Control, Gateway, Handler, start_gateway
 from local.queues import create_queues
-from local.table_digests import table_digests
-from local.tables import DEFAULT_PREFIX, FUNCTION_TYPE, create_tables
-from local.template import load_template, resources_of_type
+from local.table_digests import not_embedded, table_digests
+from local.tables import create_tables
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_MODULE = "local.demo"
@@ -60,25 +60,12 @@ def _seed_cursor_secret() -> None:
 def _controls(aws: LocalAws) -> dict[str, Control]:
     """The local-only commands (POST /_local/<name>): the daily sweep, and the tables' digests
     where DynamoDB is the embedded moto (its items are read in this process)."""
-    controls: dict[str, Control] = {"sweep": sweeper.run}
-    if aws.dynamodb_embedded:
-        controls["tables"] = table_digests
-    return controls
-
-
-def _function_settings(region: str) -> FunctionSettings:
-    """Memory and timeout of the API function as template.yaml sets them (else Lambda's)."""
-    template = load_template()
-    shared = (template.get("Globals") or {}).get("Function") or {}
-    own = resources_of_type(template, FUNCTION_TYPE)[API_FUNCTION].get("Properties") or {}
-    memory = int(own.get("MemorySize", shared.get("MemorySize", 128)))
-    timeout = int(own.get("Timeout", shared.get("Timeout", 3)))
-    return FunctionSettings(
-        name=f"{DEFAULT_PREFIX}{API_FUNCTION}",
-        memory_limit_in_mb=memory,
-        timeout_seconds=timeout,
-        region=region,
-    )
+    return {
+        "sweep": sweeper.run,
+        "tables": partial(table_digests, region=aws.region)
+        if aws.dynamodb_embedded
+        else not_embedded,
+    }
 
 
 def _demo_loader() -> Callable[[date], Any] | None:
@@ -183,7 +170,7 @@ def main() -> int:
                 handler,
                 port=port,
                 cors_origins=origins,
-                function=_function_settings(aws.region),
+                function=function_settings(API_FUNCTION, aws.region),
                 controls=_controls(aws),
             )
             # Reminder links open GraphiQL locally (there is no web app on this machine).

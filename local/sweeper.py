@@ -20,7 +20,7 @@ from typing import Any
 
 import boto3
 
-from local.calls import REMIND_FUNCTION, SWEEP_FUNCTION
+from local.calls import function_settings
 
 OUTBOX = Path(__file__).resolve().parent.parent / "outbox"
 ACCOUNT = "123456789012"
@@ -69,7 +69,7 @@ def run(parameters: dict[str, str]) -> dict[str, Any]:
     except ValueError:
         raise ValueError(f"today must be a date like 2026-10-12; got {raw!r}") from None
     before = len(_sent_messages())
-    report = sweep(schedule_event(today), SWEEP_FUNCTION.context())
+    report = sweep(schedule_event(today), function_settings("SweepFunction").context())
     sqs = boto3.client("sqs")
     url = os.environ["REMINDER_QUEUE_URL"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
@@ -81,7 +81,7 @@ def run(parameters: dict[str, str]) -> dict[str, Any]:
         messages = received.get("Messages", [])
         if not messages:
             break
-        result = remind(sqs_event(messages, arn), REMIND_FUNCTION.context())
+        result = remind(sqs_event(messages, arn), function_settings("RemindFunction").context())
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         failures.extend(failed)
         done = [m for m in messages if m["MessageId"] not in failed]

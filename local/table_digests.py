@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from typing import Any
 
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 
-def table_digests(parameters: dict[str, str]) -> dict[str, Any]:
-    """``{"tables": {name: {"items": count, "sha256": digest}}}`` for every table, the digest
-    over each item's attributes in DynamoDB JSON, in a fixed order. Takes no parameters."""
+def table_digests(parameters: dict[str, str], region: str) -> dict[str, Any]:
+    """``{"tables": {name: {"items": count, "sha256": digest}}}`` for every table in `region`,
+    the digest over each item's attributes in DynamoDB JSON, in a fixed order. Takes no
+    parameters."""
     if parameters:
         raise ValueError(f"/_local/tables takes no parameters; got {sorted(parameters)}")
-    region = os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1")
     backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
     tables: dict[str, Any] = {}
     for name, table in sorted(backend.tables.items()):
@@ -31,3 +30,11 @@ def table_digests(parameters: dict[str, str]) -> dict[str, Any]:
         digest = hashlib.sha256("\n".join(items).encode()).hexdigest()
         tables[name] = {"items": len(items), "sha256": digest}
     return {"tables": tables}
+
+
+def not_embedded(parameters: dict[str, str]) -> dict[str, Any]:
+    """The answer where DynamoDB is not the stack's own moto: its items are not in this process."""
+    raise ValueError(
+        "/_local/tables reads the embedded moto's tables, and DynamoDB is elsewhere here "
+        "(AWS_ENDPOINT_URL_DYNAMODB or LOCAL_USE_REAL_AWS=1 is set); compare with a Scan instead."
+    )

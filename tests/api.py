@@ -1,13 +1,13 @@
-"""Test helpers around the API Lambda: one GraphQL request that must succeed, onboarding, an
-in-process moto with the template's tables, and whole-table snapshots. Events and tokens come
-from ``local.calls``, as API Gateway would send them."""
+"""Test helpers around the API Lambda: one GraphQL request that must succeed, onboarding, and
+whole-table snapshots. Events and tokens come from ``local.calls``, as API Gateway would send
+them; in-process moto with the template's tables from ``local.aws.local_aws``."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from local.calls import api_event, invoke, token_claims
+from local.calls import api_event, bearer_header, invoke
 
 
 def gql(query: str, variables: dict[str, Any] | None = None, *, auth: str | None = None) -> Any:
@@ -33,7 +33,7 @@ _REGISTER_ENTERPRISE = """mutation ($input: RegisterEnterpriseInput!) {
 def onboard(enterprise_id: str, name: str, kinds: list[str], **fields: Any) -> None:
     """Given: the platform onboards an enterprise (the test fails if it is refused)."""
     payload = {"id": enterprise_id, "name": name, "kinds": kinds, **fields}
-    result = gql(_REGISTER_ENTERPRISE, {"input": payload}, auth=token_claims("PLATFORM_ADMIN"))
+    result = gql(_REGISTER_ENTERPRISE, {"input": payload}, auth=bearer_header("PLATFORM_ADMIN"))
     assert result["data"]["registerEnterprise"]["userErrors"] == [], result
 
 

@@ -47,7 +47,7 @@ import functions.api
 from compliance.calendar import CHINA_TZ
 from graph.settings import Settings, settings_from_environment
 from local.aws import local_aws
-from local.calls import api_event, invoke, token_claims
+from local.calls import api_event, bearer_header, invoke
 from local.demo import ENTERPRISES, FUZHOU_MOTORS, NINGDE_CELLS, SHANGHAI_POWER, SHENZHEN_EV
 from local.stack import LocalStack
 from local.tokens import mint_token
@@ -1316,7 +1316,7 @@ def send_in_process(request: Request) -> tuple[int, Any]:
         body=request.body,
         content_type=request.content_type,
         raw_query=request.query_string,
-        auth=token_claims(request.role, request.enterprise),
+        auth=bearer_header(request.role, request.enterprise),
     )
     return invoke(event)
 
@@ -1393,7 +1393,7 @@ def _seed() -> None:
     for enterprise in ENTERPRISES:
         extra = {k: v for k, v in enterprise.items() if k not in ("id", "name", "kinds")}
         onboard(enterprise["id"], enterprise["name"], enterprise["kinds"], **extra)
-    automaker = token_claims("ENTERPRISE_ADMIN", FUZHOU_MOTORS)
+    automaker = bearer_header("ENTERPRISE_ADMIN", FUZHOU_MOTORS)
     packs = [battery_code("X12", date(2026, 9, 1), serial=n) for n in (1, 2, 3)]
     steps: list[tuple[str, str, dict[str, Any], str]] = [
         (
@@ -1406,13 +1406,13 @@ def _seed() -> None:
             "announceModel",
             "AnnounceModelInput",
             {"model": IMPORTED_MODEL, "announcedOn": "2026-08-20", "imported": True},
-            token_claims("ENTERPRISE_ADMIN", SHENZHEN_EV),
+            bearer_header("ENTERPRISE_ADMIN", SHENZHEN_EV),
         ),
         (
             "registerBatteries",
             "RegisterBatteriesInput",
             {"batteries": [{"code": c, "producedOn": "2026-09-01"} for c in packs]},
-            token_claims("ENTERPRISE_ADMIN", NINGDE_CELLS),
+            bearer_header("ENTERPRISE_ADMIN", NINGDE_CELLS),
         ),
         (
             "issueFactoryCertificate",

@@ -13,15 +13,15 @@ import pytest
 from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
 from local.aws import local_aws
-from local.calls import api_event, invoke, token_claims
+from local.calls import api_event, bearer_header, invoke
 from tests.api import gql, onboard, table_snapshot
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, OTHER_AUTOMAKER_ID, vin
 
-ADMIN = token_claims("PLATFORM_ADMIN")
-REGULATOR = token_claims("REGULATOR")
-MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
-AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
-OTHER_AUTO = token_claims("ENTERPRISE_ADMIN", OTHER_AUTOMAKER_ID)
+ADMIN = bearer_header("PLATFORM_ADMIN")
+REGULATOR = bearer_header("REGULATOR")
+MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+OTHER_AUTO = bearer_header("ENTERPRISE_ADMIN", OTHER_AUTOMAKER_ID)
 
 REGISTER_ENTERPRISE = """
 mutation ($input: RegisterEnterpriseInput!) {
@@ -115,7 +115,7 @@ class TestAuthentication:
         assert "Authorization: Bearer" in result["errors"][0]["message"]
 
     def test_the_principal_comes_from_the_verified_claims(self, aws: Any) -> None:
-        partner = token_claims("PARTNER", AUTOMAKER_ID, scopes=["read", "events:write"])
+        partner = bearer_header("PARTNER", AUTOMAKER_ID, scopes=["read", "events:write"])
         result = gql("{ me { role enterpriseId scopes } }", auth=partner)
         assert result["data"]["me"] == {
             "role": "PARTNER",
@@ -132,7 +132,7 @@ class TestAuthentication:
         assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
     def test_a_partner_without_the_events_scope_cannot_record_events(self, onboarded: Any) -> None:
-        partner = token_claims("PARTNER", AUTOMAKER_ID, scopes=["read"])
+        partner = bearer_header("PARTNER", AUTOMAKER_ID, scopes=["read"])
         result = gql(
             ANNOUNCE, {"input": {"model": "M9", "announcedOn": "2026-01-05"}}, auth=partner
         )

@@ -14,12 +14,12 @@ import pytest
 from compliance.codes import production_date_code
 from compliance.store.models import ObligationItem
 from local.aws import local_aws
-from local.calls import token_claims
+from local.calls import bearer_header
 from tests.api import gql, onboard, onboard_battery_maker
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
-MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
-AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
 VEHICLES = 30
 
 

@@ -16,12 +16,12 @@ from compliance.store import obligations as obligation_store
 from compliance.store import reads
 from compliance.store.reminders import mark_overdue
 from local.aws import local_aws
-from local.calls import token_claims
+from local.calls import bearer_header
 from tests.api import gql, onboard, onboard_battery_maker
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
-AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
-MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
 PACK = f"X12PB010000001{production_date_code(date(2026, 9, 1))}0000001"
 FULFIL = """mutation ($id: ID!, $on: Date!, $receipt: String!) {
   fulfillObligation(input: {id: $id, fulfilledOn: $on, platformReceipt: $receipt}) {

@@ -12,11 +12,11 @@ from botocore.exceptions import ClientError
 
 from compliance.store.models import ObligationItem
 from local.aws import local_aws
-from local.calls import token_claims
+from local.calls import bearer_header
 from tests.api import gql, onboard_battery_maker, table_snapshot
 from tests.builders import BATTERY_MAKER_ID
 
-MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
 
 
 @pytest.fixture

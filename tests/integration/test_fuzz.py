@@ -28,7 +28,7 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from compliance.codes import production_date_code
 from graph.schema import SDL_PATH
 from local.aws import local_aws
-from local.calls import api_event, invoke, token_claims
+from local.calls import api_event, bearer_header, invoke
 from tests.api import gql, onboard
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
@@ -55,16 +55,16 @@ CLIENT_ERROR_CODES = frozenset(
 # The codes a 400 may carry: the document was never run because it is not a valid document.
 REJECTED_DOCUMENT_CODES = frozenset({"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"})
 
-ADMIN = token_claims("PLATFORM_ADMIN")
-MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
-AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+ADMIN = bearer_header("PLATFORM_ADMIN")
+MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
 PARTNER_SCOPES = ["read", "events:write", "obligations:write"]
 # Who sends the generated operations: each fuzz test runs once per principal.
 PRINCIPALS: Mapping[str, str | None] = {
     "platform-admin": ADMIN,
-    "regulator": token_claims("REGULATOR"),
+    "regulator": bearer_header("REGULATOR"),
     "automaker-admin": AUTO,
-    "automaker-partner": token_claims("PARTNER", AUTOMAKER_ID, scopes=PARTNER_SCOPES),
+    "automaker-partner": bearer_header("PARTNER", AUTOMAKER_ID, scopes=PARTNER_SCOPES),
     "no-token": None,
 }
 EXAMPLES_PER_PRINCIPAL = 30  # x 5 principals x (queries, mutations) = 300 operations

@@ -11,11 +11,11 @@ import pytest
 
 from graph import replay
 from local.aws import local_aws
-from local.calls import api_event, invoke, token_claims
+from local.calls import api_event, bearer_header, invoke
 from tests.api import onboard_battery_maker, table_snapshot
 from tests.builders import BATTERY_MAKER_ID
 
-PARTNER = token_claims("PARTNER", BATTERY_MAKER_ID, scopes=["read", "events:write"])
+PARTNER = bearer_header("PARTNER", BATTERY_MAKER_ID, scopes=["read", "events:write"])
 REGISTER = """mutation ($code: String!) { registerBatteries(input: {batteries: [
     {code: $code, producedOn: "2026-03-02"}]}) { registered { code } userErrors { code } } }"""
 
@@ -66,7 +66,7 @@ def test_the_same_key_from_another_caller_is_another_request(aws: Any) -> None:
     # Keys are scoped to the caller: a different partner's identical key does not collide.
     key = "shared-key-0001"
     assert send("X12PB010000001G320000004", key)[0] == 200
-    other = token_claims("PARTNER", BATTERY_MAKER_ID, scopes=["read", "events:write"])
+    other = bearer_header("PARTNER", BATTERY_MAKER_ID, scopes=["read", "events:write"])
     event = api_event(REGISTER, {"code": "X12PB010000001G320000005"}, auth=other)
     event["headers"]["idempotency-key"] = key
     event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = "another-partner-system"

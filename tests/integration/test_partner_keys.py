@@ -21,16 +21,16 @@ from compliance.store import partner_keys as key_store
 from compliance.store.models import EventItem, PartnerKeyItem
 from graph.context import Role, principal_from_lambda_context
 from local.aws import local_aws
-from local.calls import FunctionSettings, api_event, invoke, token_claims
+from local.calls import api_event, bearer_header, function_settings, invoke
 from local.events import HttpRequest, http_event
 from local.gateway import Gateway, authorizer_event
 from tests.api import gql, table_snapshot
 from tests.builders import AUTOMAKER_ID, OTHER_AUTOMAKER_ID
 
-ADMIN = token_claims("PLATFORM_ADMIN")
-AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+ADMIN = bearer_header("PLATFORM_ADMIN")
+AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
 AUTO_SUBJECT = f"local|enterprise_admin|{AUTOMAKER_ID}"
-OTHER_AUTO = token_claims("ENTERPRISE_ADMIN", OTHER_AUTOMAKER_ID)
+OTHER_AUTO = bearer_header("ENTERPRISE_ADMIN", OTHER_AUTOMAKER_ID)
 UNREGISTERED_ID = "91110000100000000T"
 
 REGISTER_ENTERPRISE = """
@@ -143,7 +143,9 @@ def authorize(api_key: str) -> dict[str, Any]:
         region="ap-southeast-1",
     )
     # The test context has the attributes Powertools reads from Lambda's.
-    answer: dict[str, Any] = handler(event, cast(LambdaContext, FunctionSettings().context()))
+    answer: dict[str, Any] = handler(
+        event, cast(LambdaContext, function_settings("PartnerAuthorizerFunction").context())
+    )
     return answer
 
 
@@ -438,8 +440,8 @@ class TestTenancy:
     @pytest.mark.parametrize(
         ("auth", "code"),
         [
-            (token_claims("ENTERPRISE_USER", AUTOMAKER_ID), "FORBIDDEN"),
-            (token_claims("REGULATOR"), "FORBIDDEN"),
+            (bearer_header("ENTERPRISE_USER", AUTOMAKER_ID), "FORBIDDEN"),
+            (bearer_header("REGULATOR"), "FORBIDDEN"),
             (None, "UNAUTHENTICATED"),
         ],
     )

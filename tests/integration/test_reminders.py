@@ -20,15 +20,17 @@ from compliance.codes import production_date_code
 from compliance.store import reads
 from compliance.store.reminders import job_id
 from local.aws import local_aws
-from local.calls import REMIND_FUNCTION, SWEEP_FUNCTION, token_claims
+from local.calls import bearer_header, function_settings
 from local.queues import create_queues
 from local.sweeper import schedule_event, sqs_event
 from tests.api import gql
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, obligation_item, vin
 
-ADMIN = token_claims("PLATFORM_ADMIN")
-AUTO = token_claims("ENTERPRISE_ADMIN", AUTOMAKER_ID)
-MAKER = token_claims("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+ADMIN = bearer_header("PLATFORM_ADMIN")
+SWEEP = function_settings("SweepFunction")
+REMIND = function_settings("RemindFunction")
+AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
 CONTACT = "compliance@fuzhou-motors.example.cn"
 SENDER = "reminders@example.cn"
 REGISTER_PACKS = """mutation ($input: RegisterBatteriesInput!) {
@@ -98,9 +100,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def sweep(day: str) -> dict[str, Any]:
     from functions.sweep import handler
 
-    report: dict[str, Any] = handler(
-        schedule_event(date.fromisoformat(day)), SWEEP_FUNCTION.context()
-    )
+    report: dict[str, Any] = handler(schedule_event(date.fromisoformat(day)), SWEEP.context())
     return report
 
 
@@ -115,7 +115,7 @@ def drain(stack: Any) -> list[dict[str, Any]]:
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     if not messages:
         return []
-    result = handler(sqs_event(messages, arn), REMIND_FUNCTION.context())
+    result = handler(sqs_event(messages, arn), REMIND.context())
     failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
     for message in messages:
         if message["MessageId"] not in failed:
@@ -216,8 +216,8 @@ def test_a_duplicate_delivery_of_a_job_sends_one_email(stack: Any) -> None:
         ]
     }
     # When both copies are processed (in one batch, and again later),
-    assert handler(record, REMIND_FUNCTION.context())["batchItemFailures"] == []
-    assert handler(record, REMIND_FUNCTION.context())["batchItemFailures"] == []
+    assert handler(record, REMIND.context())["batchItemFailures"] == []
+    assert handler(record, REMIND.context())["batchItemFailures"] == []
     # Then one email was sent.
     assert len(sent()) == 1
 
@@ -278,7 +278,7 @@ def test_an_ses_failure_is_reported_for_that_message_only_and_retried(
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    result = handler(sqs_event(messages, arn), REMIND_FUNCTION.context())
+    result = handler(sqs_event(messages, arn), REMIND.context())
     # Then only the failed message is reported, the other one was sent...
     assert len(result["batchItemFailures"]) == 1
     assert len(sent()) == 1
@@ -286,7 +286,7 @@ def test_an_ses_failure_is_reported_for_that_message_only_and_retried(
     failed = [
         m for m in messages if m["MessageId"] == result["batchItemFailures"][0]["itemIdentifier"]
     ]
-    assert handler(sqs_event(failed, arn), REMIND_FUNCTION.context())["batchItemFailures"] == []
+    assert handler(sqs_event(failed, arn), REMIND.context())["batchItemFailures"] == []
     assert len(sent()) == 1
 
 
@@ -308,12 +308,8 @@ def test_a_poison_message_fails_every_time(stack: Any) -> None:
             }
         ]
     }
-    assert handler(poison, REMIND_FUNCTION.context())["batchItemFailures"] == [
-        {"itemIdentifier": "p1"}
-    ]
-    assert handler(poison, REMIND_FUNCTION.context())["batchItemFailures"] == [
-        {"itemIdentifier": "p1"}
-    ]
+    assert handler(poison, REMIND.context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
+    assert handler(poison, REMIND.context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
 
 
 def test_a_sweep_interrupted_half_way_loses_nothing_and_duplicates_nothing(
@@ -337,7 +333,7 @@ def test_a_sweep_interrupted_half_way_loses_nothing_and_duplicates_nothing(
         },
         auth=ADMIN,
     )
-    other_auth = token_claims("ENTERPRISE_ADMIN", other)
+    other_auth = bearer_header("ENTERPRISE_ADMIN", other)
     gql(
         """mutation { announceModel(input: {model: "SZ6500BEV", announcedOn: "2026-09-01"}) {
         userErrors { code } } }""",
@@ -379,7 +375,7 @@ def test_the_recorded_sqs_batch_sends_the_good_job_and_reports_only_the_poison(
         (Path(__file__).parents[2] / "events/remind/batch-good-and-poison.json").read_text()
     )
     # When the recorded batch (the good job and a poison message) is handled,
-    result = handler(event, REMIND_FUNCTION.context())
+    result = handler(event, REMIND.context())
     # Then only the poison is reported, and the digest went out once.
     assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][1]["messageId"]}]
     assert len(sent()) == 1
@@ -389,11 +385,9 @@ def test_the_recorded_schedule_events_sweep_today_or_the_named_day(stack: Any) -
     from functions.sweep import handler
 
     events = Path(__file__).parents[2] / "events/sweep"
-    named = handler(
-        json.loads((events / "rerun-2026-10-12.json").read_text()), SWEEP_FUNCTION.context()
-    )
+    named = handler(json.loads((events / "rerun-2026-10-12.json").read_text()), SWEEP.context())
     assert named["sweep_date"] == "2026-10-12"
-    daily = handler(json.loads((events / "daily.json").read_text()), SWEEP_FUNCTION.context())
+    daily = handler(json.loads((events / "daily.json").read_text()), SWEEP.context())
     assert daily["sweep_date"] == datetime.now(CHINA_TZ).date().isoformat()
 
 

@@ -12,22 +12,25 @@ import pytest
 from local.aws import local_aws
 from local.table_digests import table_digests
 
+REGION = os.environ.get("AWS_DEFAULT_REGION", "ap-southeast-1")
+
 
 def digest_of(table: str) -> dict[str, Any]:
-    found: dict[str, Any] = table_digests({})["tables"][table]
+    found: dict[str, Any] = table_digests({}, REGION)["tables"][table]
     return found
 
 
 def test_a_digest_changes_with_an_attribute_changed_in_place_and_not_otherwise() -> None:
     with local_aws() as client:
         table = os.environ["ENTERPRISES_TABLE"]
-        # Given one item in the enterprises table,
+        # Given two items in the enterprises table,
         key = {"pk": {"S": "91350100M000100Y43"}}
         client.put_item(TableName=table, Item=key | {"name": {"S": "Fuzhou NEV Motors"}})
+        client.put_item(TableName=table, Item={"pk": {"S": "X"}, "name": {"S": "Other"}})
         first = digest_of(table)
-        # When nothing changes, Then the digest is the same (items listed in any order);
+        # When nothing changes, Then the digest is the same;
         assert digest_of(table) == first
-        assert first["items"] == 1
+        assert first["items"] == 2
         # When one attribute changes in place, Then the count is the same and the digest not,
         client.update_item(
             TableName=table,
@@ -37,9 +40,11 @@ def test_a_digest_changes_with_an_attribute_changed_in_place_and_not_otherwise()
             ExpressionAttributeValues={":n": {"S": "Fuzhou NEV Motors Ltd"}},
         )
         changed = digest_of(table)
-        assert changed["items"] == 1
+        assert changed["items"] == 2
         assert changed["sha256"] != first["sha256"]
-        # and changing it back gives the first digest again.
+        # and changing it back gives the first digest again, even deleted and written anew
+        # (so that moto now holds it after the other item).
+        client.delete_item(TableName=table, Key=key)
         client.put_item(TableName=table, Item=key | {"name": {"S": "Fuzhou NEV Motors"}})
         assert digest_of(table) == first
 
@@ -47,7 +52,7 @@ def test_a_digest_changes_with_an_attribute_changed_in_place_and_not_otherwise()
 def test_every_table_of_the_template_has_a_digest() -> None:
     with local_aws() as client:
         # Given the template's tables, When their digests are asked for,
-        tables = table_digests({})["tables"]
+        tables = table_digests({}, REGION)["tables"]
         # Then there is one for each table, empty ones included.
         assert sorted(tables) == sorted(client.list_tables()["TableNames"])
         assert all(t["items"] == 0 for t in tables.values())
@@ -55,4 +60,4 @@ def test_every_table_of_the_template_has_a_digest() -> None:
 
 def test_parameters_are_refused_by_name() -> None:
     with local_aws(), pytest.raises(ValueError, match=r"takes no parameters; got \['table'\]"):
-        table_digests({"table": "x"})
+        table_digests({"table": "x"}, REGION)

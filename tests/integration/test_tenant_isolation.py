@@ -28,11 +28,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.aws import local_aws
-from local.calls import token_claims
+from local.calls import bearer_header
 from tests.api import gql
 from tests.builders import battery_code, uscc, vin
 
-ADMIN = token_claims("PLATFORM_ADMIN")
+ADMIN = bearer_header("PLATFORM_ADMIN")
 
 MANUFACTURER_CODES = ("X12", "03U", "K7B")
 # Registration regions in four prefectures, and provinces for direct sales.
@@ -276,12 +276,14 @@ class Principal:
 
 
 def principals(world: World) -> list[Principal]:
-    found = [Principal("REGULATOR", None, token_claims("REGULATOR"))]
+    found = [Principal("REGULATOR", None, bearer_header("REGULATOR"))]
     for company in world.companies:
         found += [
-            Principal("ENTERPRISE_ADMIN", company.id, token_claims("ENTERPRISE_ADMIN", company.id)),
-            Principal("ENTERPRISE_USER", company.id, token_claims("ENTERPRISE_USER", company.id)),
-            Principal("PARTNER", company.id, token_claims("PARTNER", company.id, scopes=["read"])),
+            Principal(
+                "ENTERPRISE_ADMIN", company.id, bearer_header("ENTERPRISE_ADMIN", company.id)
+            ),
+            Principal("ENTERPRISE_USER", company.id, bearer_header("ENTERPRISE_USER", company.id)),
+            Principal("PARTNER", company.id, bearer_header("PARTNER", company.id, scopes=["read"])),
         ]
     return found
 
@@ -418,7 +420,7 @@ def _mutate(document: str, field_name: str, value: dict[str, Any], auth: str) ->
 def build(world: World) -> set[str]:
     """Report the world as its enterprises would; the ids of every obligation created."""
     created: set[str] = set()
-    admin = {c.id: token_claims("ENTERPRISE_ADMIN", c.id) for c in world.companies}
+    admin = {c.id: bearer_header("ENTERPRISE_ADMIN", c.id) for c in world.companies}
     for company in world.companies:
         value: dict[str, Any] = {
             "id": company.id,
@@ -486,7 +488,7 @@ def identify(world: World, created: set[str]) -> dict[str, Duty]:
     """
     document = """{ obligations(first: 200) { pageInfo { hasNextPage }
         edges { node { id ruleId subjectKind subjectId responsibleEnterprise { id } } } } }"""
-    result = gql(document, auth=token_claims("REGULATOR"))
+    result = gql(document, auth=bearer_header("REGULATOR"))
     assert "errors" not in result, result
     connection = result["data"]["obligations"]
     assert connection["pageInfo"]["hasNextPage"] is False
