@@ -81,6 +81,7 @@ bench: venv
 		$(BIN)/python -m bench.cold_start --python $(BIN)/python --python $(VENV313)/bin/python; \
 	else $(BIN)/python -m bench.cold_start; fi
 	$(BIN)/python -m bench.sweep
+	$(BIN)/python -m bench.local_start
 
 seed-calendar: venv
 	$(BIN)/python -m tools.seed_calendar

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from local.environment import API_FUNCTION, function_env
 
-RUNS = 25
+PAIRS = 25
 IMPORTTIME_RUNS = 3
 COMPILE_RUNS = 5
 CLIENT_RUNS = 5
@@ -229,7 +229,7 @@ def report_imports(python: str, env: Mapping[str, str]) -> None:
     for name, us in sorted(only_function.items(), key=lambda item: -item[1])[:TOP]:
         print(f"    {us / 1000:7.1f} ms  {name}")
     sources = [p for p in (project_source(name) for name in cumulative) if p is not None]
-    compile_ms = statistics.median(compile_time_ms(sources) for _ in range(COMPILE_RUNS))
+    compile_ms = statistics.median(compile_time_ms(python, sources) for _ in range(COMPILE_RUNS))
     print(
         f"  compiling the {len(sources)} project modules it imports from source: "
         f"{compile_ms:.0f} ms (median of {COMPILE_RUNS}); every start pays this when they ship "
@@ -246,12 +246,26 @@ def project_source(module: str) -> Path | None:
     return None
 
 
-def compile_time_ms(sources: Iterable[Path]) -> float:
-    texts = [(path.read_bytes(), str(path)) for path in sources]
-    started = time.perf_counter()
-    for text, name in texts:
-        compile(text, name, "exec", dont_inherit=True)
-    return (time.perf_counter() - started) * 1000
+COMPILE_SCRIPT = """
+import sys, time
+texts = [(open(path, "rb").read(), path) for path in sys.argv[1:]]
+started = time.perf_counter()
+for text, name in texts:
+    compile(text, name, "exec", dont_inherit=True)
+print((time.perf_counter() - started) * 1000)
+"""
+
+
+def compile_time_ms(python: str, sources: Iterable[Path]) -> float:
+    """Compiling `sources` to bytecode, by the interpreter at `python` (each version's compiler
+    is its own)."""
+    done = subprocess.run(
+        [python, "-c", COMPILE_SCRIPT, *map(str, sources)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout)
 
 
 def interpreter_version(python: str) -> str:
@@ -274,7 +288,7 @@ def compare(python: str) -> None:
         run_child(python, BASELINE_SCRIPT, compiled)
 
         function, baseline = Series(), Series()
-        for i in range(RUNS):
+        for i in range(PAIRS):
             order = [(function, FUNCTION_SCRIPT), (baseline, BASELINE_SCRIPT)]
             for series, script in order if i % 2 == 0 else reversed(order):
                 series.runs.append(run_child(python, script, compiled))
@@ -285,7 +299,7 @@ def compare(python: str) -> None:
         )
         verdict = "met" if ratio <= RATIO_TARGET else "MISSED"
         low, high = function.spread("total")
-        print(f"{RUNS} pairs, back to back; times inside the process (perf_counter)")
+        print(f"{PAIRS} pairs, back to back; times inside the process (perf_counter)")
         print(
             f"  function  median {function.median('total'):6.0f} ms  ({low:.0f}-{high:.0f})"
             f"   import {function.median('import'):.0f} ms, "

@@ -84,6 +84,8 @@ class LocalStack:
     output: Output
     demo_line: str
     process: subprocess.Popen[str]
+    ready_seconds: float  # from starting the process to its "ready in" line
+    loaded_seconds: float  # from starting the process to its "demo data: loaded" line
 
     def stop(self) -> int:
         """SIGINT, then the stack's exit status; StackError (the stack killed) if it has not
@@ -110,17 +112,27 @@ def started() -> Iterator[LocalStack]:
     leaving the block (killed if it has not exited within STOP_TIMEOUT_SECONDS) unless
     ``LocalStack.stop()`` already has. StackError if it is not ready in START_TIMEOUT_SECONDS."""
     port = _free_port()
+    spawned = time.monotonic()
     process = _spawn(port)
     output = Output()
     threading.Thread(target=output.follow, args=(process,), daemon=True).start()
+    deadline = spawned + START_TIMEOUT_SECONDS
     try:
-        demo_line = _wait_until_ready(process, output)
+        _printed(READY, process, output, deadline)
+        ready = time.monotonic()
+        demo_line = _printed(DEMO_LOADED, process, output, deadline)
+        loaded = time.monotonic()
     except BaseException:
         _kill(process)  # not ready: there is no clean stop to wait for
         raise
     try:
         yield LocalStack(
-            url=f"http://127.0.0.1:{port}", output=output, demo_line=demo_line, process=process
+            url=f"http://127.0.0.1:{port}",
+            output=output,
+            demo_line=demo_line,
+            process=process,
+            ready_seconds=ready - spawned,
+            loaded_seconds=loaded - spawned,
         )
     finally:
         if process.poll() is None:
@@ -148,13 +160,6 @@ def _environment(port: int) -> dict[str, str]:
     environment["PORT"] = str(port)
     environment["PYTHONUNBUFFERED"] = "1"
     return environment
-
-
-def _wait_until_ready(process: subprocess.Popen[str], output: Output) -> str:
-    """The line saying the demo data is loaded, printed after the one saying the stack is ready."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    _printed(READY, process, output, deadline)
-    return _printed(DEMO_LOADED, process, output, deadline)
 
 
 def _printed(fragment: str, process: subprocess.Popen[str], output: Output, deadline: float) -> str:
