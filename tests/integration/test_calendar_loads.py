@@ -24,6 +24,13 @@ def year_2027(*holidays: str, source: str = "test notice 2027") -> YearSchedule:
     )
 
 
+def built_on_a_2027_load_with_1_march_a_holiday() -> None:
+    """In a store of its own, since gone: this process builds the calendar on a stored load."""
+    with local_aws():
+        store_load(current_calendar(), year_2027("2027-01-01", "2027-03-01"), NOW, "admin")
+        assert not current_calendar().is_working_day(date(2027, 3, 1))
+
+
 def same_working_days(one: WorkingDayCalendar, other: WorkingDayCalendar, year: int) -> bool:
     days = [date(year, 1, 1) + timedelta(days=n) for n in range(365)]
     return [one.is_working_day(d) for d in days] == [other.is_working_day(d) for d in days]
@@ -89,9 +96,7 @@ def test_stored_loads_that_differ_from_the_built_ones_are_applied_from_the_shipp
     builds: list[int],
 ) -> None:
     # Given a calendar built on a stored load of 2027,
-    with local_aws():
-        store_load(current_calendar(), year_2027("2027-01-01", "2027-03-01"), NOW, "admin")
-        assert not current_calendar().is_working_day(date(2027, 3, 1))
+    built_on_a_2027_load_with_1_march_a_holiday()
     # When the calendar in force is read from a store without that load (emptied tables),
     with local_aws():
         builds.clear()
@@ -106,9 +111,7 @@ def test_another_load_stored_under_a_key_already_built_on_is_applied_from_the_sh
     builds: list[int],
 ) -> None:
     # Given a calendar built on a stored load of 2027 with 1 March a holiday,
-    with local_aws():
-        store_load(current_calendar(), year_2027("2027-01-01", "2027-03-01"), NOW, "admin")
-        assert not current_calendar().is_working_day(date(2027, 3, 1))
+    built_on_a_2027_load_with_1_march_a_holiday()
     # When the store (re-created) holds another 2027 under the same key, without that holiday,
     with local_aws():
         store_load(default_calendar(), year_2027("2027-01-01", source="restored"), NOW, "ops")
