@@ -134,7 +134,7 @@ ENTERPRISES = (
     ),
 )
 CONTACTS = sum(len(e.contacts) for e in ENTERPRISES)
-# One job per contact and digest part (compliance.reminding.DIGEST_ITEMS_MAX obligations each).
+# One job per contact and digest part (compliance.reminders.DIGEST_ITEMS_MAX obligations each).
 JOBS = sum(
     len(e.contacts) * math.ceil(IN_HORIZON * e.share // 10 / DIGEST_ITEMS_MAX) for e in ENTERPRISES
 )

@@ -2,8 +2,9 @@
 functions/remind.py run.
 
 Sweep (once a day, for a given China date): read the open obligations inside the reminder
-horizon, move those past their due day to OVERDUE, and make one digest job per enterprise
-contact for the obligations whose current reminder stage has not been sent; enqueue each job.
+horizon, move those past their due day to OVERDUE, and make each enterprise contact's digest
+jobs (numbered parts of at most DIGEST_ITEMS_MAX obligations) for the obligations whose current
+reminder stage has not been sent; enqueue each job.
 
 Deliver (per queued job): take the job, re-read its obligations, drop those fulfilled or waived
 since the sweep (or whose stage went out meanwhile), render the digest in the contact's
@@ -78,18 +79,9 @@ def sweep(
         if enterprise is None or not enterprise.contacts:
             report.enterprises_without_contacts.append(enterprise_id)
             continue
-        parts = _parts(entries)
+        ordered = sorted(entries, key=lambda entry: (_due(entry[0]), entry[0].id))
         for contact in enterprise.contacts:
-            covered: set[str] = set()
-            for number, part in enumerate(parts, start=1):
-                covered |= jobs.make(enterprise_id, contact, part, number, part_of=len(parts))
-            # A re-run of the day finds the jobs it made before, cut from the list as it was
-            # then. Obligations none of them holds (created since, or moved to another part by
-            # one fulfilled since) go out in one more digest, named by what it holds.
-            rest = [entry for entry in entries if entry[0].id not in covered]
-            if rest:
-                tag = ",".join(sorted(record.id for record, _ in rest))
-                jobs.make(enterprise_id, contact, rest, tag)
+            jobs.cover(enterprise_id, contact, ordered)
     return report
 
 
@@ -101,21 +93,34 @@ class _Jobs(Struct):
     enqueue: Callable[[str], None]
     report: SweepReport
 
+    def cover(
+        self, enterprise_id: str, contact: Contact, entries: list[tuple[ObligationRecord, str]]
+    ) -> None:
+        """Put every one of a contact's reminders of the day (earliest deadline first) in one
+        of its numbered digests, at most DIGEST_ITEMS_MAX each. A re-run of the day finds the
+        parts it made before, whatever they hold (the list may have grown or shrunk since), and
+        puts only what none of them holds in new parts after them: no obligation is in two."""
+        remaining, number = entries, 1
+        while remaining:
+            size = reminders.DIGEST_ITEMS_MAX
+            parts = number - 1 + -(-len(remaining) // size)
+            held = self.make(enterprise_id, contact, remaining[:size], number, parts)
+            remaining = [entry for entry in remaining if entry[0].id not in held]
+            number += 1
+
     def make(
         self,
         enterprise_id: str,
         contact: Contact,
         entries: list[tuple[ObligationRecord, str]],
-        name: int | str,
-        *,
-        part_of: int = 1,
+        part: int,
+        parts: int,
     ) -> set[str]:
-        """Store the job `name` (part `name` of `part_of`, or a supplement named by what it
-        holds), or find the one a run of the same day made, and enqueue it if it is new; the
-        ids of the obligations the stored job holds."""
+        """Store part `part` of `parts`, or find the one a run of the same day made, and
+        enqueue it if it is new; the ids of the obligations the stored job holds."""
         job = store.create_job(
             store.Job(
-                id=store.job_id(self.today, enterprise_id, contact.email, name),
+                id=store.job_id(self.today, enterprise_id, contact.email, part),
                 sweep_date=self.today,
                 enterprise=enterprise_id,
                 email=contact.email,
@@ -124,8 +129,8 @@ class _Jobs(Struct):
                 status="PENDING",
                 attempts=0,
                 message_id=None,
-                part=name if isinstance(name, int) else 1,
-                parts=part_of,
+                part=part,
+                parts=parts,
             ),
             self.now,
         )
@@ -136,19 +141,6 @@ class _Jobs(Struct):
             store.mark_enqueued(job.id, self.now)
             self.report.jobs_enqueued += 1
         return {obligation_id for obligation_id, _ in job.items}
-
-
-def _parts(
-    entries: list[tuple[ObligationRecord, str]],
-) -> list[list[tuple[ObligationRecord, str]]]:
-    """An enterprise's reminders of the day in digests of at most DIGEST_ITEMS_MAX, the
-    earliest deadlines first. The order is fixed by due day and id, so a re-run of the same
-    sweep cuts the same parts and finds the jobs it made."""
-    ordered = sorted(entries, key=lambda entry: (_due(entry[0]), entry[0].id))
-    return [
-        ordered[start : start + reminders.DIGEST_ITEMS_MAX]
-        for start in range(0, len(ordered), reminders.DIGEST_ITEMS_MAX)
-    ]
 
 
 def _due(record: ObligationRecord) -> date:
@@ -179,17 +171,18 @@ def deliver(
     job = store.get_job(job_id)
     if job is None:
         raise UnknownJobError(f"no reminder job {job_id!r}")
+    rules = rule_set or _rule_set()
     if job.status in ("SENT", "EMPTY"):
-        return Delivery(job_id, "ALREADY_DONE", job.message_id)
+        return _already_done(job, now, calendar, rules)
     try:
         store.claim(job_id, now)
     except ConflictError:
         latest = store.get_job(job_id)
         if latest is not None and latest.status in ("SENT", "EMPTY"):
-            return Delivery(job_id, "ALREADY_DONE", latest.message_id)
+            return _already_done(latest, now, calendar, rules)
         raise  # another worker holds it: let the queue try again later
     try:
-        digest, keys = _digest(job, calendar, rule_set or _rule_set())
+        digest, keys = _digest(job, calendar, rules)
         if not digest.items:
             store.finish(job_id, now, None)
             return Delivery(job_id, "EMPTY")
@@ -200,12 +193,30 @@ def deliver(
         raise
     # The job is closed first, in one write, because it is what stops a redelivered message
     # from sending again: between SES accepting the email and this write, a crash is the one
-    # way a contact can get a digest twice. The stages recorded next only keep later jobs of
-    # the same day from listing these obligations again.
+    # way a contact can get a digest twice. The stages recorded next keep later sweeps from
+    # reminding of these obligations at the same stage; if they fail half-way, the message is
+    # redelivered and _already_done records the rest.
     store.finish(job_id, now, message_id)
+    _record_stages(keys, now)
+    return Delivery(job_id, "SENT", message_id, len(digest.items))
+
+
+def _already_done(
+    job: store.Job, now: datetime, calendar: WorkingDayCalendar, rule_set: RuleSet
+) -> Delivery:
+    """A job already closed sends nothing. A sent one records again the stages of what it
+    listed that are still unrecorded (a delivery that stopped between closing the job and
+    recording them): recording is idempotent, and without it a later day's sweep would remind
+    of those obligations at a stage already sent."""
+    if job.status == "SENT":
+        _, unrecorded = _digest(job, calendar, rule_set)
+        _record_stages(unrecorded, now)
+    return Delivery(job.id, "ALREADY_DONE", job.message_id)
+
+
+def _record_stages(keys: list[tuple[str, str]], now: datetime) -> None:
     for obligation_id, key in keys:
         store.record_sent(obligation_id, [key], now)
-    return Delivery(job_id, "SENT", message_id, len(digest.items))
 
 
 def _rule_set() -> RuleSet:

@@ -1,8 +1,9 @@
 """Storage for reminders: the sweep's read of open obligations, overdue transitions, digest jobs
 and the record of which reminder stages were sent.
 
-A job is one digest for one contact on one sweep day; its id is derived from those three, so a
-sweep that runs twice (or is re-run after an interruption) finds the jobs it already made. The
+A job is one digest (or one numbered part of it) for one contact on one sweep day; its id is
+derived from those and the part number, so a sweep that runs twice (or is re-run after an
+interruption) finds the jobs it already made. The
 job's status moves PENDING -> ENQUEUED -> SENDING -> SENT (or EMPTY when nothing was left to
 say) with conditional writes, which is what makes each digest go out once.
 """
@@ -86,8 +87,9 @@ def record_sent(obligation_id: str, stage_keys: Iterable[str], now: datetime) ->
         )
 
 
-def job_id(sweep_date: date, enterprise: str, email: str, part: int | str = 1) -> str:
-    """One contact's digest of one sweep day: its part number, or a tag naming what it holds."""
+def job_id(sweep_date: date, enterprise: str, email: str, part: int = 1) -> str:
+    """Part `part` of one contact's digest of one sweep day (part 1 keeps the id it had before
+    digests came in parts)."""
     key = f"{sweep_date.isoformat()}\x1f{enterprise}\x1f{email.lower()}"
     if part != 1:
         key += f"\x1f{part}"

@@ -18,6 +18,8 @@ from compliance import delivery, reminders
 from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
 from compliance.store import reads
+from compliance.store import reminders as reminder_store
+from compliance.store.errors import StoreUnavailableError
 from compliance.store.reminders import job_id
 from local.aws import local_aws
 from local.calls import bearer_header, function_settings
@@ -191,6 +193,59 @@ def test_a_rerun_of_the_day_reminds_of_an_obligation_created_since_and_no_other_
     assert stack["upload"] in first.raw_data
     assert second["id"] in extra.raw_data
     assert stack["upload"] not in extra.raw_data
+
+
+def test_a_rerun_before_delivery_after_a_fulfilment_puts_no_obligation_in_two_digests(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given digests of one obligation each, two obligations in two parts, not yet delivered,
+    monkeypatch.setattr(reminders, "DIGEST_ITEMS_MAX", 1)
+    result = gql(CERTIFY, {"vin": vin(2), "model": "FZ7001BEV", "pack": PACKS[1]}, auth=AUTO)
+    [second] = result["data"]["issueFactoryCertificate"]["obligations"]
+    assert sweep("2026-10-09")["jobs_enqueued"] == 2
+    # and the obligation of part 1 fulfilled since (the list is now one shorter),
+    first_part = min((stack["upload"], second["id"]))  # parts follow due day, then id
+    fulfil = """mutation ($id: ID!) { fulfillObligation(input: {id: $id, fulfilledOn: "2026-10-09",
+        platformReceipt: "NEV-1"}) { userErrors { code } } }"""
+    assert gql(fulfil, {"id": first_part}, auth=AUTO)["data"]["fulfillObligation"] == {
+        "userErrors": []
+    }
+    # When the sweep of the day runs again before any delivery,
+    again = sweep("2026-10-09")
+    # Then it finds the two parts it made and makes no other job for the one left,
+    assert (again["jobs_enqueued"], again["jobs_already_done"]) == (0, 2)
+    assert drain(stack) == []
+    # and that obligation goes out once.
+    [email] = sent()
+    assert max((stack["upload"], second["id"])) in email.raw_data
+
+
+def test_a_delivery_stopped_before_recording_its_stages_records_them_when_redelivered(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.remind import handler
+
+    # Given the day's digest sent and its job closed, but recording its stage failing after,
+    sweep("2026-10-09")
+    sqs, url = stack["sqs"], stack["queue"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    recorded = reminder_store.record_sent
+
+    def unavailable(*args: Any, **kwargs: Any) -> None:
+        raise StoreUnavailableError("DynamoDB did not answer")
+
+    monkeypatch.setattr(reminder_store, "record_sent", unavailable)
+    first = handler(sqs_event(messages, arn), REMIND.context())
+    assert (len(first["batchItemFailures"]), len(sent())) == (1, 1)
+    # When the queue delivers the message again, DynamoDB answering,
+    monkeypatch.setattr(reminder_store, "record_sent", recorded)
+    again = handler(sqs_event(messages, arn), REMIND.context())
+    # Then nothing more is sent, and the next day's sweep finds the stage sent.
+    assert (again["batchItemFailures"], len(sent())) == ([], 1)
+    assert sweep("2026-10-10")["reminders_due"] == 0
 
 
 def test_a_duplicate_delivery_of_a_job_sends_one_email(stack: Any) -> None:
