@@ -153,13 +153,14 @@ def _error(code: str, message: str, *path: str | int) -> UserError:
 
 
 # Where in LoadCalendarYearInput each part of a year's schedule (CalendarError.field) was sent.
+# A calendar error's field, as the input names it; an error about no field (or a field this
+# map does not know) is about the whole input.
 _SCHEDULE_FIELDS: dict[str | None, tuple[str, ...]] = {
     "year": ("year",),
     "holidays": ("holidays",),
     "makeup_workdays": ("makeUpWorkdays",),
     "source": ("source",),
     "announced_on": ("announcedOn",),
-    None: (),
 }
 
 
@@ -620,7 +621,12 @@ class Mutation:
                 rescheduled=[],
                 obligations=[],
                 user_errors=[
-                    _error("INVALID_SCHEDULE", str(error), "input", *_SCHEDULE_FIELDS[error.field])
+                    _error(
+                        "INVALID_SCHEDULE",
+                        str(error),
+                        "input",
+                        *_SCHEDULE_FIELDS.get(error.field, ()),
+                    )
                 ],
             )
         except StoreUnavailableError as error:

@@ -18,10 +18,12 @@ def gql(query: str, variables: dict[str, Any] | None = None, *, auth: str | None
 
 
 def table_snapshot(client: Any) -> dict[str, list[Any]]:
-    """Every item of every table, for before/after comparisons in tests (Scan is fine here)."""
+    """Every item of every table, for before/after comparisons in tests (Scan is fine here),
+    every page of it: one page stops at 1 MB."""
     snapshot = {}
+    scans = client.get_paginator("scan")
     for name in sorted(client.list_tables()["TableNames"]):
-        items = client.scan(TableName=name)["Items"]
+        items = [item for page in scans.paginate(TableName=name) for item in page["Items"]]
         snapshot[name] = sorted(json.dumps(i, sort_keys=True) for i in items)
     return snapshot
 

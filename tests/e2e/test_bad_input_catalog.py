@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -150,6 +150,17 @@ def post(
 ) -> Request:
     body = json.dumps({"query": document, "variables": variables}).encode()
     return Request(body=body, role=role, enterprise=enterprise)
+
+
+REGULATOR_REFUSED = (
+    "Only an enterprise user or partner system can do this; this token's role is REGULATOR."
+)
+
+
+def regulator_announcing(model: str) -> Request:
+    """A regulator (who reads everything and writes nothing) announcing model `model`."""
+    input = {"model": model, "announcedOn": "2026-01-05"}
+    return post(_ANNOUNCE, {"input": input}, role="REGULATOR", enterprise=None)
 
 
 def raw(body: bytes, content_type: str = "application/json") -> Request:
@@ -451,28 +462,18 @@ PROTOCOL_CASES = [
     ),
     Case(
         "regulator recording an event",
-        lambda w: post(
-            _ANNOUNCE,
-            {"input": {"model": "FZ9001BEV", "announcedOn": "2026-01-05"}},
-            role="REGULATOR",
-            enterprise=None,
-        ),
+        lambda w: regulator_announcing("FZ9001BEV"),
         200,
         ("FORBIDDEN",),
-        "Only an enterprise user or partner system can do this; this token's role is REGULATOR.",
+        REGULATOR_REFUSED,
     ),
     Case(
         # Who may ask is answered before what is wrong with the request.
         "regulator recording an event with an empty model code",
-        lambda w: post(
-            _ANNOUNCE,
-            {"input": {"model": "", "announcedOn": "2026-01-05"}},
-            role="REGULATOR",
-            enterprise=None,
-        ),
+        lambda w: regulator_announcing(""),
         200,
         ("FORBIDDEN",),
-        "Only an enterprise user or partner system can do this; this token's role is REGULATOR.",
+        REGULATOR_REFUSED,
     ),
 ]
 
@@ -1251,25 +1252,6 @@ Snapshot = dict[str, list[Any]]
 Send = Callable[[Request], tuple[int, Any]]
 
 
-class WholeScans:
-    """The DynamoDB client table_snapshot reads through, reading every page of a Scan (one
-    page stops at 1 MB, which the stack's events table may pass in a long session)."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    def list_tables(self) -> Any:
-        return self._client.list_tables()
-
-    def scan(self, **arguments: Any) -> dict[str, list[Any]]:
-        page = self._client.scan(**arguments)
-        items = list(page["Items"])
-        while "LastEvaluatedKey" in page:
-            page = self._client.scan(**arguments, ExclusiveStartKey=page["LastEvaluatedKey"])
-            items += page["Items"]
-        return {"Items": items}
-
-
 class Tables:
     """What the tables hold (``read``), before and after each case.
 
@@ -1479,7 +1461,7 @@ def in_process() -> Iterator[Path]:
     """Given one moto for the module, seeded once, and the Lambda handler called in-process."""
     with local_aws() as client:
         _seed()
-        whole = partial(table_snapshot, WholeScans(client))
+        whole = partial(table_snapshot, client)
         yield Path(world=discover(send_in_process), tables=Tables(whole), send=send_in_process)
 
 
@@ -1488,6 +1470,7 @@ class Stack:
     path: Path  # whose tables are the stack's digests of each table
     whole: Callable[[], Snapshot]  # every item of every table
     at_start: Snapshot  # what ``whole`` read before the first case
+    cases_sent: list[str] = field(default_factory=list)  # names, in the order sent
 
 
 @pytest.fixture(scope="module")
@@ -1501,7 +1484,7 @@ def over_http(local_stack: LocalStack) -> Iterator[Stack]:
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
-    whole = partial(table_snapshot, WholeScans(client))
+    whole = partial(table_snapshot, client)
     with requests.Session() as session:
         send = partial(send_over_http, session, local_stack.url)
         digests = partial(stack_digests, session, local_stack.url)
@@ -1540,6 +1523,7 @@ def test_bad_input_over_http_is_refused_with_its_code_and_reason_and_changes_no_
     before = http.tables.before()
     # When the bad request goes through the gateway over loopback HTTP,
     status, body = http.send(case.request(http.world))
+    over_http.cases_sent.append(case.name)
     after = http.tables.after()
     # Then it is refused with the catalogued status, code, field and message,
     assert_refused_as_catalogued(case, http.world, status, body)
@@ -1563,6 +1547,7 @@ def test_after_every_bad_request_over_http_the_stack_tables_are_as_they_were(
 ) -> None:
     # Given every item of every table of the stack, read before the first case over HTTP,
     # When the cases above have all been sent (pytest runs this module's tests in order),
+    assert over_http.cases_sent == [case.name for case in HTTP_CASES]
     # Then every item of every table is as it was, attribute for attribute.
     now = over_http.whole()
     changed = {
