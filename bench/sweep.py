@@ -725,15 +725,17 @@ def main() -> None:
 
 def measure_sweeps(sqs: Any, url: str) -> tuple[list[SizeResult], InHorizon, WorkingDayCalendar]:
     from compliance import delivery
-    from compliance.store import enterprises as enterprise_store
+    from compliance.enterprises import Contact, Enterprise
+    from compliance.services import enterprises as enterprise_cases
     from compliance.store.calendars import current_calendar
+    from compliance.store.dynamo import DynamoStore
     from compliance.store.models import ObligationItem, share_one_connection
-    from compliance.store.records import Contact, Enterprise
 
     share_one_connection()
     delivery._client.cache_clear()
     for e in ENTERPRISES:
-        enterprise_store.register(
+        enterprise_cases.register(
+            DynamoStore(),
             Enterprise(
                 id=e.id,
                 name=e.name,
@@ -744,7 +746,7 @@ def measure_sweeps(sqs: Any, url: str) -> tuple[list[SizeResult], InHorizon, Wor
                 province_code=None,
                 contacts=tuple(Contact(email, language) for email, language in e.contacts),
                 created_at=NOW,
-            )
+            ),
         )
     calendar = current_calendar()
     counter = CallCounter()

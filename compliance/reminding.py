@@ -23,13 +23,14 @@ from msgspec import Struct, field
 
 from compliance import reminders
 from compliance.calendar import WorkingDayCalendar
+from compliance.enterprises import Contact
+from compliance.errors import ConflictError
 from compliance.mail import Digest, DigestItem, render_digest
+from compliance.obligations import ObligationRecord
 from compliance.reminders import DEFAULT_POLICY, Stage, horizon_end, stage_on
 from compliance.rules import ObligationStatus, RuleSet, load_rule_set
 from compliance.store import reads
 from compliance.store import reminders as store
-from compliance.store.errors import ConflictError
-from compliance.store.records import Contact, ObligationRecord
 
 OPEN = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
 

@@ -32,9 +32,9 @@ from compliance.lifecycle import (
     EventKind,
     LifecycleEvent,
     ModelState,
-    PointType,
     VehicleState,
 )
+from compliance.network import PointType
 from compliance.regions import prefecture_of, province_of
 
 _E = TypeVar("_E", bound=StrEnum)

@@ -18,6 +18,7 @@ from msgspec import Struct, field
 from compliance.calendar import CHINA_TZ
 
 if TYPE_CHECKING:
+    from compliance.services.store import Store
     from graph.loaders import Loaders
     from graph.settings import Settings
 
@@ -57,6 +58,7 @@ class GraphContext(Struct):
     now: datetime
     settings: Settings
     loaders: Loaders
+    store: Store  # what the use cases read and write through
     request_id: str = ""
     log_fields: dict[str, str] = field(default_factory=dict)
 

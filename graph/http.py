@@ -18,6 +18,7 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast, parse
 from msgspec import Struct, field
 
+from compliance.store.dynamo import DynamoStore
 from graph.context import GraphContext, Principal
 from graph.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
 from graph.loaders import new_loaders
@@ -142,6 +143,7 @@ async def _execute(
         now=now,
         settings=settings,
         loaders=new_loaders(),
+        store=DynamoStore(),
         request_id=request_id,
     )
     schema = build_schema(introspection=settings.introspection)

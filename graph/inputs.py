@@ -8,6 +8,7 @@ from graph.types import (
     DisposalOriginType,
     EnterpriseKindType,
     ObligationStatusType,
+    RemovalReasonType,
     ServicePointTypeType,
 )
 
@@ -46,13 +47,37 @@ class BatteryRegistrationInput:
         default=None, description="The pack or module it belongs to."
     )
     produced_on: date | None = strawberry.field(
-        default=None, description="When it was produced and coded; today if omitted."
+        default=None,
+        description=(
+            "When it was produced and coded. Leave it out to use the date its code carries "
+            "(positions 15-17); a date that differs from the code's is refused."
+        ),
     )
 
 
 @strawberry.input
 class RegisterBatteriesInput:
     batteries: list[BatteryRegistrationInput] = strawberry.field(description="Up to 1000.")
+
+
+@strawberry.input
+class UpdateEnterpriseInput:
+    id: strawberry.ID = strawberry.field(description="The enterprise's USCC.")
+    name: str | None = strawberry.field(default=None, description="Left as it is if omitted.")
+    contacts: list[ContactInput] | None = strawberry.field(
+        default=None,
+        description="Reminder recipients; replaces the whole list. Left as it is if omitted.",
+    )
+    province_code: str | None = strawberry.field(
+        default=None, description="GB/T 2260 province code. Left as it is if omitted."
+    )
+
+
+@strawberry.input
+class SupplyBatteriesInput:
+    codes: list[str] = strawberry.field(description="Batteries your enterprise holds; up to 1000.")
+    automaker_id: strawberry.ID = strawberry.field(description="USCC of the automaker supplied.")
+    supplied_on: date
 
 
 @strawberry.input
@@ -88,6 +113,25 @@ class RegisterVehicleInput:
 
 
 @strawberry.input
+class InstallBatteriesInput:
+    vin: str = strawberry.field(description="A vehicle of your enterprise's.")
+    codes: list[str] = strawberry.field(
+        description="Batteries your enterprise holds (supplied to it, or removed by it)."
+    )
+    installed_on: date
+
+
+@strawberry.input
+class RemoveBatteriesInput:
+    vin: str = strawberry.field(
+        description="A vehicle of your enterprise's, or one it took in for scrapping."
+    )
+    codes: list[str] = strawberry.field(description="Batteries installed in that vehicle.")
+    removed_on: date
+    reason: RemovalReasonType  # type: ignore[valid-type]
+
+
+@strawberry.input
 class SellBatteryDirectlyInput:
     code: str
     sold_on: date
@@ -106,6 +150,56 @@ class DisposeBatteriesInput:
     codes: list[str]
     disposed_on: date
     origin: DisposalOriginType | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ReceiveAtServicePointInput:
+    service_point_id: strawberry.ID = strawberry.field(description="A point your enterprise runs.")
+    codes: list[str] = strawberry.field(
+        description="Batteries your enterprise holds or answers for."
+    )
+    received_on: date
+
+
+@strawberry.input
+class HandOverBatteriesInput:
+    service_point_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
+            "The point of yours the batteries leave. Leave it out when they leave from "
+            "elsewhere (a dismantler's yard, an automaker's workshop)."
+        ),
+    )
+    codes: list[str]
+    handed_over_on: date
+    recipient_id: strawberry.ID = strawberry.field(
+        description="USCC of the recycler, or of the battery or vehicle maker whose take-back "
+        "network receives them; it holds them from then on."
+    )
+
+
+@strawberry.input
+class ScrapVehicleInput:
+    vin: str
+    scrapped_on: date = strawberry.field(
+        description="The date of the scrap-vehicle recycling certificate."
+    )
+    battery_codes: list[str] = strawberry.field(
+        default_factory=list,
+        description=(
+            "The traction batteries that came with the vehicle. An installed battery not "
+            "listed is recorded as missing: the vehicle was scrapped incomplete."
+        ),
+    )
+
+
+@strawberry.input
+class RecodeBatteryInput:
+    code: str = strawberry.field(description="A battery your enterprise holds.")
+    new_code: str = strawberry.field(
+        description="Its second-life code, under one of your enterprise's manufacturer codes."
+    )
+    recoded_on: date
 
 
 @strawberry.input

@@ -13,9 +13,10 @@ from typing import Generic, TypeVar
 from msgspec import Struct
 from strawberry.dataloader import DataLoader
 
+from compliance.enterprises import Enterprise
 from compliance.lifecycle import BatteryState, ModelState, VehicleState
+from compliance.obligations import ObligationRecord
 from compliance.store import reads
-from compliance.store.records import Enterprise, ObligationRecord
 
 _T = TypeVar("_T")
 

@@ -12,6 +12,7 @@ from datetime import datetime
 import strawberry
 from strawberry import Private
 
+from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.partner_keys import (
     LAST_USED_RESOLUTION,
     MAX_ACTIVE_KEYS,
@@ -26,7 +27,6 @@ from compliance.partner_keys import (
     key_hash,
 )
 from compliance.store import partner_keys as key_store
-from compliance.store.errors import ConflictError, StoreUnavailableError
 from graph.context import Principal, Role
 from graph.errors import Forbidden, Unavailable
 from graph.permissions import require_principal, require_role

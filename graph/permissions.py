@@ -6,8 +6,11 @@ itself information. Roles that may not call an operation at all get FORBIDDEN.
 
 from __future__ import annotations
 
+from compliance.custody import sees_battery, sees_model, sees_vehicle
+from compliance.enterprises import Enterprise
 from compliance.lifecycle import BatteryState, ModelState, VehicleState
-from compliance.store.records import Enterprise, ObligationRecord, ServicePoint
+from compliance.network import ServicePoint
+from compliance.obligations import ObligationRecord
 from graph.context import (
     ENTERPRISE_ROLES,
     SCOPE_READ,
@@ -60,18 +63,23 @@ def can_see_enterprise(principal: Principal, enterprise: Enterprise) -> bool:
     return principal.role in (Role.REGULATOR, Role.PLATFORM_ADMIN) or _own(principal, enterprise.id)
 
 
+# Which enterprise sees which record is custody's rule (compliance.custody); here it meets the
+# principal: regulators see everything, and a principal of no enterprise sees nothing more.
+
+
 def can_see_vehicle(principal: Principal, vehicle: VehicleState) -> bool:
-    return principal.sees_everything or _own(principal, vehicle.automaker)
+    eid = principal.enterprise_id
+    return principal.sees_everything or (eid is not None and sees_vehicle(eid, vehicle))
 
 
 def can_see_model(principal: Principal, model: ModelState) -> bool:
-    return principal.sees_everything or _own(principal, model.owner)
+    eid = principal.enterprise_id
+    return principal.sees_everything or (eid is not None and sees_model(eid, model))
 
 
 def can_see_battery(principal: Principal, battery: BatteryState) -> bool:
-    return principal.sees_everything or _own(
-        principal, battery.manufacturer, battery.responsible, battery.vehicle_automaker
-    )
+    eid = principal.enterprise_id
+    return principal.sees_everything or (eid is not None and sees_battery(eid, battery))
 
 
 def can_see_obligation(principal: Principal, record: ObligationRecord) -> bool:

@@ -6,10 +6,10 @@ import json
 import strawberry
 
 from compliance.codes import decode_battery_code
-from compliance.lifecycle import PointType
+from compliance.errors import StoreUnavailableError
+from compliance.network import POINT_TYPE_OF_RULE, PointType
 from compliance.rules import ObligationStatus
 from compliance.store import reads
-from compliance.store.errors import StoreUnavailableError
 from graph.cursors import decode_cursor, encode_cursor
 from graph.errors import BadUserInput, Unavailable
 from graph.inputs import ObligationFilter
@@ -156,8 +156,8 @@ class Query:
                 first=info.context.settings.max_page_size,
                 after=None,
                 where=reads.ObligationFilter(
-                    statuses=frozenset({ObligationStatus.OPEN}),
-                    rule_ids=frozenset({"COLLECTION_POINT_COVERAGE", "STORAGE_POINT_COVERAGE"}),
+                    statuses=frozenset({ObligationStatus.OPEN, ObligationStatus.WAIVED}),
+                    rule_ids=frozenset(POINT_TYPE_OF_RULE),
                 ),
                 today=info.context.today,
             ).records
@@ -175,34 +175,34 @@ class Query:
                     covered=False,
                     service_points=[],
                     open_obligation=None,
+                    waived_obligation=None,
                 ),
             )
             row.service_points.append(ServicePointType(point=point))
             row.covered = row.covered or point.active
         for record in gaps:
-            kind = (
-                PointType.COLLECTION
-                if record.obligation.rule_id == "COLLECTION_POINT_COVERAGE"
-                else PointType.STORAGE
-            )
-            key = (kind, record.obligation.subject_id)
+            key = (POINT_TYPE_OF_RULE[record.obligation.rule_id], record.obligation.subject_id)
             row = rows.setdefault(
                 key,
                 CoverageRegion(
                     region=Region.of(key[1]),
                     region_code=key[1],
-                    point_type=kind,
+                    point_type=key[0],
                     covered=False,
                     service_points=[],
                     open_obligation=None,
+                    waived_obligation=None,
                 ),
             )
-            row.open_obligation = ObligationType(record=record)
+            if record.stored_status is ObligationStatus.WAIVED:
+                row.waived_obligation = ObligationType(record=record)
+            else:
+                row.open_obligation = ObligationType(record=record)
         ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0].value, k[1]))]
         return CoverageReport(
             enterprise_id=strawberry.ID(scope.enterprise_id),
             regions=ordered,
-            gaps=sum(1 for r in ordered if not r.covered),
+            gaps=sum(1 for r in ordered if not r.covered and r.waived_obligation is None),
         )
 
     @strawberry.field(description="Counts by status and the next deadline.")

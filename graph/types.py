@@ -13,24 +13,22 @@ from strawberry import Private
 
 from compliance import regions
 from compliance.codes import BatteryCode, BatteryCodeReport, CodeIssue, decode_battery_code
+from compliance.enterprises import Enterprise
 from compliance.lifecycle import (
     BatteryState,
     BatteryStatus,
     DisposalOrigin,
     EnterpriseKind,
     EventKind,
+    EventRecord,
     ModelState,
-    PointType,
+    RemovalReason,
     VehicleState,
 )
+from compliance.network import PointType, ServicePoint
+from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus, Rule, SubjectKind, status_on
 from compliance.store import reads
-from compliance.store.records import (
-    Enterprise,
-    EventRecord,
-    ObligationRecord,
-    ServicePoint,
-)
 from graph.context import GraphContext, Principal, Role
 from graph.permissions import (
     can_see_battery,
@@ -51,6 +49,7 @@ BatteryStatusType = strawberry.enum(BatteryStatus, name="BatteryStatus")
 EventKindType = strawberry.enum(EventKind, name="EventKind")
 SubjectKindType = strawberry.enum(SubjectKind, name="SubjectKind")
 RegionLevelType = strawberry.enum(regions.RegionLevel, name="RegionLevel")
+RemovalReasonType = strawberry.enum(RemovalReason, name="RemovalReason")
 
 
 @strawberry.type(description="An expected business failure; nothing was written.")
@@ -108,12 +107,29 @@ class EnterpriseType:
     def province(self) -> Region | None:
         return Region.of(self.record.province_code)
 
-    @strawberry.field(description="Reminder recipients; shown to the enterprise itself only.")
+    @strawberry.field(
+        description=(
+            "Reminder recipients: shown to the enterprise itself, regulators and platform "
+            "administrators; empty for anyone else."
+        )
+    )
     def contacts(self, info: Info) -> list[Contact]:
         principal = require_principal(info.context)
         if not can_see_enterprise(principal, self.record):
             return []
         return [Contact(email=c.email, language=c.language) for c in self.record.contacts]
+
+    @strawberry.field(description="When it was last updated; null if never. Shown as contacts.")
+    def updated_at(self, info: Info) -> datetime | None:
+        principal = require_principal(info.context)
+        return self.record.updated_at if can_see_enterprise(principal, self.record) else None
+
+    @strawberry.field(
+        description="Who last updated it (a person's subject); shown as contacts are."
+    )
+    def updated_by(self, info: Info) -> str | None:
+        principal = require_principal(info.context)
+        return self.record.updated_by if can_see_enterprise(principal, self.record) else None
 
 
 async def load_enterprise(info: Info, enterprise_id: str | None) -> EnterpriseType | None:
@@ -146,6 +162,12 @@ class VehicleModelType:
         return await load_enterprise(info, self.state.owner)
 
 
+def _reported_by_caller(info: Info, record: EventRecord) -> bool:
+    """Whether the caller may see an event's private details: its reporter and regulators."""
+    principal = require_principal(info.context)
+    return principal.sees_everything or principal.enterprise_id == record.event.actor
+
+
 @strawberry.type(name="LifecycleEvent")
 class LifecycleEventType:
     record: Private[EventRecord]
@@ -174,9 +196,45 @@ class LifecycleEventType:
     def region(self) -> Region | None:
         return Region.of(self.record.event.region_code)
 
-    @strawberry.field(description="Automaker supplied, buyer, or service point, by kind.")
-    def counterparty(self) -> str | None:
-        return self.record.event.counterparty
+    @strawberry.field(
+        description=(
+            "USCC of the automaker supplied or of the enterprise a battery was handed to; for a "
+            "direct sale, the buyer's name, shown only to the seller and regulators."
+        )
+    )
+    def counterparty(self, info: Info) -> str | None:
+        event = self.record.event
+        if event.kind is EventKind.BATTERY_SOLD_DIRECTLY and not _reported_by_caller(
+            info, self.record
+        ):
+            return None
+        return event.counterparty
+
+    @strawberry.field(description="The service point received at or handed out of.")
+    def service_point_id(self) -> strawberry.ID | None:
+        point = self.record.event.service_point
+        return strawberry.ID(point) if point else None
+
+    @strawberry.field(description="Why a battery was removed from its vehicle.")
+    def reason(self) -> RemovalReasonType | None:  # type: ignore[valid-type]
+        return self.record.event.reason
+
+    @strawberry.field(description="For a battery registered as part of a pack or module.")
+    def parent_code(self) -> str | None:
+        return self.record.event.parent_code
+
+    @strawberry.field(description="For a scrapping: the batteries that came with the vehicle.")
+    def battery_codes(self) -> list[str]:
+        return list(self.record.event.battery_codes)
+
+    @strawberry.field(
+        description=(
+            "Who recorded it: a person's subject, or partner-key:<id> for a partner system. "
+            "Shown to the reporting enterprise and regulators; null for anyone else."
+        )
+    )
+    def recorded_by(self, info: Info) -> str | None:
+        return self.record.recorded_by if _reported_by_caller(info, self.record) else None
 
     @strawberry.field
     def origin(self) -> DisposalOriginType | None:  # type: ignore[valid-type]
@@ -307,13 +365,25 @@ class BatteryType:
     def produced_on(self) -> date:
         return self.state.produced_on
 
-    @strawberry.field
+    @strawberry.field(
+        description="Its maker; null when its maker is not on the platform (a vehicle maker "
+        "registered it)."
+    )
     async def manufacturer(self, info: Info) -> EnterpriseType | None:
         return await load_enterprise(info, self.state.manufacturer)
 
     @strawberry.field(description="Who answers for its take-back now (derived from its history).")
     async def responsible_enterprise(self, info: Info) -> EnterpriseType | None:
         return await load_enterprise(info, self.state.responsible)
+
+    @strawberry.field(
+        description=(
+            "Who holds it now: only this enterprise, or the one answering for it, records what "
+            "happens to it next. Null while a buyer off the platform holds it (a direct sale)."
+        )
+    )
+    async def custodian(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.state.custodian)
 
     @strawberry.field(description="The vehicle it is installed in.")
     async def vehicle(self, info: Info) -> "VehicleType | None":
@@ -401,6 +471,23 @@ class VehicleType:
     @strawberry.field
     def scrapped_on(self) -> date | None:
         return self.state.scrapped_on
+
+    @strawberry.field(description="The dismantler that took it in for scrapping.")
+    async def scrapped_by(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.state.scrapped_by)
+
+    @strawberry.field(
+        description=(
+            "True when it was scrapped without all its traction batteries (车电一体: a vehicle "
+            "scrapped without its batteries is incomplete)."
+        )
+    )
+    def scrapped_incomplete(self) -> bool:
+        return self.state.scrapped_incomplete
+
+    @strawberry.field(description="Installed batteries that did not come with it for scrapping.")
+    def missing_battery_codes(self) -> list[str]:
+        return sorted(self.state.missing_battery_codes)
 
     @strawberry.field(description="The batteries installed in it now.")
     async def batteries(self, info: Info) -> list[BatteryType]:
@@ -568,6 +655,19 @@ class ObligationType:
     def waived_reason(self) -> str | None:
         return self.record.waived_reason
 
+    @strawberry.field(
+        description=(
+            "Who fulfilled or waived it: a person's subject, or partner-key:<id> for a partner "
+            "system (for a coverage duty, whoever saved the service point that covered it)."
+        )
+    )
+    def closed_by(self) -> str | None:
+        return self.record.closed_by
+
+    @strawberry.field(description="When it was fulfilled or waived.")
+    def closed_at(self) -> datetime | None:
+        return self.record.closed_at
+
     @strawberry.field(description="How a calendar load moved its deadline, oldest first.")
     def reschedules(self) -> list[Reschedule]:
         return [
@@ -624,6 +724,14 @@ class ServicePointType:
     @strawberry.field
     def operator_id(self) -> strawberry.ID:
         return strawberry.ID(self.point.operator)
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.point.updated_at
+
+    @strawberry.field(description="Who last saved it: a person's subject or partner-key:<id>.")
+    def updated_by(self) -> str | None:
+        return self.point.updated_by
 
 
 @strawberry.type(name="Principal")
@@ -682,6 +790,12 @@ class CoverageRegion:
     covered: bool
     service_points: list[ServicePointType]
     open_obligation: ObligationType | None
+    waived_obligation: ObligationType | None = strawberry.field(
+        description=(
+            "A coverage duty waived for this region, with its reason: the region is neither "
+            "covered nor counted as a gap."
+        )
+    )
 
 
 @strawberry.type

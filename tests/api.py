@@ -41,3 +41,15 @@ def onboard(enterprise_id: str, name: str, kinds: list[str], **fields: Any) -> N
 
 def onboard_battery_maker(enterprise_id: str, code: str = "X12") -> None:
     onboard(enterprise_id, "Cells", ["BATTERY_MAKER"], manufacturerCodes=[code])
+
+
+_SUPPLY = """mutation ($input: SupplyBatteriesInput!) {
+    supplyBatteries(input: $input) { userErrors { code message } } }"""
+
+
+def supply(codes: list[str], maker: str, automaker: str, on: str) -> None:
+    """Given: a battery maker supplies batteries it holds to an automaker (the test fails if
+    it is refused), which may then install them."""
+    variables = {"input": {"codes": codes, "automakerId": automaker, "suppliedOn": on}}
+    result = gql(_SUPPLY, variables, auth=bearer_header("ENTERPRISE_ADMIN", maker))
+    assert result["data"]["supplyBatteries"]["userErrors"] == [], result

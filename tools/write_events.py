@@ -1,10 +1,11 @@
 """Write ``events/api/*.json``: one API Gateway HTTP API (payload 2.0) event per scenario.
 
-The events tell one story that runs in order against empty tables (onboarding, batteries, a
-model, a certified and registered vehicle, its duties, one fulfilled), followed by requests the
-API refuses. Each carries what API Gateway would hand the function: the JWT authorizer's
-verified claims as strings under ``requestContext.authorizer.jwt``, and the bearer token they
-came from (a dev token signed with the local default secret, valid for decades).
+The events tell one story that runs in order against empty tables (onboarding, batteries
+supplied to the automaker, a model, a certified and registered vehicle, its duties, one
+fulfilled), followed by requests the API refuses. Each carries what API Gateway would hand the
+function: the JWT authorizer's verified claims as strings under
+``requestContext.authorizer.jwt``, and the bearer token they came from (a dev token signed with
+the local default secret, valid for decades).
 
 The content is deterministic: request ids, times and trace ids are fixed, and the one id that
 depends on stored data (the production upload the story fulfils) comes from a dry run of the
@@ -40,6 +41,7 @@ NINGDE_CELLS = "91350900587527783P"
 SHENZHEN_EV = "91440300192317458F"
 
 PRODUCED_ON = date(2026, 3, 2)
+SUPPLIED_ON = date(2026, 3, 5)
 ANNOUNCED_ON = date(2026, 3, 10)
 CERTIFIED_ON = date(2026, 9, 24)
 REGISTERED_ON = date(2026, 9, 25)
@@ -174,6 +176,14 @@ mutation RegisterBatteries($input: RegisterBatteriesInput!) {
   registerBatteries(input: $input) {
     registered { code status producedOn decoded { manufacturerCode productType productionDate } }
     obligations { id ruleId }
+    userErrors { field code message }
+  }
+}"""
+SUPPLY_BATTERIES = """
+mutation SupplyBatteries($input: SupplyBatteriesInput!) {
+  supplyBatteries(input: $input) {
+    batteries { code status custodian { id } }
+    obligations { id ruleId subjectKind subjectId }
     userErrors { field code message }
   }
 }"""
@@ -362,7 +372,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
-        "04-announce-model",
+        "04-supply-batteries",
+        _posted(
+            MAKER,
+            SUPPLY_BATTERIES,
+            _fixed(
+                {
+                    "input": {
+                        "codes": list(PACKS),
+                        "automakerId": FUZHOU_MOTORS,
+                        "suppliedOn": SUPPLIED_ON.isoformat(),
+                    }
+                }
+            ),
+        ),
+    ),
+    Scenario(
+        "05-announce-model",
         _posted(
             AUTO,
             ANNOUNCE_MODEL,
@@ -370,7 +396,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
-        "05-issue-factory-certificate",
+        "06-issue-factory-certificate",
         _posted(
             AUTO,
             ISSUE_FACTORY_CERTIFICATE,
@@ -387,7 +413,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
-        "06-register-vehicle",
+        "07-register-vehicle",
         _posted(
             AUTO,
             REGISTER_VEHICLE,
@@ -402,11 +428,11 @@ SCENARIOS: tuple[Scenario, ...] = (
             ),
         ),
     ),
-    Scenario("07-obligations", _posted(AUTO, OBLIGATIONS, _fixed({}))),
-    Scenario("08-vehicle", _posted(AUTO, VEHICLE, _fixed({"vin": VIN}))),
-    Scenario("09-battery", _posted(MAKER, BATTERY, _fixed({"code": PACKS[0]}))),
+    Scenario("08-obligations", _posted(AUTO, OBLIGATIONS, _fixed({}))),
+    Scenario("09-vehicle", _posted(AUTO, VEHICLE, _fixed({"vin": VIN}))),
+    Scenario("10-battery", _posted(MAKER, BATTERY, _fixed({"code": PACKS[0]}))),
     Scenario(
-        "10-fulfill-obligation",
+        "11-fulfill-obligation",
         _posted(
             AUTO,
             FULFILL_OBLIGATION,
@@ -419,8 +445,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             },
         ),
     ),
-    Scenario("11-compliance-summary", _posted(AUTO, COMPLIANCE_SUMMARY, _fixed({}))),
-    Scenario("12-decode-battery-code", _over_get(AUTO, DECODE_BATTERY_CODE, {"code": PACKS[1]})),
+    Scenario("12-compliance-summary", _posted(AUTO, COMPLIANCE_SUMMARY, _fixed({}))),
+    Scenario("13-decode-battery-code", _over_get(AUTO, DECODE_BATTERY_CODE, {"code": PACKS[1]})),
     Scenario("90-unauthenticated", _posted(None, OBLIGATIONS, _fixed({}))),
     Scenario(
         "91-mutation-over-get",
@@ -437,7 +463,7 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 # The steps whose answers the rest of the story depends on (the obligations query is the last).
-_DRY_RUN_STEPS = 7
+_DRY_RUN_STEPS = 8
 
 
 def _offline_environment() -> None:

@@ -62,6 +62,8 @@ class EnterpriseItem(Model):
     province_code = UnicodeAttribute(null=True)
     contacts = ListAttribute[ContactMap](of=ContactMap, default=list)
     created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -99,6 +101,7 @@ class ModelItem(Model):
     owner = UnicodeAttribute()
     imported = BooleanAttribute()
     approved_on = UnicodeAttribute()
+    history = NumberAttribute(default=1)  # events in its history
     version = VersionAttribute()
 
     by_owner = ModelsByOwner()
@@ -126,8 +129,11 @@ class VehicleItem(Model):
     registered_on = UnicodeAttribute(null=True)
     region_code = UnicodeAttribute(null=True)
     scrapped_on = UnicodeAttribute(null=True)
+    scrapped_by = UnicodeAttribute(null=True)
+    missing_battery_codes = UnicodeSetAttribute(null=True)
     # Denormalized so a page of vehicles loads its batteries with one BatchGet, not a Query each.
     battery_codes = UnicodeSetAttribute(null=True)
+    history = NumberAttribute(default=1)  # events in its history
     version = VersionAttribute()
 
     by_automaker = VehiclesByAutomaker()
@@ -150,11 +156,13 @@ class BatteryItem(Model):
         table_name = _table("BATTERIES_TABLE", "nev-local-BatteriesTable")
 
     code = UnicodeAttribute(hash_key=True)
-    manufacturer = UnicodeAttribute()
+    # Absent for a battery whose maker is not on the platform (so not in `by_manufacturer`).
+    manufacturer = UnicodeAttribute(null=True)
     produced_on = UnicodeAttribute()
     status = UnicodeAttribute()
     last_event_on = UnicodeAttribute()
     responsible = UnicodeAttribute()
+    custodian = UnicodeAttribute(null=True)  # absent while a buyer off the platform holds it
     vin = UnicodeAttribute(null=True)
     # The automaker of the vehicle the battery is installed in, for visibility checks.
     vehicle_automaker = UnicodeAttribute(null=True)
@@ -164,6 +172,7 @@ class BatteryItem(Model):
     recoded_as = UnicodeAttribute(null=True)
     parent_code = UnicodeAttribute(null=True)
     child_codes = UnicodeSetAttribute(null=True)
+    history = NumberAttribute(default=1)  # events in its history
     version = VersionAttribute()
 
     by_manufacturer = BatteriesByManufacturer()
@@ -195,6 +204,10 @@ class EventItem(Model):
     counterparty = UnicodeAttribute(null=True)
     origin = UnicodeAttribute(null=True)
     new_code = UnicodeAttribute(null=True)
+    service_point = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    parent_code = UnicodeAttribute(null=True)
+    battery_codes = ListAttribute[str](null=True)  # in the order reported
     recorded_at = UTCDateTimeAttribute()
     recorded_by = UnicodeAttribute(null=True)
     # The obligations this event created, so that a retried request can report them again.
@@ -276,6 +289,8 @@ class ObligationItem(Model):
     fulfilled_on = UnicodeAttribute(null=True)
     platform_receipt = UnicodeAttribute(null=True)
     waived_reason = UnicodeAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+    closed_at = UTCDateTimeAttribute(null=True)
     vin = UnicodeAttribute(null=True)
     battery_code = UnicodeAttribute(null=True)
     model = UnicodeAttribute(null=True)
@@ -319,9 +334,22 @@ class ServicePointItem(Model):
     address = UnicodeAttribute(null=True)
     active = BooleanAttribute()
     updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_operator = ServicePointsByOperator()
+
+
+class ServicePointKeyClaim(Model):
+    """A service point's natural key (`KEY#<key>`) and the point holding it, in the service
+    points table: a conditional put makes each key belong to one point, so a point sent again
+    without its id is found, not created twice. Not in `by_operator` (it has no operator)."""
+
+    class Meta(_Meta):
+        table_name = _table("SERVICE_POINTS_TABLE", "nev-local-ServicePointsTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    point_id = UnicodeAttribute()
 
 
 # --- calendar -------------------------------------------------------------------------------
@@ -445,7 +473,7 @@ def share_one_connection() -> None:
     have the same region, endpoint and retry settings, so one client serves them all. Call it
     again after anything replaces the endpoint (tests starting a new mock, for example).
     """
-    models: tuple[type[Model], ...] = (*ALL_MODELS, ManufacturerCodeClaim)
+    models: tuple[type[Model], ...] = (*ALL_MODELS, ManufacturerCodeClaim, ServicePointKeyClaim)
     shared = None
     for model in models:
         model._connection = None

@@ -1,66 +1,30 @@
-"""Changing obligations: fulfilment, waiver, and deadlines moved by a calendar load.
+"""Deadlines moved by a calendar load: every open obligation the load changes is rescheduled,
+with the move recorded on it.
 
-Every change is a versioned write: two people fulfilling the same obligation at once, or a
-fulfilment racing the sweep, end with one winner and a ConflictError for the other.
+Every move is a versioned write: a move racing a fulfilment or the sweep ends with one winner
+and a ConflictError for the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 
 from botocore.exceptions import BotoCoreError
-from msgspec import Struct
 from pynamodb.exceptions import PynamoDBException, UpdateError
 
 from compliance.calendar import WorkingDayCalendar
-from compliance.lifecycle import PointType, Violation
-from compliance.rules import ObligationStatus, Reschedule, reschedule, status_on
-from compliance.store.errors import ConflictError, StoreUnavailableError
+from compliance.errors import ConflictError, StoreUnavailableError
+from compliance.obligations import ObligationRecord
+from compliance.rules import Reschedule, reschedule
 from compliance.store.models import ObligationItem, RescheduleMap
 from compliance.store.reads import translated_errors
-from compliance.store.records import (
-    OPEN_PARTITION,
-    OPEN_STATUSES,
-    ObligationRecord,
-    due_key,
-    obligation_from_item,
-)
+from compliance.store.records import OPEN_PARTITION, due_key, obligation_from_item
 
 _CONFLICT = (
     "This obligation was changed by someone else at the same time; nothing was written. "
     "Read it again and retry."
 )
-
-
-class Change(Struct, frozen=True):
-    record: ObligationRecord | None
-    violations: tuple[Violation, ...] = ()
-
-
-def _load(obligation_id: str, responsible: str) -> ObligationItem | None:
-    with translated_errors():
-        try:
-            item = ObligationItem.get(obligation_id, consistent_read=True)
-        except ObligationItem.DoesNotExist:
-            return None
-    return item if item.responsible == responsible else None
-
-
-def _not_found(obligation_id: str) -> Change:
-    return Change(
-        None, (Violation("NOT_FOUND", "id", f"There is no obligation {obligation_id} of yours."),)
-    )
-
-
-def _closed(item: ObligationItem) -> Violation | None:
-    if item.status in {s.value for s in OPEN_STATUSES}:
-        return None
-    return Violation(
-        "ALREADY_CLOSED",
-        "id",
-        f"Obligation {item.id} is already {item.status.lower().replace('_', ' ')}.",
-    )
 
 
 def _save(item: ObligationItem, actions: list[object]) -> None:
@@ -74,123 +38,6 @@ def _save(item: ObligationItem, actions: list[object]) -> None:
         raise StoreUnavailableError(f"DynamoDB update failed: {error}") from error
     except (PynamoDBException, BotoCoreError) as error:
         raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
-
-
-def fulfil(
-    obligation_id: str,
-    responsible: str,
-    fulfilled_on: date,
-    receipt: str | None,
-    *,
-    today: date,
-    now: datetime,
-) -> Change:
-    item = _load(obligation_id, responsible)
-    if item is None:
-        return _not_found(obligation_id)
-    record = obligation_from_item(item)
-    violations = [v for v in (_closed(item),) if v]
-    if fulfilled_on > today:
-        violations.append(
-            Violation(
-                "FUTURE_DATE",
-                "fulfilled_on",
-                f"{fulfilled_on.isoformat()} is after today ({today.isoformat()}, China time).",
-            )
-        )
-    if fulfilled_on < record.obligation.trigger_date:
-        violations.append(
-            Violation(
-                "BEFORE_TRIGGER",
-                "fulfilled_on",
-                f"{fulfilled_on.isoformat()} is before the obligation arose "
-                f"({record.obligation.trigger_date.isoformat()}).",
-            )
-        )
-    if record.obligation.deadline is not None and not (receipt or "").strip():
-        violations.append(
-            Violation(
-                "RECEIPT_REQUIRED",
-                "platform_receipt",
-                "A report to the national platform is fulfilled with the platform's receipt "
-                "reference; enter the reference the platform gave.",
-            )
-        )
-    if violations:
-        return Change(record, tuple(violations))
-    status = status_on(record.obligation.deadline, today, fulfilled_on=fulfilled_on)
-    _save(
-        item,
-        [
-            ObligationItem.status.set(status.value),
-            ObligationItem.fulfilled_on.set(fulfilled_on.isoformat()),
-            ObligationItem.platform_receipt.set((receipt or "").strip())
-            if (receipt or "").strip()
-            else ObligationItem.platform_receipt.remove(),
-            ObligationItem.open_partition.remove(),
-            ObligationItem.updated_at.set(now),
-        ],
-    )
-    return Change(obligation_from_item(item))
-
-
-def waive(obligation_id: str, responsible: str, reason: str, *, now: datetime) -> Change:
-    item = _load(obligation_id, responsible)
-    if item is None:
-        return _not_found(obligation_id)
-    violations = [v for v in (_closed(item),) if v]
-    if len(reason.strip()) < 10:
-        violations.append(
-            Violation(
-                "REASON_REQUIRED",
-                "reason",
-                "Say why the duty does not apply (at least 10 characters); the reason is kept "
-                "as evidence.",
-            )
-        )
-    if violations:
-        return Change(obligation_from_item(item), tuple(violations))
-    _save(
-        item,
-        [
-            ObligationItem.status.set(ObligationStatus.WAIVED.value),
-            ObligationItem.waived_reason.set(reason.strip()),
-            ObligationItem.open_partition.remove(),
-            ObligationItem.updated_at.set(now),
-        ],
-    )
-    return Change(obligation_from_item(item))
-
-
-def coverage_fulfilment_actions(item: ObligationItem, on: date, now: datetime) -> list[object]:
-    """A standing coverage duty is fulfilled the day a service point covers its region."""
-    return [
-        ObligationItem.status.set(ObligationStatus.FULFILLED.value),
-        ObligationItem.fulfilled_on.set(on.isoformat()),
-        ObligationItem.open_partition.remove(),
-        ObligationItem.updated_at.set(now),
-    ]
-
-
-def open_coverage_duties(
-    responsible: str, point_type: PointType, region: str
-) -> list[ObligationItem]:
-    rule = (
-        "COLLECTION_POINT_COVERAGE"
-        if point_type is PointType.COLLECTION
-        else ("STORAGE_POINT_COVERAGE")
-    )
-    kind = "prefecture" if point_type is PointType.COLLECTION else "province"
-    with translated_errors():
-        return [
-            item
-            for item in ObligationItem.by_subject_due.query(
-                f"{kind}#{region}",
-                filter_condition=(ObligationItem.responsible == responsible)
-                & (ObligationItem.rule_id == rule)
-                & ObligationItem.open_partition.exists(),
-            )
-        ]
 
 
 def apply_calendar(

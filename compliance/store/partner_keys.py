@@ -16,6 +16,7 @@ from msgspec.structs import replace
 from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from compliance.errors import ConflictError, StoreError
 from compliance.partner_keys import (
     LAST_USED_RESOLUTION,
     KeyStatus,
@@ -23,7 +24,6 @@ from compliance.partner_keys import (
     parse_key,
     verify,
 )
-from compliance.store.errors import ConflictError, StoreError
 from compliance.store.models import PartnerKeyItem
 from compliance.store.reads import storable, translated_errors
 from compliance.store.transactions import commit

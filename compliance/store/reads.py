@@ -17,9 +17,12 @@ from msgspec import Struct
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
-from compliance.lifecycle import BatteryState, ModelState, VehicleState
+from compliance.enterprises import Enterprise
+from compliance.errors import StoreUnavailableError
+from compliance.lifecycle import BatteryState, EventRecord, ModelState, VehicleState
+from compliance.network import ServicePoint
+from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus, SubjectKind
-from compliance.store.errors import StoreUnavailableError
 from compliance.store.models import (
     BatteryItem,
     CalendarYearItem,
@@ -32,10 +35,6 @@ from compliance.store.models import (
 )
 from compliance.store.records import (
     ALL_PARTITION,
-    Enterprise,
-    EventRecord,
-    ObligationRecord,
-    ServicePoint,
     battery_from_item,
     due_key,
     enterprise_from_item,
@@ -78,7 +77,10 @@ def _batch(
 
 
 def enterprises(ids: Iterable[str]) -> dict[str, Enterprise]:
-    return _batch(EnterpriseItem, ids, lambda i: i.pk, enterprise_from_item)
+    # Manufacturer-code claims (`MFR#<code>`) share the table; no USCC has a '#'.
+    return _batch(
+        EnterpriseItem, (i for i in ids if "#" not in i), lambda i: i.pk, enterprise_from_item
+    )
 
 
 def enterprise(enterprise_id: str) -> Enterprise | None:

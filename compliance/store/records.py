@@ -8,21 +8,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from msgspec import Struct
-
 from compliance.calendar import Deadline
+from compliance.enterprises import Contact, Enterprise
 from compliance.lifecycle import (
     BatteryState,
     BatteryStatus,
     DisposalOrigin,
-    EnterpriseFacts,
     EnterpriseKind,
     EventKind,
+    EventRecord,
     LifecycleEvent,
     ModelState,
-    PointType,
+    RemovalReason,
     VehicleState,
 )
+from compliance.network import PointType, ServicePoint
+from compliance.obligations import ObligationRecord, RescheduleEntry
 from compliance.rules import Obligation, ObligationStatus, Period, SubjectKind
 from compliance.store.models import (
     STANDING_DUE,
@@ -40,7 +41,6 @@ from compliance.store.models import (
 OPEN_PARTITION = "OPEN"
 # Every obligation is in the regulator's due-date index under this one partition.
 ALL_PARTITION = "ALL"
-OPEN_STATUSES = frozenset({ObligationStatus.OPEN, ObligationStatus.OVERDUE})
 
 
 def _d(value: str | None) -> date | None:
@@ -54,25 +54,6 @@ def _iso(value: date | None) -> str | None:
 # --- enterprises ----------------------------------------------------------------------------
 
 
-class Contact(Struct, frozen=True):
-    email: str
-    language: str  # BCP 47: "zh-CN" or "en"
-
-
-class Enterprise(Struct, frozen=True):
-    id: str
-    name: str
-    kinds: frozenset[EnterpriseKind]
-    manufacturer_codes: frozenset[str]
-    province_code: str | None
-    contacts: tuple[Contact, ...]
-    created_at: datetime
-
-    @property
-    def facts(self) -> EnterpriseFacts:
-        return EnterpriseFacts(self.id, self.kinds, self.manufacturer_codes)
-
-
 def enterprise_from_item(item: EnterpriseItem) -> Enterprise:
     return Enterprise(
         id=item.pk,
@@ -82,11 +63,13 @@ def enterprise_from_item(item: EnterpriseItem) -> Enterprise:
         province_code=item.province_code,
         contacts=tuple(Contact(c.email, c.language) for c in item.contacts or ()),
         created_at=item.created_at,
+        updated_at=item.updated_at,
+        updated_by=item.updated_by,
     )
 
 
-def enterprise_item(enterprise: Enterprise) -> EnterpriseItem:
-    return EnterpriseItem(
+def enterprise_item(enterprise: Enterprise, version: int | None = None) -> EnterpriseItem:
+    item = EnterpriseItem(
         pk=enterprise.id,
         name=enterprise.name,
         kinds={k.value for k in enterprise.kinds},
@@ -94,7 +77,12 @@ def enterprise_item(enterprise: Enterprise) -> EnterpriseItem:
         province_code=enterprise.province_code,
         contacts=[ContactMap(email=c.email, language=c.language) for c in enterprise.contacts],
         created_at=enterprise.created_at,
+        updated_at=enterprise.updated_at,
+        updated_by=enterprise.updated_by,
     )
+    if version is not None:
+        item.version = version
+    return item
 
 
 # --- models, vehicles, batteries ------------------------------------------------------------
@@ -106,16 +94,21 @@ def model_from_item(item: ModelItem) -> ModelState:
         owner=item.owner,
         imported=item.imported,
         approved_on=date.fromisoformat(item.approved_on),
+        history=int(item.history),
     )
 
 
-def model_item(state: ModelState) -> ModelItem:
-    return ModelItem(
+def model_item(state: ModelState, version: int | None = None) -> ModelItem:
+    item = ModelItem(
         code=state.code,
         owner=state.owner,
         imported=state.imported,
         approved_on=state.approved_on.isoformat(),
+        history=state.history,
     )
+    if version is not None:
+        item.version = version
+    return item
 
 
 def vehicle_from_item(item: VehicleItem) -> VehicleState:
@@ -129,7 +122,10 @@ def vehicle_from_item(item: VehicleItem) -> VehicleState:
         registered_on=_d(item.registered_on),
         region_code=item.region_code,
         scrapped_on=_d(item.scrapped_on),
+        scrapped_by=item.scrapped_by,
         battery_codes=frozenset(item.battery_codes or ()),
+        missing_battery_codes=frozenset(item.missing_battery_codes or ()),
+        history=int(item.history),
     )
 
 
@@ -144,7 +140,10 @@ def vehicle_item(state: VehicleState, version: int | None = None) -> VehicleItem
         registered_on=_iso(state.registered_on),
         region_code=state.region_code,
         scrapped_on=_iso(state.scrapped_on),
+        scrapped_by=state.scrapped_by,
         battery_codes=set(state.battery_codes) or None,
+        missing_battery_codes=set(state.missing_battery_codes) or None,
+        history=state.history,
     )
     if version is not None:
         item.version = version
@@ -159,6 +158,7 @@ def battery_from_item(item: BatteryItem) -> BatteryState:
         status=BatteryStatus(item.status),
         last_event_on=date.fromisoformat(item.last_event_on),
         responsible=item.responsible,
+        custodian=item.custodian,
         vin=item.vin,
         supplied_to=item.supplied_to,
         service_point=item.service_point,
@@ -167,6 +167,7 @@ def battery_from_item(item: BatteryItem) -> BatteryState:
         vehicle_automaker=item.vehicle_automaker,
         parent_code=item.parent_code,
         child_codes=frozenset(item.child_codes or ()),
+        history=int(item.history),
     )
 
 
@@ -178,6 +179,7 @@ def battery_item(state: BatteryState, version: int | None = None) -> BatteryItem
         status=state.status.value,
         last_event_on=state.last_event_on.isoformat(),
         responsible=state.responsible,
+        custodian=state.custodian,
         vin=state.vin,
         vehicle_automaker=state.vehicle_automaker,
         supplied_to=state.supplied_to,
@@ -186,6 +188,7 @@ def battery_item(state: BatteryState, version: int | None = None) -> BatteryItem
         recoded_as=state.recoded_as,
         parent_code=state.parent_code,
         child_codes=set(state.child_codes) or None,
+        history=state.history,
     )
     if version is not None:
         item.version = version
@@ -195,14 +198,11 @@ def battery_item(state: BatteryState, version: int | None = None) -> BatteryItem
 # --- events ---------------------------------------------------------------------------------
 
 
-class EventRecord(Struct, frozen=True):
-    event: LifecycleEvent
-    recorded_at: datetime
-    recorded_by: str | None
-
-
 def event_subjects(event: LifecycleEvent) -> tuple[str, ...]:
-    """The histories an event belongs to: a battery's, a vehicle's or a model's."""
+    """The histories an event belongs to: a battery's, a vehicle's or a model's. A scrapping is
+    in the vehicle's history and in that of each battery taken in with it."""
+    if event.kind is EventKind.VEHICLE_SCRAPPED:
+        return (f"V#{event.vin}", *(f"B#{code}" for code in event.battery_codes))
     if event.battery_code is not None:
         return (f"B#{event.battery_code}",)
     if event.vin is not None:
@@ -227,6 +227,10 @@ def event_item(
         counterparty=event.counterparty,
         origin=event.origin.value if event.origin else None,
         new_code=event.new_code,
+        service_point=event.service_point,
+        reason=event.reason.value if event.reason else None,
+        parent_code=event.parent_code,
+        battery_codes=list(event.battery_codes) or None,
         recorded_at=recorded_at,
         recorded_by=recorded_by,
     )
@@ -246,6 +250,10 @@ def event_from_item(item: EventItem) -> EventRecord:
             counterparty=item.counterparty,
             origin=DisposalOrigin(item.origin) if item.origin else None,
             new_code=item.new_code,
+            service_point=item.service_point,
+            reason=RemovalReason(item.reason) if item.reason else None,
+            parent_code=item.parent_code,
+            battery_codes=tuple(item.battery_codes or ()),
         ),
         recorded_at=item.recorded_at,
         recorded_by=item.recorded_by,
@@ -253,29 +261,6 @@ def event_from_item(item: EventItem) -> EventRecord:
 
 
 # --- obligations ----------------------------------------------------------------------------
-
-
-class RescheduleEntry(Struct, frozen=True):
-    before: date
-    after: date
-    calendar_version: int
-    at: datetime
-
-
-class ObligationRecord(Struct, frozen=True):
-    obligation: Obligation
-    stored_status: ObligationStatus
-    fulfilled_on: date | None
-    platform_receipt: str | None
-    waived_reason: str | None
-    reschedules: tuple[RescheduleEntry, ...]
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-    @property
-    def id(self) -> str:
-        return self.obligation.id
 
 
 def due_key(due_date: date | None, obligation_id: str) -> str:
@@ -361,22 +346,12 @@ def obligation_from_item(item: ObligationItem) -> ObligationRecord:
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version or 0),
+        closed_by=item.closed_by,
+        closed_at=item.closed_at,
     )
 
 
 # --- service points -------------------------------------------------------------------------
-
-
-class ServicePoint(Struct, frozen=True):
-    id: str
-    operator: str
-    point_type: PointType
-    name: str
-    region_code: str
-    coverage_region: str  # prefecture for collection points, province for storage points
-    address: str | None
-    active: bool
-    updated_at: datetime
 
 
 def service_point_from_item(item: ServicePointItem) -> ServicePoint:
@@ -390,6 +365,7 @@ def service_point_from_item(item: ServicePointItem) -> ServicePoint:
         address=item.address,
         active=item.active,
         updated_at=item.updated_at,
+        updated_by=item.updated_by,
     )
 
 
@@ -405,6 +381,7 @@ def service_point_item(point: ServicePoint, version: int | None = None) -> Servi
         address=point.address,
         active=point.active,
         updated_at=point.updated_at,
+        updated_by=point.updated_by,
     )
     if version is not None:
         item.version = version

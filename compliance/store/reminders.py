@@ -18,11 +18,12 @@ from botocore.exceptions import BotoCoreError
 from msgspec import Struct
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 
+from compliance.errors import ConflictError, StoreUnavailableError
+from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus
-from compliance.store.errors import ConflictError, StoreUnavailableError
 from compliance.store.models import JobItemMap, ObligationItem, ReminderJobItem
 from compliance.store.reads import translated_errors
-from compliance.store.records import OPEN_PARTITION, ObligationRecord, obligation_from_item
+from compliance.store.records import OPEN_PARTITION, obligation_from_item
 
 # Job records are kept for a quarter: long enough to answer "was I reminded?".
 JOB_RETENTION = timedelta(days=90)

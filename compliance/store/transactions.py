@@ -8,7 +8,7 @@ from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from compliance.store.errors import ConflictError, StoreUnavailableError
+from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.store.models import ObligationItem
 
 _CONFLICTS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})

@@ -8,20 +8,29 @@ a GraphQL request we serve) are 4xx with ``errors[].extensions.code``; authoriza
 argument errors are top-level ``errors`` with a code; domain refusals are HTTP 200 with
 ``userErrors`` (field path, code, message).
 
-Both paths share one table of cases (``CASES``) and one shape of world: the demo enterprises of
-``local/demo.py``, model FZ7001BEV, a registered vehicle with an installed pack, an unsold vehicle,
-an open and a fulfilled duty. Over HTTP that world is the stack's demo data; in-process it is
-seeded once per module. Either way it is found through the API itself (``discover``), so a case
-refers to it by role (``{installed_pack}``), never by a value one path alone has.
+Both paths share one table of cases (``CASES``: 181, of which 180 go over HTTP too; the one left
+is refused only under production settings) and one shape of world: the demo enterprises of
+``local/demo.py``, models FZ7001BEV and EQ5-IMPORT, a registered vehicle with an installed pack,
+an unsold vehicle, an open and a fulfilled duty, a pack in its maker's stock and one it disposed
+of, a collection point, and a vehicle a dismantler took in, with one pack still in it and one
+handed to the recycler.
+Over HTTP that world is the stack's demo data; in-process it is seeded once per module. Either
+way it is found through the API itself (``discover``), so a case refers to it by role
+(``{installed_pack}``), never by a value one path alone has.
+
+A record the caller neither holds nor answers for reads exactly like one that does not exist
+(DOMAIN.md 4.1): 20 pairs of cases (``same_as_unknown``) send one request about another
+enterprise's battery, vehicle, model, service point or enterprise and about a key that names
+nothing, and expect the same codes at the same field and the same message but for the key.
 
 In-process, every table is read whole (``table_snapshot``) before and after every case. Over
-HTTP a whole read of the stack's demo data (about 1,600 items) takes 2.5-4 s, as moto spends
-1.5-2.5 ms serializing each scanned item, and every scan it serves makes the stack slower to
-stop. So over HTTP every case compares the stack's digest of every table before and after
-(``POST /_local/tables``, local/table_digests.py: each table's items hashed inside the stack's
-process, in milliseconds), which changes when any attribute of any item does. Independently of
-that digest, every item of every table is read through DynamoDB's API before the first case and
-compared after the last one
+HTTP a whole read of the stack's demo data (about 2,000 items) takes about 1.8 s, as moto
+spends about 0.9 ms serializing each scanned item, and every scan it serves makes the stack
+slower to stop. So over HTTP every case compares the stack's digest of every table before and
+after (``POST /_local/tables``, local/table_digests.py: each table's items hashed inside the
+stack's process, in about 50 ms), which changes when any attribute of any item does.
+Independently of that digest, every item of every table is read through DynamoDB's API before
+the first case and compared after the last one
 (``test_after_every_bad_request_over_http_the_stack_tables_are_as_they_were``).
 On both paths a case's "before" is what was read after the previous case, when nothing has been
 sent since (``Tables``).
@@ -48,7 +57,16 @@ from compliance.calendar import CHINA_TZ
 from graph.settings import Settings, settings_from_environment
 from local.aws import local_aws
 from local.calls import api_event, bearer_header, invoke
-from local.demo import ENTERPRISES, FUZHOU_MOTORS, NINGDE_CELLS, SHANGHAI_POWER, SHENZHEN_EV
+from local.demo import (
+    ENTERPRISES,
+    FUZHOU_MOTORS,
+    GANZHOU_RECYCLING,
+    HUAMIN_DISMANTLING,
+    NINGDE_CELLS,
+    SHANGHAI_POWER,
+    SHENZHEN_EV,
+    _spares,
+)
 from local.stack import LocalStack
 from local.tokens import mint_token
 from tests.api import gql, onboard, table_snapshot
@@ -68,6 +86,16 @@ BAD_CHECK_DIGIT_VIN = NEW_VIN[:8] + ("0" if NEW_VIN[8] != "0" else "1") + NEW_VI
 FREE_PACK = battery_code("X12", date(2026, 3, 2), serial=9_999_999)
 OTHER_MAKERS_PACK = battery_code("03U", date(2026, 3, 2), serial=9_999_999)
 NEW_ENTERPRISE = uscc("91320000MA1NW0000")
+# A module code that names nothing on record: FREE_PACK's, but a module (position 4).
+FREE_MODULE = FREE_PACK[:3] + "M" + FREE_PACK[4:]
+# The demo's spare packs of Ningde's (some sold or scrapped); the seed registers the first.
+STOCK_CANDIDATES = _spares(TODAY)[NINGDE_CELLS][1:5]
+# The spare Ningde disposed of from production (local/demo.py _maker_stock); the seed too.
+DISPOSED_SPARE = _spares(TODAY)[NINGDE_CELLS][-1]
+DISPOSED_ON = min(date(2026, 10, 19), TODAY)
+# A second-life code under the recycler's manufacturer code, on record in neither world, dated
+# 2026-11-02 (positions 15-17), a day no case re-codes on: a re-coding with it is misdated.
+MISDATED_SECOND_LIFE = battery_code("R7G", date(2026, 11, 2), serial=9_999_999)
 BAD_USCC = FUZHOU_MOTORS[:-1] + ("4" if FUZHOU_MOTORS[-1] != "4" else "5")
 
 ANNOUNCE_WOULD_WRITE = """mutation { announceModel(input: {model: "FZ9001BEV",
@@ -75,10 +103,15 @@ ANNOUNCE_WOULD_WRITE = """mutation { announceModel(input: {model: "FZ9001BEV",
 INTROSPECTION = "{ __schema { queryType { name } } }"
 WORLD = """query World {
   obligations(first: 200, filter: {ruleId: ["PRODUCTION_TRACE_UPLOAD"]}) {
-    edges { node { id status triggerDate
-      vehicle { vin certifiedOn registeredOn batteries { code producedOn } } } }
+    edges { node { id status triggerDate fulfilledOn platformReceipt
+      vehicle { vin certifiedOn registeredOn scrappedOn batteries { code producedOn } } } }
   }
 }"""
+BATTERY = """query Battery($code: String!) {
+  battery(code: $code) { status custodian { id } events { occurredOn } } }"""
+SCRAPPED = """query Scrapped($vin: String!) {
+  vehicle(vin: $vin) { events { batteryCodes } batteries { code custodian { id } } } }"""
+POINTS = "{ serviceCoverage { regions { servicePoints { id active } } } }"
 WORLD_UPLOADS = """{ obligations(first: 200, filter: {ruleId: ["PRODUCTION_TRACE_UPLOAD"]})
   { edges { node { id subjectId } } } }"""
 
@@ -104,16 +137,26 @@ class World:
 
     today: date
     future: date
-    registered_vin: str
+    registered_vin: str  # Fuzhou's
     certified_on: date
     registered_on: date
-    installed_pack: str  # installed in the registered vehicle
+    installed_pack: str  # installed at its certificate; nothing has happened to it since
     pack_produced_on: date
-    unsold_vin: str
+    unsold_vin: str  # Fuzhou's
     unsold_certified_on: date
     open_duty: str  # a production upload still owed
     open_duty_trigger: date
     closed_duty: str  # a production upload fulfilled
+    closed_on: date
+    closed_receipt: str
+    stock_pack: str  # in Ningde's stock: registered, never supplied
+    point: str  # Fuzhou's active collection point
+    scrapped_vin: str  # a Shenzhen vehicle the dismantler took in
+    scrapped_on: date
+    dismantled_pack: str  # still in the scrapped vehicle, held by the dismantler
+    recycled_pack: str  # taken out of a scrapped vehicle and handed to the recycler
+    disposed_pack: str  # Ningde's, disposed of from production; Ningde holds it
+    disposed_on: date
 
 
 @dataclass(frozen=True)
@@ -220,9 +263,9 @@ def fulfil(w: World, *, enterprise: str = FUZHOU_MOTORS, **changes: Any) -> Requ
     )
 
 
-def service_point(**changes: Any) -> Request:
+def service_point(*, enterprise: str = FUZHOU_MOTORS, **changes: Any) -> Request:
     input = {"name": "Gulou collection point", "pointType": "COLLECTION", "regionCode": "350102"}
-    return mutate("upsertServicePoint", "ServicePointInput", input | changes)
+    return mutate("upsertServicePoint", "ServicePointInput", input | changes, enterprise=enterprise)
 
 
 def partner_key(**changes: Any) -> Request:
@@ -237,6 +280,183 @@ def calendar_year(**changes: Any) -> Request:
 
 def pack_in_future(w: World) -> str:
     return battery_code("X12", w.today + timedelta(days=40), serial=9_999_998)
+
+
+def sell(w: World, code: str, *, enterprise: str = NINGDE_CELLS, **changes: Any) -> Request:
+    """`code` sold directly today to a swap-station operator in Fujian."""
+    input = {
+        "code": code,
+        "soldOn": str(w.today),
+        "buyer": "Fuzhou Swap Stations",
+        "provinceCode": "350000",
+    }
+    return mutate(
+        "sellBatteryDirectly", "SellBatteryDirectlyInput", input | changes, enterprise=enterprise
+    )
+
+
+def repair_return(w: World, code: str, *, enterprise: str = NINGDE_CELLS) -> Request:
+    input = {"code": code, "receivedOn": str(w.today)}
+    return mutate("receiveRepairReturn", "ReceiveRepairReturnInput", input, enterprise=enterprise)
+
+
+def supply(w: World, *codes: str, enterprise: str = NINGDE_CELLS, **changes: Any) -> Request:
+    """Ningde supplies its stock pack (or `codes`) to Fuzhou today."""
+    input = {
+        "codes": list(codes) if codes else [w.stock_pack],
+        "automakerId": FUZHOU_MOTORS,
+        "suppliedOn": str(w.today),
+    }
+    return mutate("supplyBatteries", "SupplyBatteriesInput", input | changes, enterprise=enterprise)
+
+
+def install(
+    w: World, vin: str, *codes: str, enterprise: str = FUZHOU_MOTORS, **changes: Any
+) -> Request:
+    input = {"vin": vin, "codes": list(codes), "installedOn": str(w.today)}
+    return mutate(
+        "installBatteries", "InstallBatteriesInput", input | changes, enterprise=enterprise
+    )
+
+
+def remove(
+    w: World, vin: str, *codes: str, enterprise: str = FUZHOU_MOTORS, **changes: Any
+) -> Request:
+    """`codes` taken out of `vin` today, for repair."""
+    input = {"vin": vin, "codes": list(codes), "removedOn": str(w.today), "reason": "REPAIR"}
+    return mutate("removeBatteries", "RemoveBatteriesInput", input | changes, enterprise=enterprise)
+
+
+def receive(
+    w: World, point: str, *codes: str, enterprise: str = FUZHOU_MOTORS, **changes: Any
+) -> Request:
+    input = {"servicePointId": point, "codes": list(codes), "receivedOn": str(w.today)}
+    return mutate(
+        "receiveAtServicePoint",
+        "ReceiveAtServicePointInput",
+        input | changes,
+        enterprise=enterprise,
+    )
+
+
+def hand_over(w: World, *codes: str, enterprise: str = NINGDE_CELLS, **changes: Any) -> Request:
+    """`codes` (by default Ningde's stock pack) handed to the recycler today."""
+    input = {
+        "codes": list(codes) if codes else [w.stock_pack],
+        "handedOverOn": str(w.today),
+        "recipientId": GANZHOU_RECYCLING,
+    }
+    return mutate(
+        "handOverBatteries", "HandOverBatteriesInput", input | changes, enterprise=enterprise
+    )
+
+
+def scrap(
+    w: World, vin: str, *codes: str, enterprise: str = HUAMIN_DISMANTLING, **changes: Any
+) -> Request:
+    """The dismantler takes `vin` in today, with `codes`."""
+    input = {"vin": vin, "scrappedOn": str(w.today), "batteryCodes": list(codes)}
+    return mutate("scrapVehicle", "ScrapVehicleInput", input | changes, enterprise=enterprise)
+
+
+def second_life(on: date | str, maker: str = "R7G") -> str:
+    """A code on record in neither world under `maker`'s manufacturer code (by default the
+    recycler's), dated `on` in positions 15-17: a second-life code carries its re-coding day."""
+    on = date.fromisoformat(on) if isinstance(on, str) else on
+    return battery_code(maker, on, serial=9_999_999)
+
+
+def recode(w: World, code: str, *, enterprise: str = GANZHOU_RECYCLING, **changes: Any) -> Request:
+    """The recycler re-codes `code` (today, or on `recodedOn`) under its own manufacturer code,
+    as a second-life code dated on the re-coding day."""
+    recoded_on = changes.get("recodedOn", str(w.today))
+    input = {"code": code, "newCode": second_life(recoded_on), "recodedOn": recoded_on}
+    return mutate("recodeBattery", "RecodeBatteryInput", input | changes, enterprise=enterprise)
+
+
+def update_enterprise(
+    enterprise_id: str, *, role: str = "ENTERPRISE_ADMIN", **changes: Any
+) -> Request:
+    """Fuzhou's administrator renaming `enterprise_id`."""
+    input = {"id": enterprise_id, "name": "Fuzhou NEV Motors"}
+    enterprise = None if role == "PLATFORM_ADMIN" else FUZHOU_MOTORS
+    return mutate(
+        "updateEnterprise",
+        "UpdateEnterpriseInput",
+        input | changes,
+        role=role,
+        enterprise=enterprise,
+    )
+
+
+# --- what a record the caller may not touch reads like ----------------------------------------
+# Word for word what a key that names nothing on record gets (compliance/event_checks.py).
+
+
+def no_battery(code: str) -> str:
+    return (
+        f"There is no battery {code} that your enterprise holds or answers for. Check the code: "
+        "a battery is registered by its maker first, and after that only the enterprise holding "
+        "it, or answering for it, can record what happens to it."
+    )
+
+
+def no_vehicle(vin: str) -> str:
+    return (
+        f"There is no vehicle {vin} that your enterprise can report on. Check the VIN: a vehicle "
+        "is on record from its factory certificate or customs clearance, and only its automaker "
+        "(or, once it is scrapped, the dismantler that took it in) reports on it."
+    )
+
+
+def no_scrap(vin: str) -> str:
+    """What a dismantler is told of a vehicle it cannot take in as given, whatever the reason:
+    no such VIN, another dismantler's, a battery listed that is not in it, a date before its
+    latest event (compliance/event_checks.py unknown_scrap)."""
+    return (
+        f"There is no vehicle {vin} on record that your enterprise can take in as given. Check "
+        "the VIN, the date of the scrap-vehicle recycling certificate (a vehicle is scrapped "
+        "after its last recorded event), and the batteries listed (only those installed in it "
+        "that came with it)."
+    )
+
+
+def no_model(model: str) -> str:
+    return (
+        f"Your enterprise has no model {model} with a MIIT announcement on record; record the "
+        "model before its vehicles."
+    )
+
+
+def no_service_point(point: str) -> str:
+    return f"Your enterprise operates no service point {point}."
+
+
+def no_enterprise(enterprise_id: str) -> str:
+    return f"There is no enterprise {enterprise_id} of yours."
+
+
+def same_as_unknown(
+    theirs_name: str,
+    unknown_name: str,
+    request: Callable[[World, str], Request],
+    theirs: str,
+    unknown: str,
+    codes: tuple[str, ...],
+    message: Callable[[str], str],
+    field: tuple[str, ...],
+) -> list[Case]:
+    """Two cases, one request: about a record of another enterprise's (`theirs`, which may
+    name the world: ``{installed_pack}``) and about a key that names nothing (`unknown`). Both
+    get the same codes at the same field, and the same message but for the key."""
+
+    def about_theirs(w: World) -> Request:
+        return request(w, theirs.format(**placeholders(w)))
+
+    return [
+        Case(theirs_name, about_theirs, 200, codes, message(theirs), field),
+        Case(unknown_name, lambda w: request(w, unknown), 200, codes, message(unknown), field),
+    ]
 
 
 _DEEP = "code " + "parent { " * 19 + "code" + " }" * 19
@@ -495,11 +715,12 @@ ENTERPRISE_CASES = [
         ("input", "manufacturerCodes"),
     ),
     Case(
-        "enterprise onboarded twice",
+        # Sent again unchanged, an onboarding is the same success; this one differs.
+        "enterprise onboarded again with other details",
         lambda w: new_enterprise(id=FUZHOU_MOTORS, kinds=["AUTOMAKER"]),
         200,
         ("ALREADY_REGISTERED",),
-        "Enterprise {automaker} or one of its manufacturer codes is registered already.",
+        "Enterprise {automaker} is registered already; change it with updateEnterprise.",
         ("input", "id"),
     ),
     Case(
@@ -520,6 +741,58 @@ ENTERPRISE_CASES = [
         "'x1' is not a manufacturer code: three digits or upper-case letters.",
         ("input", "manufacturerCodes", "0"),
     ),
+    # To an enterprise's administrator, no other enterprise exists.
+    *same_as_unknown(
+        "administrator updating another enterprise",
+        "administrator updating an unknown enterprise",
+        lambda w, enterprise: update_enterprise(enterprise),
+        "{other_automaker}",
+        NEW_ENTERPRISE,
+        ("NOT_FOUND",),
+        no_enterprise,
+        ("input", "id"),
+    ),
+    Case(
+        "platform updating an unknown enterprise",
+        lambda w: update_enterprise(NEW_ENTERPRISE, role="PLATFORM_ADMIN"),
+        200,
+        ("NOT_FOUND",),
+        f"There is no enterprise {NEW_ENTERPRISE} of yours.",
+        ("input", "id"),
+    ),
+    Case(
+        "enterprise updated with an invalid contact email",
+        lambda w: update_enterprise(
+            FUZHOU_MOTORS, contacts=[{"email": "compliance@fuzhou", "language": "zh-CN"}]
+        ),
+        200,
+        ("INVALID_EMAIL",),
+        "'compliance@fuzhou' is not an email address (like name@example.cn).",
+        ("input", "contacts", "0", "email"),
+    ),
+    Case(
+        "enterprise updated with a blank name and an unknown province",
+        lambda w: update_enterprise(FUZHOU_MOTORS, name=" ", provinceCode="990000"),
+        200,
+        ("INVALID_PROVINCE", "REQUIRED"),
+        "990000 is not a province code (GB/T 2260, e.g. 440000).",
+        ("input", "provinceCode"),
+    ),
+    Case(
+        "enterprise updated with an empty id",
+        lambda w: update_enterprise(""),
+        200,
+        ("REQUIRED",),
+        "Give the enterprise id (USCC); it is empty.",
+        ("input", "id"),
+    ),
+    Case(
+        "enterprise updated by an enterprise user",
+        lambda w: update_enterprise(FUZHOU_MOTORS, role="ENTERPRISE_USER"),
+        200,
+        ("FORBIDDEN",),
+        "Only PLATFORM_ADMIN, ENTERPRISE_ADMIN can do this; this token's role is ENTERPRISE_USER.",
+    ),
 ]
 
 BATTERY_CASES = [
@@ -539,21 +812,40 @@ BATTERY_CASES = [
         "the code has 7 characters; a battery code has 24",
         ("input", "batteries", "0", "code"),
     ),
-    Case(
-        "battery code with another maker's manufacturer code",
-        lambda w: register_batteries({"code": OTHER_MAKERS_PACK}),
-        200,
+    *same_as_unknown(
+        # A code the caller could not register itself is refused for that alone: that another
+        # maker's battery is on record under it is not told.
+        "battery code of another maker's, on record",
+        "battery code of another maker's, not on record",
+        lambda w, code: register_batteries({"code": code}),
+        "{dismantled_pack}",
+        OTHER_MAKERS_PACK,
         ("MANUFACTURER_CODE_NOT_ASSIGNED",),
-        "Manufacturer code 03U (positions 1-3) is not assigned to enterprise {battery_maker}",
+        lambda _code: (
+            "Manufacturer code 03U (positions 1-3) is not assigned to your enterprise (assigned: "
+            "X12); a maker can only register its own codes."
+        ),
         ("input", "batteries", "0", "code"),
     ),
     Case(
-        "battery registered twice",
-        lambda w: register_batteries({"code": w.installed_pack}),
+        # The same registration sent again is a retry, the same success; this one differs.
+        "battery registered again with another production date",
+        lambda w: register_batteries(
+            {"code": w.installed_pack, "producedOn": str(w.pack_produced_on + timedelta(days=1))}
+        ),
         200,
-        ("ALREADY_REGISTERED",),
-        "Battery {installed_pack} was already registered on {pack_produced_on}.",
+        ("ALREADY_REGISTERED", "PRODUCTION_DATE_MISMATCH"),
+        "Battery {installed_pack} is on record already; a code names one battery.",
         ("input", "batteries", "0", "code"),
+    ),
+    Case(
+        "module registered into a pack its maker disposed of",
+        lambda w: register_batteries({"code": FREE_MODULE, "parentCode": w.disposed_pack}),
+        200,
+        ("PARENT_FINAL",),
+        "Pack or module {disposed_pack} was disposed on {disposed_on}; nothing can be registered "
+        "into it.",
+        ("input", "batteries", "0", "parentCode"),
     ),
     Case(
         "battery code encoding a production date in the future",
@@ -564,19 +856,19 @@ BATTERY_CASES = [
         ("input", "batteries", "0", "code"),
     ),
     Case(
-        "battery registered before its encoded production date",
+        "battery registered with a production date other than its code's",
         lambda w: register_batteries({"code": FREE_PACK, "producedOn": "2026-03-01"}),
         200,
-        ("BEFORE_PRODUCTION",),
-        "Registration on 2026-03-01 is before the production date 2026-03-02 encoded in "
-        "positions 15-17.",
+        ("PRODUCTION_DATE_MISMATCH",),
+        "The production date given, 2026-03-01, is not the one the code carries in positions "
+        "15-17 (2026-03-02); leave it out to use the code's, or correct it.",
         ("input", "batteries", "0", "producedOn"),
     ),
     Case(
         "battery produced in the future",
         lambda w: register_batteries({"code": FREE_PACK, "producedOn": str(w.future)}),
         200,
-        ("FUTURE_DATE",),
+        ("FUTURE_DATE", "PRODUCTION_DATE_MISMATCH"),
         "{future} is after today ({today}, China time)",
         ("input", "batteries", "0", "producedOn"),
     ),
@@ -590,7 +882,7 @@ BATTERY_CASES = [
         ),
         200,
         ("TOO_MANY_ITEMS",),
-        "1001 items given; at most 1000 per request. Split the list.",
+        "1,001 items given; at most 1,000 per request. Split the list.",
         ("input", "batteries"),
     ),
     Case(
@@ -598,7 +890,7 @@ BATTERY_CASES = [
         lambda w: register_batteries(),
         200,
         ("EMPTY",),
-        "Give at least one item in batteries.",
+        "Give at least one battery; the list is empty.",
         ("input", "batteries"),
     ),
     Case(
@@ -610,11 +902,24 @@ BATTERY_CASES = [
         ("input", "batteries"),
     ),
     Case(
-        # The enterprise is at fault, not a code: one error about the whole input, however
-        # many batteries the list holds; each code still gets its own.
-        "automaker registering batteries",
+        # A vehicle maker registers only batteries whose maker is not on the platform.
+        "automaker registering batteries of makers on the platform",
         lambda w: register_batteries(
             {"code": FREE_PACK}, {"code": OTHER_MAKERS_PACK}, enterprise=FUZHOU_MOTORS
+        ),
+        200,
+        ("MANUFACTURER_CODE_NOT_ASSIGNED", "MANUFACTURER_CODE_NOT_ASSIGNED"),
+        "Manufacturer code X12 (positions 1-3) belongs to a battery maker on the platform: it "
+        "registers its batteries and supplies them to you (supplyBatteries); then they are "
+        "yours to install.",
+        ("input", "batteries", "0", "code"),
+    ),
+    Case(
+        # The enterprise is at fault, not a code: one error about the whole input, however
+        # many batteries the list holds; each code still gets its own.
+        "dismantler registering batteries",
+        lambda w: register_batteries(
+            {"code": FREE_PACK}, {"code": OTHER_MAKERS_PACK}, enterprise=HUAMIN_DISMANTLING
         ),
         200,
         (
@@ -622,7 +927,8 @@ BATTERY_CASES = [
             "MANUFACTURER_CODE_NOT_ASSIGNED",
             "MANUFACTURER_CODE_NOT_ASSIGNED",
         ),
-        "Enterprise {automaker} is not registered as a battery maker.",
+        "Your enterprise is registered neither as a battery maker nor as a vehicle maker, so it "
+        "cannot register batteries.",
         ("input",),
     ),
 ]
@@ -682,7 +988,21 @@ MODEL_CASES = [
         ),
         200,
         ("ALREADY_ANNOUNCED",),
-        f"Model {MODEL} was already announced or certified on {MODEL_ANNOUNCED}.",
+        f"Model {MODEL} is on record already; a model code names one model.",
+        ("input", "model"),
+    ),
+    Case(
+        # A model code names one model: the key is taken, and that is all it is told.
+        "another automaker announcing a model on record",
+        lambda w: mutate(
+            "announceModel",
+            "AnnounceModelInput",
+            {"model": MODEL, "announcedOn": "2026-03-11"},
+            enterprise=SHENZHEN_EV,
+        ),
+        200,
+        ("ALREADY_ANNOUNCED",),
+        f"Model {MODEL} is on record already; a model code names one model.",
         ("input", "model"),
     ),
     Case(
@@ -694,8 +1014,8 @@ MODEL_CASES = [
         ),
         200,
         ("NOT_AN_AUTOMAKER",),
-        "Enterprise {battery_maker} is not registered as an automaker or importer, so it cannot "
-        "announce or certify vehicle models.",
+        "Your enterprise is not registered as an automaker or importer, so it cannot announce or "
+        "certify vehicle models.",
         ("input",),
     ),
     Case(
@@ -706,8 +1026,10 @@ MODEL_CASES = [
             {"vin": NEW_VIN, "model": MODEL, "issuedOn": str(w.today), "batteryCodes": [FREE_PACK]},
         ),
         200,
-        ("NOT_AN_AUTOMAKER", "NOT_OWNER", "UNKNOWN_BATTERY"),
-        "Enterprise {battery_maker} is not registered as an automaker or importer.",
+        # Fuzhou's model and the pack read to it as unknown.
+        ("NOT_AN_AUTOMAKER", "UNKNOWN_MODEL", "UNKNOWN_BATTERY"),
+        "Your enterprise is not registered as an automaker or importer, so it cannot certify "
+        "vehicles.",
         ("input",),
     ),
 ]
@@ -734,25 +1056,18 @@ CERTIFICATE_CASES = [
         lambda w: certify(w, batteryCodes=[w.installed_pack]),
         200,
         ("ALREADY_INSTALLED",),
-        "Battery {installed_pack} is installed in vehicle {registered_vin}; record its removal "
-        "before installing it elsewhere.",
+        "Battery {installed_pack} is installed in a vehicle already; record its removal before "
+        "installing it elsewhere.",
         ("input", "batteryCodes", "0"),
     ),
-    Case(
+    *same_as_unknown(
+        "another automaker's model",
         "model with no announcement",
-        lambda w: certify(w, model="FZ0000NOPE"),
-        200,
+        lambda w, model: certify(w, model=model),
+        IMPORTED_MODEL,
+        "FZ0000NOPE",
         ("UNKNOWN_MODEL", "UNKNOWN_BATTERY"),
-        "Model FZ0000NOPE has no MIIT announcement on record; record it before its vehicles.",
-        ("input", "model"),
-    ),
-    Case(
-        "another automaker's imported model",
-        lambda w: certify(w, model=IMPORTED_MODEL),
-        200,
-        ("NOT_OWNER", "WRONG_MODEL_ORIGIN", "UNKNOWN_BATTERY"),
-        f"Model {IMPORTED_MODEL} belongs to enterprise {{other_automaker}}; only it can report "
-        "this.",
+        no_model,
         ("input", "model"),
     ),
     Case(
@@ -786,8 +1101,26 @@ CERTIFICATE_CASES = [
         lambda w: certify(w, vin=w.registered_vin),
         200,
         ("ALREADY_CERTIFIED", "UNKNOWN_BATTERY"),
-        "Vehicle {registered_vin} already has a certificate or customs clearance dated "
-        "{certified_on}.",
+        "Vehicle {registered_vin} is on record already; a VIN names one vehicle.",
+        ("input", "vin"),
+    ),
+    Case(
+        # A VIN names one vehicle: the key is taken, and that is all it is told.
+        "another automaker clearing a vehicle on record through customs",
+        lambda w: mutate(
+            "clearCustoms",
+            "ClearCustomsInput",
+            {
+                "vin": w.registered_vin,
+                "model": IMPORTED_MODEL,
+                "clearedOn": str(w.today),
+                "batteryCodes": [FREE_PACK],
+            },
+            enterprise=SHENZHEN_EV,
+        ),
+        200,
+        ("ALREADY_CERTIFIED", "UNKNOWN_BATTERY"),
+        "Vehicle {registered_vin} is on record already; a VIN names one vehicle.",
         ("input", "vin"),
     ),
     Case(
@@ -859,21 +1192,25 @@ REGISTRATION_CASES = [
         "({registered_on}); events must be reported in the order they happened.",
         ("input", "registeredOn"),
     ),
-    Case(
+    *same_as_unknown(
         "another automaker's vehicle",
-        lambda w: register_vehicle(w, enterprise=SHENZHEN_EV),
-        200,
-        ("NOT_OWNER",),
-        "Vehicle {unsold_vin} belongs to enterprise {automaker}; only it can report this.",
+        "vehicle never certified",
+        lambda w, vin: register_vehicle(w, vin=vin, enterprise=SHENZHEN_EV),
+        "{unsold_vin}",
+        NEW_VIN,
+        ("UNKNOWN_VEHICLE",),
+        no_vehicle,
         ("input", "vin"),
     ),
     Case(
-        "vehicle never certified",
-        lambda w: register_vehicle(w, vin=NEW_VIN),
+        # Once a dismantler took it in, a vehicle is the dismantler's to report on.
+        "automaker registering a vehicle a dismantler took in",
+        lambda w: register_vehicle(
+            w, vin=w.scrapped_vin, regionCode="440305", enterprise=SHENZHEN_EV
+        ),
         200,
-        ("NOT_CERTIFIED",),
-        f"Vehicle {NEW_VIN} has no factory certificate or customs clearance on record; a vehicle "
-        "cannot be registered before it is certified.",
+        ("UNKNOWN_VEHICLE",),
+        no_vehicle("{scrapped_vin}"),
         ("input", "vin"),
     ),
     Case(
@@ -888,51 +1225,50 @@ REGISTRATION_CASES = [
 
 BATTERY_EVENT_CASES = [
     Case(
-        "direct sale of an installed battery to an unknown province",
-        lambda w: as_maker(
-            "sellBatteryDirectly",
-            "SellBatteryDirectlyInput",
-            {
-                "code": w.installed_pack,
-                "soldOn": str(w.today),
-                "buyer": "Fuzhou Swap Stations",
-                "provinceCode": "990000",
-            },
-        ),
+        "direct sale to an unknown province",
+        lambda w: sell(w, w.stock_pack, provinceCode="990000"),
         200,
-        ("INVALID_REGION", "INSTALLED_IN_VEHICLE"),
+        ("INVALID_REGION",),
         "region code '990000': it is not a division code",
         ("input", "provinceCode"),
     ),
-    Case(
-        "direct sale by a maker that did not make the battery",
-        lambda w: mutate(
-            "sellBatteryDirectly",
-            "SellBatteryDirectlyInput",
-            {
-                "code": w.installed_pack,
-                "soldOn": str(w.today),
-                "buyer": "Fuzhou Swap Stations",
-                "provinceCode": "350000",
-            },
-            enterprise=SHANGHAI_POWER,
-        ),
-        200,
-        ("NOT_MANUFACTURER", "INSTALLED_IN_VEHICLE"),
-        "Only the battery's manufacturer ({battery_maker}) can report this event.",
+    *same_as_unknown(
+        "direct sale of another maker's battery",
+        "direct sale of an unknown battery",
+        lambda w, code: sell(w, code, enterprise=SHANGHAI_POWER),
+        "{stock_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
         ("input", "code"),
     ),
     Case(
-        "repair return of a battery nobody registered",
-        lambda w: as_maker(
-            "receiveRepairReturn",
-            "ReceiveRepairReturnInput",
-            {"code": FREE_PACK, "receivedOn": str(w.today)},
-        ),
+        # Supplied to Fuzhou, the pack is Fuzhou's to report on, not its maker's.
+        "direct sale of a battery its maker supplied to an automaker",
+        lambda w: sell(w, w.installed_pack),
         200,
         ("UNKNOWN_BATTERY",),
-        f"Battery {FREE_PACK} is not registered; its maker must register it before anything "
-        "else can happen to it.",
+        no_battery("{installed_pack}"),
+        ("input", "code"),
+    ),
+    Case(
+        "direct sale by the automaker holding the battery",
+        lambda w: sell(w, w.installed_pack, enterprise=FUZHOU_MOTORS),
+        200,
+        ("NOT_MANUFACTURER", "INSTALLED_IN_VEHICLE"),
+        "Only a battery's maker sells it directly; your enterprise did not make battery "
+        "{installed_pack}.",
+        ("input", "code"),
+    ),
+    *same_as_unknown(
+        # A maker takes back for repair only what it made.
+        "repair return by a maker that did not make the battery",
+        "repair return of a battery nobody registered",
+        lambda w, code: repair_return(w, code, enterprise=SHANGHAI_POWER),
+        "{installed_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
         ("input", "code"),
     ),
     Case(
@@ -981,7 +1317,7 @@ BATTERY_EVENT_CASES = [
         ),
         200,
         ("ORIGIN_NOT_APPLICABLE", "INSTALLED_IN_VEHICLE"),
-        "Batteries of origin REPAIR can only be disposed of by the battery's manufacturer.",
+        "Batteries of origin REPAIR can only be disposed of by the battery's maker.",
         ("input", "origin"),
     ),
     Case(
@@ -999,8 +1335,515 @@ BATTERY_EVENT_CASES = [
         ),
         200,
         ("TOO_MANY_ITEMS",),
-        "1001 items given; at most 1000 per request. Split the list.",
+        "1,001 items given; at most 1,000 per request. Split the list.",
         ("input", "codes"),
+    ),
+    *same_as_unknown(
+        "disposal of another automaker's battery",
+        "disposal of an unknown battery",
+        lambda w, code: mutate(
+            "disposeBatteries",
+            "DisposeBatteriesInput",
+            {"codes": [code], "disposedOn": str(w.today), "origin": "INSTALLATION"},
+            enterprise=SHENZHEN_EV,
+        ),
+        "{installed_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
+        ("input", "codes", "0"),
+    ),
+]
+
+SUPPLY_CASES = [
+    *same_as_unknown(
+        "supply of another maker's battery",
+        "supply of an unknown battery",
+        lambda w, code: supply(w, code, enterprise=SHANGHAI_POWER, automakerId=SHENZHEN_EV),
+        "{stock_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
+        ("input", "codes", "0"),
+    ),
+    Case(
+        # Supplied, the pack is Fuzhou's to report on: its maker may not supply it again.
+        "supply of a battery its maker supplied already",
+        lambda w: supply(w, w.installed_pack, automakerId=SHENZHEN_EV),
+        200,
+        ("UNKNOWN_BATTERY",),
+        no_battery("{installed_pack}"),
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "supply by an automaker",
+        lambda w: supply(w, w.installed_pack, enterprise=FUZHOU_MOTORS, automakerId=SHENZHEN_EV),
+        200,
+        ("NOT_MANUFACTURER", "INVALID_STATE"),
+        "Only a battery's maker supplies it to automakers; your enterprise did not make battery "
+        "{installed_pack}.",
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "supply to an enterprise that makes no vehicles",
+        lambda w: supply(w, automakerId=GANZHOU_RECYCLING),
+        200,
+        ("NOT_AN_AUTOMAKER",),
+        "Enterprise {recycler} is not registered as an automaker or importer; batteries are "
+        "supplied to vehicle makers.",
+        ("input", "automakerId"),
+    ),
+    Case(
+        "supply to an unknown enterprise",
+        lambda w: supply(w, automakerId=NEW_ENTERPRISE),
+        200,
+        ("UNKNOWN_ENTERPRISE",),
+        f"There is no enterprise {NEW_ENTERPRISE} on the platform; check the USCC, or ask the "
+        "platform to onboard it.",
+        ("input", "automakerId"),
+    ),
+    Case(
+        "supply to the maker itself",
+        lambda w: supply(w, automakerId=NINGDE_CELLS),
+        200,
+        ("SAME_ENTERPRISE",),
+        "A battery is supplied to another enterprise; to install your own batteries in your "
+        "vehicles, list them in the vehicle's certificate.",
+        ("input", "automakerId"),
+    ),
+    Case(
+        "supply dated in the future",
+        lambda w: supply(w, suppliedOn=str(w.future)),
+        200,
+        ("FUTURE_DATE",),
+        "{future} is after today ({today}, China time)",
+        ("input", "suppliedOn"),
+    ),
+    Case(
+        "supply of no batteries",
+        lambda w: supply(w, codes=[]),
+        200,
+        ("EMPTY",),
+        "Give at least one code; the list is empty.",
+        ("input", "codes"),
+    ),
+    Case(
+        "supply of 1001 batteries",
+        lambda w: supply(
+            w, *(battery_code("X12", date(2026, 3, 2), serial=9_000_000 + i) for i in range(1001))
+        ),
+        200,
+        ("TOO_MANY_ITEMS",),
+        "1,001 items given; at most 1,000 per request. Split the list.",
+        ("input", "codes"),
+    ),
+]
+
+INSTALLATION_CASES = [
+    *same_as_unknown(
+        "installation of another automaker's battery",
+        "installation of an unknown battery",
+        lambda w, code: install(w, NEW_VIN, code, enterprise=SHENZHEN_EV),
+        "{installed_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
+        ("input", "codes", "0"),
+    ),
+    *same_as_unknown(
+        # Ningde holds the pack, so only the vehicle is out of its reach.
+        "installation in another enterprise's vehicle",
+        "installation in an unknown vehicle",
+        lambda w, vin: install(w, vin, w.stock_pack, enterprise=NINGDE_CELLS),
+        "{registered_vin}",
+        NEW_VIN,
+        ("UNKNOWN_VEHICLE",),
+        no_vehicle,
+        ("input", "vin"),
+    ),
+    Case(
+        "installation of a battery that is in another vehicle",
+        lambda w: install(w, w.unsold_vin, w.installed_pack),
+        200,
+        ("ALREADY_INSTALLED",),
+        "Battery {installed_pack} is installed in a vehicle already; record its removal before "
+        "installing it elsewhere.",
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "installation dated in the future",
+        lambda w: install(w, w.registered_vin, w.installed_pack, installedOn=str(w.future)),
+        200,
+        ("FUTURE_DATE", "ALREADY_INSTALLED"),
+        "{future} is after today ({today}, China time)",
+        ("input", "installedOn"),
+    ),
+    Case(
+        "installation of no batteries",
+        lambda w: install(w, w.unsold_vin),
+        200,
+        ("EMPTY",),
+        "Give at least one code; the list is empty.",
+        ("input", "codes"),
+    ),
+    Case(
+        "installation of 25 batteries in one vehicle",
+        lambda w: install(
+            w,
+            w.unsold_vin,
+            *(battery_code("X12", date(2026, 3, 2), serial=9_000_000 + i) for i in range(25)),
+        ),
+        200,
+        ("TOO_MANY_ITEMS",),
+        "25 items given; at most 24 per request. Split the list.",
+        ("input", "codes"),
+    ),
+]
+
+REMOVAL_CASES = [
+    *same_as_unknown(
+        "removal of another automaker's battery",
+        "removal of an unknown battery",
+        lambda w, code: remove(w, w.registered_vin, code, enterprise=SHENZHEN_EV),
+        "{installed_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
+        ("input", "codes", "0"),
+    ),
+    Case(
+        # Any dismantler may take in a vehicle, but only what it took in is its to take apart.
+        "dismantler removing a battery from a vehicle it did not take in",
+        lambda w: remove(
+            w, w.registered_vin, w.installed_pack, enterprise=HUAMIN_DISMANTLING, reason="SCRAPPING"
+        ),
+        200,
+        ("UNKNOWN_BATTERY",),
+        no_battery("{installed_pack}"),
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "automaker removing a battery from a vehicle a dismantler took in",
+        lambda w: remove(w, w.scrapped_vin, w.dismantled_pack, enterprise=SHENZHEN_EV),
+        200,
+        ("UNKNOWN_BATTERY",),
+        no_battery("{dismantled_pack}"),
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "removal from a vehicle the battery is not in",
+        lambda w: remove(w, w.unsold_vin, w.installed_pack),
+        200,
+        ("NOT_INSTALLED",),
+        "Battery {installed_pack} is not installed in vehicle {unsold_vin} (its status is "
+        "INSTALLED).",
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "removal dated before the battery's installation",
+        lambda w: remove(
+            w,
+            w.registered_vin,
+            w.installed_pack,
+            removedOn=str(w.certified_on - timedelta(days=1)),
+        ),
+        200,
+        ("OUT_OF_ORDER",),
+        "is before the battery {installed_pack}'s latest recorded event ({certified_on}); "
+        "events must be reported in the order they happened.",
+        ("input", "removedOn"),
+    ),
+    Case(
+        "dismantler's removal dated in the future",
+        lambda w: remove(
+            w,
+            w.scrapped_vin,
+            w.dismantled_pack,
+            enterprise=HUAMIN_DISMANTLING,
+            removedOn=str(w.future),
+            reason="SCRAPPING",
+        ),
+        200,
+        ("FUTURE_DATE",),
+        "{future} is after today ({today}, China time)",
+        ("input", "removedOn"),
+    ),
+    Case(
+        "removal of the same battery twice",
+        lambda w: remove(w, w.registered_vin, w.installed_pack, w.installed_pack),
+        200,
+        ("DUPLICATE",),
+        "Listed more than once: {installed_pack}.",
+        ("input", "codes"),
+    ),
+]
+
+TAKE_BACK_CASES = [
+    *same_as_unknown(
+        "service point receiving another enterprise's battery",
+        "service point receiving an unknown battery",
+        lambda w, code: receive(w, w.point, code),
+        "{stock_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
+        ("input", "codes", "0"),
+    ),
+    *same_as_unknown(
+        "receipt at another enterprise's service point",
+        "receipt at an unknown service point",
+        lambda w, point: receive(w, point, w.stock_pack, enterprise=NINGDE_CELLS),
+        "{point}",
+        "sp_nope",
+        ("UNKNOWN_SERVICE_POINT",),
+        no_service_point,
+        ("input", "servicePointId"),
+    ),
+    Case(
+        "receipt of a battery still in its vehicle",
+        lambda w: receive(w, w.point, w.installed_pack),
+        200,
+        ("INSTALLED_IN_VEHICLE",),
+        "Battery {installed_pack} is installed in a vehicle; its removal must be recorded first "
+        "(removeBatteries, by whoever holds the vehicle) before it is received at a service "
+        "point.",
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "receipt dated in the future",
+        lambda w: receive(
+            w, "sp_nope", w.stock_pack, enterprise=NINGDE_CELLS, receivedOn=str(w.future)
+        ),
+        200,
+        ("FUTURE_DATE", "UNKNOWN_SERVICE_POINT"),
+        "{future} is after today ({today}, China time)",
+        ("input", "receivedOn"),
+    ),
+    Case(
+        "receipt of no batteries",
+        lambda w: receive(w, w.point),
+        200,
+        ("EMPTY",),
+        "Give at least one code; the list is empty.",
+        ("input", "codes"),
+    ),
+    *same_as_unknown(
+        "hand-over of another automaker's battery",
+        "hand-over of an unknown battery",
+        lambda w, code: hand_over(w, code, enterprise=SHENZHEN_EV),
+        "{installed_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
+        ("input", "codes", "0"),
+    ),
+    *same_as_unknown(
+        "hand-over out of another enterprise's service point",
+        "hand-over out of an unknown service point",
+        lambda w, point: hand_over(w, servicePointId=point),
+        "{point}",
+        "sp_nope",
+        ("UNKNOWN_SERVICE_POINT",),
+        no_service_point,
+        ("input", "servicePointId"),
+    ),
+    Case(
+        "hand-over to an unknown enterprise",
+        lambda w: hand_over(w, recipientId=NEW_ENTERPRISE),
+        200,
+        ("UNKNOWN_ENTERPRISE",),
+        f"There is no enterprise {NEW_ENTERPRISE} on the platform; check the USCC, or ask the "
+        "platform to onboard it.",
+        ("input", "recipientId"),
+    ),
+    Case(
+        "hand-over to a dismantler",
+        lambda w: hand_over(w, recipientId=HUAMIN_DISMANTLING),
+        200,
+        ("RECIPIENT_NOT_ALLOWED",),
+        "Enterprise {dismantler} cannot take waste batteries: they go to a recycler "
+        "(comprehensive-utilization enterprise) or to a battery maker's or vehicle maker's "
+        "take-back network.",
+        ("input", "recipientId"),
+    ),
+    Case(
+        "hand-over to the enterprise holding the battery",
+        lambda w: hand_over(w, recipientId=NINGDE_CELLS),
+        200,
+        ("SAME_ENTERPRISE",),
+        "A hand-over passes a battery to another enterprise; your enterprise holds it already.",
+        ("input", "recipientId"),
+    ),
+    Case(
+        "hand-over of a battery still in its vehicle",
+        lambda w: hand_over(w, w.installed_pack, enterprise=FUZHOU_MOTORS),
+        200,
+        ("INSTALLED_IN_VEHICLE",),
+        "Battery {installed_pack} is installed in a vehicle; its removal must be recorded first "
+        "(removeBatteries, by whoever holds the vehicle) before it is handed over.",
+        ("input", "codes", "0"),
+    ),
+    Case(
+        "hand-over of 1001 batteries",
+        lambda w: hand_over(
+            w, *(battery_code("X12", date(2026, 3, 2), serial=9_000_000 + i) for i in range(1001))
+        ),
+        200,
+        ("TOO_MANY_ITEMS",),
+        "1,001 items given; at most 1,000 per request. Split the list.",
+        ("input", "codes"),
+    ),
+]
+
+SCRAP_CASES = [
+    *same_as_unknown(
+        # Only a dismantler takes vehicles in; who asks is answered before what it asks about.
+        "automaker scrapping its own vehicle",
+        "automaker scrapping an unknown vehicle",
+        lambda w, vin: scrap(w, vin, enterprise=FUZHOU_MOTORS),
+        "{registered_vin}",
+        NEW_VIN,
+        ("NOT_A_DISMANTLER",),
+        lambda _vin: (
+            "Your enterprise is not registered as a scrap-vehicle dismantler, so it "
+            "cannot record a vehicle's scrapping."
+        ),
+        ("input",),
+    ),
+    # Until a dismantler takes a vehicle in, the vehicle is not its to see: every refusal that
+    # depends on the vehicle is one answer about the VIN, which tells it nothing it would not
+    # learn by taking the vehicle in.
+    *same_as_unknown(
+        # Whether a battery is in another vehicle, or on record at all, is not told.
+        "scrapping listing another vehicle's battery",
+        "scrapping listing an unknown battery",
+        lambda w, code: scrap(w, w.unsold_vin, code),
+        "{installed_pack}",
+        FREE_PACK,
+        ("UNKNOWN_VEHICLE",),
+        lambda _code: no_scrap("{unsold_vin}"),
+        ("input", "vin"),
+    ),
+    *same_as_unknown(
+        # Nor whether the vehicle has an event after that date, or is on record at all.
+        "scrapping dated before the vehicle's latest event",
+        "scrapping of an unknown vehicle",
+        lambda w, vin: scrap(w, vin, scrappedOn=str(w.unsold_certified_on - timedelta(days=1))),
+        "{unsold_vin}",
+        NEW_VIN,
+        ("UNKNOWN_VEHICLE",),
+        no_scrap,
+        ("input", "vin"),
+    ),
+    Case(
+        # The same scrapping sent again is a retry, the same success; this one is dated today.
+        "vehicle scrapped again",
+        lambda w: scrap(w, w.scrapped_vin),
+        200,
+        ("ALREADY_SCRAPPED",),
+        "Your enterprise recorded vehicle {scrapped_vin} as scrapped on {scrapped_on} already.",
+        ("input", "vin"),
+    ),
+    Case(
+        # What does not depend on the vehicle is said first and alone: nothing about this VIN,
+        # which names no vehicle, or the battery listed, which is not in one.
+        "scrapping dated in the future",
+        lambda w: scrap(w, NEW_VIN, FREE_PACK, scrappedOn=str(w.future)),
+        200,
+        ("FUTURE_DATE",),
+        "{future} is after today ({today}, China time)",
+        ("input", "scrappedOn"),
+    ),
+    Case(
+        "scrapping of a VIN with a wrong check digit",
+        lambda w: scrap(w, BAD_CHECK_DIGIT_VIN, FREE_PACK),
+        200,
+        ("INVALID_VIN",),
+        "position 9 (check digit): found",
+        ("input", "vin"),
+    ),
+    Case(
+        "scrapping listing a battery twice",
+        lambda w: scrap(w, w.unsold_vin, FREE_PACK, FREE_PACK),
+        200,
+        ("DUPLICATE",),
+        f"Listed more than once: {FREE_PACK}.",
+        ("input", "batteryCodes"),
+    ),
+]
+
+RECODE_CASES = [
+    *same_as_unknown(
+        "re-code of another enterprise's battery",
+        "re-code of an unknown battery",
+        lambda w, code: recode(w, code),
+        "{installed_pack}",
+        FREE_PACK,
+        ("UNKNOWN_BATTERY",),
+        no_battery,
+        ("input", "code"),
+    ),
+    Case(
+        "re-code under another maker's manufacturer code",
+        lambda w: recode(w, w.recycled_pack, newCode=second_life(w.today, "X12")),
+        200,
+        ("MANUFACTURER_CODE_NOT_ASSIGNED",),
+        "A second-life code carries the re-coding enterprise's own manufacturer code; X12 "
+        "(positions 1-3) is not assigned to yours (assigned: R7G).",
+        ("input", "newCode"),
+    ),
+    Case(
+        "second-life code not dated on the re-coding day",
+        lambda w: recode(w, w.recycled_pack, newCode=MISDATED_SECOND_LIFE),
+        200,
+        ("PRODUCTION_DATE_MISMATCH",),
+        "A second-life code is dated the day of the re-coding, {today}; "
+        f"{MISDATED_SECOND_LIFE} carries 2026-11-02 in its date positions.",
+        ("input", "newCode"),
+    ),
+    Case(
+        # The original code carries the original production date, never the re-coding's.
+        "re-code as the same code",
+        lambda w: recode(w, w.recycled_pack, newCode=w.recycled_pack),
+        200,
+        ("SAME_CODE", "PRODUCTION_DATE_MISMATCH"),
+        "A second-life code must differ from the original.",
+        ("input", "newCode"),
+    ),
+    Case(
+        "re-code as a malformed code",
+        lambda w: recode(w, w.recycled_pack, newCode="R7GMB01"),
+        200,
+        ("INVALID_BATTERY_CODE",),
+        "the code has 7 characters; a battery code has 24",
+        ("input", "newCode"),
+    ),
+    Case(
+        # The dismantler holds the pack, but it is still in the vehicle it took in.
+        "re-code of a battery still in its vehicle",
+        lambda w: recode(w, w.dismantled_pack, enterprise=HUAMIN_DISMANTLING),
+        200,
+        ("INSTALLED_IN_VEHICLE", "MANUFACTURER_CODE_NOT_ASSIGNED"),
+        "Battery {dismantled_pack} is installed in a vehicle; its removal must be recorded first "
+        "(removeBatteries, by whoever holds the vehicle) before it is re-coded.",
+        ("input", "code"),
+    ),
+    Case(
+        # Dated on the re-coding day, the second-life code is dated in the future too.
+        "re-code dated in the future",
+        lambda w: recode(w, w.recycled_pack, recodedOn=str(w.future)),
+        200,
+        ("FUTURE_DATE", "INVALID_BATTERY_CODE"),
+        "{future} is after today ({today}, China time)",
+        ("input", "recodedOn"),
+    ),
+    Case(
+        "re-code dated before the battery reached the recycler",
+        lambda w: recode(w, w.recycled_pack, recodedOn=str(w.scrapped_on)),
+        200,
+        ("OUT_OF_ORDER",),
+        "is before the battery {recycled_pack}'s latest recorded event",
+        ("input", "recodedOn"),
     ),
 ]
 
@@ -1054,11 +1897,26 @@ OBLIGATION_CASES = [
         ("input", "id"),
     ),
     Case(
-        "duty fulfilled twice",
+        # Sent again with the same date and receipt, a fulfilment is the same success.
+        "duty fulfilled again with another date and receipt",
         lambda w: fulfil(w, id=w.closed_duty),
         200,
-        ("ALREADY_CLOSED",),
-        "Obligation {closed_duty} is already fulfilled",
+        ("CONFLICT",),
+        "Obligation {closed_duty} was fulfilled on {closed_on} with receipt {closed_receipt} "
+        "already; a recorded fulfilment is not replaced.",
+        ("input", "id"),
+    ),
+    Case(
+        "waiver of a fulfilled duty",
+        lambda w: mutate(
+            "waiveObligation",
+            "WaiveObligationInput",
+            {"id": w.closed_duty, "reason": "the vehicle was exported before sale"},
+        ),
+        200,
+        ("CONFLICT",),
+        "Obligation {closed_duty} was fulfilled on {closed_on} with receipt {closed_receipt} "
+        "already; a recorded fulfilment is not replaced.",
         ("input", "id"),
     ),
     Case(
@@ -1118,12 +1976,16 @@ SERVICE_POINT_CASES = [
         "storage points belong to battery makers' take-back networks.",
         ("input", "pointType"),
     ),
-    Case(
+    *same_as_unknown(
+        "update of another enterprise's service point",
         "update of an unknown service point",
-        lambda w: service_point(id="sp_nope"),
-        200,
-        ("NOT_FOUND",),
-        "There is no service point sp_nope of yours.",
+        lambda w, point: service_point(id=point, enterprise=SHENZHEN_EV),
+        "{point}",
+        "sp_nope",
+        ("UNKNOWN_SERVICE_POINT",),
+        lambda point: (
+            f"Your enterprise operates no service point {point}; leave the id out to create one."
+        ),
         ("input", "id"),
     ),
     Case(
@@ -1203,6 +2065,12 @@ CASES = [
     *CERTIFICATE_CASES,
     *REGISTRATION_CASES,
     *BATTERY_EVENT_CASES,
+    *SUPPLY_CASES,
+    *INSTALLATION_CASES,
+    *REMOVAL_CASES,
+    *TAKE_BACK_CASES,
+    *SCRAP_CASES,
+    *RECODE_CASES,
     *OBLIGATION_CASES,
     *SERVICE_POINT_CASES,
     *PLATFORM_CASES,
@@ -1216,6 +2084,9 @@ def placeholders(world: World) -> dict[str, Any]:
         "automaker": FUZHOU_MOTORS,
         "other_automaker": SHENZHEN_EV,
         "battery_maker": NINGDE_CELLS,
+        "other_maker": SHANGHAI_POWER,
+        "recycler": GANZHOU_RECYCLING,
+        "dismantler": HUAMIN_DISMANTLING,
     }
 
 
@@ -1328,13 +2199,43 @@ def _first(found: Iterator[Any], what: str) -> Any:
     return item
 
 
-def discover(send: Send) -> World:
-    """The world the cases refer to, read through the API as the automaker."""
-    status, body = send(post(WORLD))
+def _data(send: Send, request: Request) -> Any:
+    status, body = send(request)
     assert status == 200, body
     assert "errors" not in body, body
-    duties = [edge["node"] for edge in body["data"]["obligations"]["edges"]]
-    vehicles = {d["vehicle"]["vin"]: d["vehicle"] for d in duties if d["vehicle"]}.values()
+    return body["data"]
+
+
+def _uploads(send: Send, automaker: str) -> list[Any]:
+    """`automaker`'s production uploads, with their vehicles, as it sees them."""
+    edges = _data(send, post(WORLD, enterprise=automaker))["obligations"]["edges"]
+    return [edge["node"] for edge in edges]
+
+
+def _vehicles(duties: list[Any]) -> list[Any]:
+    return list({d["vehicle"]["vin"]: d["vehicle"] for d in duties if d["vehicle"]}.values())
+
+
+def _battery(send: Send, code: str, enterprise: str) -> Any:
+    """Battery `code` as `enterprise` sees it (None if it cannot), with its holder and history."""
+    return _data(send, post(BATTERY, {"code": code}, enterprise=enterprise))["battery"]
+
+
+def _held(battery: Any, status: str, enterprise: str) -> bool:
+    return (
+        battery is not None
+        and battery["status"] == status
+        and (battery["custodian"] or {}).get("id") == enterprise
+    )
+
+
+def discover(send: Send) -> World:
+    """The world the cases refer to, read through the API as the enterprises it belongs to.
+
+    Only lists are read whole; a battery's or a scrapped vehicle's history is read for the few
+    candidates it takes (over HTTP, every history read is a query of moto's)."""
+    duties = _uploads(send, FUZHOU_MOTORS)
+    vehicles = _vehicles(duties)
     registered, pack = _first(
         (
             (v, b)
@@ -1342,8 +2243,12 @@ def discover(send: Send) -> World:
             if v["registeredOn"] is not None and v["registeredOn"] > v["certifiedOn"]
             for b in v["batteries"]
             if b["producedOn"] < v["certifiedOn"]
+            # Nothing happened to it since the certificate (the demo repairs a few packs).
+            and _battery(send, b["code"], FUZHOU_MOTORS)["events"][-1]["occurredOn"]
+            == v["certifiedOn"]
         ),
-        "vehicle registered after its certificate, with a pack produced before it",
+        "vehicle registered after its certificate, with a pack produced before it and left "
+        "alone since",
     )
     unsold = _first((v for v in vehicles if v["registeredOn"] is None), "unsold vehicle")
     open_duty = _first(
@@ -1353,6 +2258,45 @@ def discover(send: Send) -> World:
         (d for d in duties if d["status"] in ("FULFILLED", "FULFILLED_LATE")),
         "production upload fulfilled",
     )
+    stock = _first(
+        (
+            code
+            for code in STOCK_CANDIDATES
+            if _held(_battery(send, code, NINGDE_CELLS), "REGISTERED", NINGDE_CELLS)
+        ),
+        "pack in Ningde's stock",
+    )
+    coverage = _data(send, post(POINTS))["serviceCoverage"]["regions"]
+    point = _first(
+        (p for r in coverage for p in r["servicePoints"] if p["active"]),
+        "active service point of Fuzhou's",
+    )
+    scrapped = [
+        (v, _data(send, post(SCRAPPED, {"vin": v["vin"]}, enterprise=SHENZHEN_EV))["vehicle"])
+        for v in _vehicles(_uploads(send, SHENZHEN_EV))
+        if v["scrappedOn"] is not None
+    ]
+    scrapped_vehicle, dismantled = _first(
+        (
+            (v, b)
+            for v, history in scrapped
+            for b in history["batteries"]
+            if (b["custodian"] or {}).get("id") == HUAMIN_DISMANTLING
+        ),
+        "scrapped vehicle with a pack the dismantler holds",
+    )
+    recycled = _first(
+        (
+            code
+            for _, history in scrapped
+            for event in history["events"]  # the scrapping lists the packs that came with it
+            for code in event["batteryCodes"]
+            if _held(_battery(send, code, GANZHOU_RECYCLING), "HANDED_OVER", GANZHOU_RECYCLING)
+        ),
+        "pack of a scrapped vehicle handed to the recycler",
+    )
+    disposed = _battery(send, DISPOSED_SPARE, NINGDE_CELLS)
+    assert _held(disposed, "DISPOSED", NINGDE_CELLS), f"{DISPOSED_SPARE} is not disposed of"
     return World(
         today=TODAY,
         future=FUTURE,
@@ -1366,65 +2310,156 @@ def discover(send: Send) -> World:
         open_duty=open_duty["id"],
         open_duty_trigger=date.fromisoformat(open_duty["triggerDate"]),
         closed_duty=closed_duty["id"],
+        closed_on=date.fromisoformat(closed_duty["fulfilledOn"]),
+        closed_receipt=closed_duty["platformReceipt"],
+        stock_pack=stock,
+        point=point["id"],
+        scrapped_vin=scrapped_vehicle["vin"],
+        scrapped_on=date.fromisoformat(scrapped_vehicle["scrappedOn"]),
+        dismantled_pack=dismantled["code"],
+        recycled_pack=recycled,
+        disposed_pack=DISPOSED_SPARE,
+        disposed_on=date.fromisoformat(disposed["events"][-1]["occurredOn"]),
     )
 
 
 def _seed() -> None:
-    """Given the demo enterprises, FZ7001BEV and EQ5-IMPORT, two Fuzhou vehicles with Ningde
-    packs (one registered, its production upload fulfilled; one unsold)."""
+    """Given the demo enterprises and, as in the demo: FZ7001BEV and EQ5-IMPORT; two Fuzhou
+    vehicles with packs Ningde supplied to it (one registered, its production upload fulfilled;
+    one unsold); a pack in Ningde's stock and one it disposed of from production; Fuzhou's
+    collection point in Gulou; and a Shenzhen vehicle with Shanghai Power's packs that the
+    dismantler took in, took one pack out of and handed it to the recycler."""
     for enterprise in ENTERPRISES:
         extra = {k: v for k, v in enterprise.items() if k not in ("id", "name", "kinds")}
         onboard(enterprise["id"], enterprise["name"], enterprise["kinds"], **extra)
-    automaker = bearer_header("ENTERPRISE_ADMIN", FUZHOU_MOTORS)
+    fuzhou, shenzhen, ningde, shanghai, huamin = (
+        bearer_header("ENTERPRISE_ADMIN", e)
+        for e in (FUZHOU_MOTORS, SHENZHEN_EV, NINGDE_CELLS, SHANGHAI_POWER, HUAMIN_DISMANTLING)
+    )
     packs = [battery_code("X12", date(2026, 9, 1), serial=n) for n in (1, 2, 3)]
+    imported = [battery_code("03U", date(2026, 9, 1), serial=n) for n in (1, 2)]
     steps: list[tuple[str, str, dict[str, Any], str]] = [
+        (
+            "upsertServicePoint",
+            "ServicePointInput",
+            {"name": "福州鼓楼回收服务网点", "pointType": "COLLECTION", "regionCode": "350102"},
+            fuzhou,
+        ),
         (
             "announceModel",
             "AnnounceModelInput",
             {"model": MODEL, "announcedOn": "2026-03-10"},
-            automaker,
+            fuzhou,
         ),
         (
             "announceModel",
             "AnnounceModelInput",
             {"model": IMPORTED_MODEL, "announcedOn": "2026-08-20", "imported": True},
-            bearer_header("ENTERPRISE_ADMIN", SHENZHEN_EV),
+            shenzhen,
         ),
         (
             "registerBatteries",
             "RegisterBatteriesInput",
-            {"batteries": [{"code": c, "producedOn": "2026-09-01"} for c in packs]},
-            bearer_header("ENTERPRISE_ADMIN", NINGDE_CELLS),
+            {"batteries": [{"code": c} for c in [*packs, STOCK_CANDIDATES[0], DISPOSED_SPARE]]},
+            ningde,
+        ),
+        (
+            "disposeBatteries",
+            "DisposeBatteriesInput",
+            {"codes": [DISPOSED_SPARE], "disposedOn": str(DISPOSED_ON), "origin": "PRODUCTION"},
+            ningde,
+        ),
+        (
+            "supplyBatteries",
+            "SupplyBatteriesInput",
+            {"codes": packs, "automakerId": FUZHOU_MOTORS, "suppliedOn": "2026-09-02"},
+            ningde,
         ),
         (
             "issueFactoryCertificate",
             "IssueFactoryCertificateInput",
             {"vin": vin(1), "model": MODEL, "issuedOn": "2026-09-10", "batteryCodes": packs[:2]},
-            automaker,
+            fuzhou,
         ),
         (
             "issueFactoryCertificate",
             "IssueFactoryCertificateInput",
             {"vin": vin(2), "model": MODEL, "issuedOn": "2026-09-14", "batteryCodes": packs[2:]},
-            automaker,
+            fuzhou,
         ),
         (
             "registerVehicle",
             "RegisterVehicleInput",
             {"vin": vin(1), "registeredOn": "2026-09-20", "regionCode": "350102"},
-            automaker,
+            fuzhou,
+        ),
+        (
+            "registerBatteries",
+            "RegisterBatteriesInput",
+            {"batteries": [{"code": c} for c in imported]},
+            shanghai,
+        ),
+        (
+            "supplyBatteries",
+            "SupplyBatteriesInput",
+            {"codes": imported, "automakerId": SHENZHEN_EV, "suppliedOn": "2026-09-02"},
+            shanghai,
+        ),
+        (
+            "clearCustoms",
+            "ClearCustomsInput",
+            {
+                "vin": vin(3),
+                "model": IMPORTED_MODEL,
+                "clearedOn": "2026-09-10",
+                "batteryCodes": imported,
+            },
+            shenzhen,
+        ),
+        (
+            "registerVehicle",
+            "RegisterVehicleInput",
+            {"vin": vin(3), "registeredOn": "2026-09-20", "regionCode": "440305"},
+            shenzhen,
+        ),
+        (
+            "scrapVehicle",
+            "ScrapVehicleInput",
+            {"vin": vin(3), "scrappedOn": "2026-11-10", "batteryCodes": imported},
+            huamin,
+        ),
+        (
+            "removeBatteries",
+            "RemoveBatteriesInput",
+            {
+                "vin": vin(3),
+                "codes": imported[:1],
+                "removedOn": "2026-11-12",
+                "reason": "SCRAPPING",
+            },
+            huamin,
+        ),
+        (
+            "handOverBatteries",
+            "HandOverBatteriesInput",
+            {
+                "codes": imported[:1],
+                "handedOverOn": "2026-11-13",
+                "recipientId": GANZHOU_RECYCLING,
+            },
+            huamin,
         ),
     ]
     for name, input_type, input, auth in steps:
         document = (
             f"mutation Seed($input: {input_type}!) {{ {name}(input: $input) "
-            "{ obligations { id ruleId subjectId } userErrors { field code message } } }"
+            "{ obligations { id } userErrors { field code message } } }"
         )
         payload = gql(document, {"input": input}, auth=auth)["data"][name]
         assert payload["userErrors"] == [], payload
     upload = next(
         o
-        for o in gql(WORLD_UPLOADS, auth=automaker)["data"]["obligations"]["edges"]
+        for o in gql(WORLD_UPLOADS, auth=fuzhou)["data"]["obligations"]["edges"]
         if o["node"]["subjectId"] == vin(1)
     )
     fulfilled = gql(
@@ -1437,7 +2472,7 @@ def _seed() -> None:
                 "platformReceipt": "NEV-1",
             }
         },
-        auth=automaker,
+        auth=fuzhou,
     )
     assert fulfilled["data"]["fulfillObligation"]["userErrors"] == [], fulfilled
 

@@ -255,7 +255,8 @@ def mistyped_vin() -> str:
 def test_a_certificate_for_a_mistyped_vin_is_refused_and_writes_nothing(
     automaker: Client, base_url: str
 ) -> None:
-    # Given a freshly registered pack of the automaker's supplier, so that only the VIN is wrong,
+    # Given a freshly registered pack its maker supplied to the automaker, so that only the VIN
+    # is wrong,
     maker = client(base_url, mint_token("ENTERPRISE_ADMIN", NINGDE_CELLS))
     pack = f"X12PB010000001{production_date_code(date(2026, 11, 2))}9999999"
     registered = execute(
@@ -265,6 +266,13 @@ def test_a_certificate_for_a_mistyped_vin_is_refused_and_writes_nothing(
         {"code": pack},
     )["registerBatteries"]
     assert registered["userErrors"] == []
+    supplied = execute(
+        maker,
+        """mutation ($code: String!, $to: ID!) { supplyBatteries(input: {codes: [$code],
+            automakerId: $to, suppliedOn: "2026-11-03"}) { userErrors { code message } } }""",
+        {"code": pack, "to": FUZHOU_MOTORS},
+    )["supplyBatteries"]
+    assert supplied["userErrors"] == []
     bad_vin = mistyped_vin()
 
     def state() -> Any:

@@ -14,7 +14,7 @@ from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
 from local.aws import local_aws
 from local.calls import api_event, bearer_header, invoke
-from tests.api import gql, onboard, table_snapshot
+from tests.api import gql, onboard, supply, table_snapshot
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, OTHER_AUTOMAKER_ID, vin
 
 ADMIN = bearer_header("PLATFORM_ADMIN")
@@ -92,6 +92,7 @@ def vehicle(onboarded: Any) -> dict[str, Any]:
         ]
         == []
     )
+    supply([code(1)], BATTERY_MAKER_ID, AUTOMAKER_ID, "2026-03-05")
     gql(ANNOUNCE, {"input": {"model": "FZ7001BEV", "announcedOn": "2026-01-05"}}, auth=AUTO)
     result = gql(
         CERTIFY,
@@ -355,7 +356,14 @@ class TestObligations:
             {"input": {"id": upload["id"], "fulfilledOn": "2026-05-19", "platformReceipt": "TR-1"}},
             auth=AUTO,
         )["data"]["fulfillObligation"]
-        assert again["userErrors"] == [{"field": ["input", "id"], "code": "ALREADY_CLOSED"}]
+        # Sent again, the same fulfilment is the same success; another receipt is a conflict.
+        assert again == done
+        changed = gql(
+            mutation,
+            {"input": {"id": upload["id"], "fulfilledOn": "2026-05-19", "platformReceipt": "TR-2"}},
+            auth=AUTO,
+        )["data"]["fulfillObligation"]
+        assert changed["userErrors"] == [{"field": ["input", "id"], "code": "CONFLICT"}]
         other = gql(
             mutation,
             {"input": {"id": upload["id"], "fulfilledOn": "2026-05-19", "platformReceipt": "X"}},
@@ -433,6 +441,74 @@ class TestObligations:
         assert result["calendar"] is None
         assert result["userErrors"][0]["code"] == "INVALID_SCHEDULE"
         assert "2027-03-03" in result["userErrors"][0]["message"]
+
+
+UPDATE_ENTERPRISE = """mutation ($input: UpdateEnterpriseInput!) { updateEnterprise(input: $input) {
+  enterprise { id name contacts { email language } updatedBy }
+  userErrors { field code message } } }"""
+CONTACTS = "query ($id: ID!) { enterprise(id: $id) { contacts { email language } } }"
+
+
+class TestEnterpriseUpdates:
+    def test_an_enterprise_admin_replaces_its_own_contacts_and_another_reads_as_not_there(
+        self, onboarded: Any
+    ) -> None:
+        # Given the automaker onboarded with one Chinese-speaking contact,
+        contacts = [
+            {"email": "hegui@fuzhou-motors.cn", "language": "zh-CN"},
+            {"email": "trace@fuzhou-motors.cn", "language": "en"},
+        ]
+        before = table_snapshot(onboarded)
+        # When another automaker's administrator tries to change it, and names a USCC no one has,
+        others = gql(
+            UPDATE_ENTERPRISE,
+            {"input": {"id": AUTOMAKER_ID, "contacts": contacts}},
+            auth=OTHER_AUTO,
+        )
+        ghost = "91510100MA3000001" + OTHER_AUTOMAKER_ID[-1]
+        nobody = gql(
+            UPDATE_ENTERPRISE, {"input": {"id": ghost, "contacts": contacts}}, auth=OTHER_AUTO
+        )
+        # Then both are told the same, with the key they sent, and nothing changed;
+        [refusal] = others["data"]["updateEnterprise"]["userErrors"]
+        [missing] = nobody["data"]["updateEnterprise"]["userErrors"]
+        assert refusal["code"] == missing["code"] == "NOT_FOUND"
+        assert refusal["message"].replace(AUTOMAKER_ID, "X") == missing["message"].replace(
+            ghost, "X"
+        )
+        assert table_snapshot(onboarded) == before
+        # When its own administrator sends two contacts (twice),
+        first = gql(
+            UPDATE_ENTERPRISE, {"input": {"id": AUTOMAKER_ID, "contacts": contacts}}, auth=AUTO
+        )
+        again = gql(
+            UPDATE_ENTERPRISE, {"input": {"id": AUTOMAKER_ID, "contacts": contacts}}, auth=AUTO
+        )
+        # Then both are the contacts now, the second request answers the same,
+        assert first["data"]["updateEnterprise"]["enterprise"]["contacts"] == contacts
+        assert again == first
+        # and the regulator sees them, while an enterprise user may not change them.
+        seen = gql(CONTACTS, {"id": AUTOMAKER_ID}, auth=REGULATOR)["data"]["enterprise"]
+        assert seen["contacts"] == contacts
+        user = bearer_header("ENTERPRISE_USER", AUTOMAKER_ID)
+        refused = gql(UPDATE_ENTERPRISE, {"input": {"id": AUTOMAKER_ID, "name": "X"}}, auth=user)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    def test_a_contact_list_with_a_bad_address_or_language_changes_nothing(
+        self, onboarded: Any
+    ) -> None:
+        bad = [
+            {"email": "not-an-address", "language": "zh-CN"},
+            {"email": "ok@example.cn", "language": "fr"},
+        ]
+        result = gql(UPDATE_ENTERPRISE, {"input": {"id": AUTOMAKER_ID, "contacts": bad}}, auth=AUTO)
+        errors = result["data"]["updateEnterprise"]["userErrors"]
+        assert [(e["field"], e["code"]) for e in errors] == [
+            (["input", "contacts", "0", "email"], "INVALID_EMAIL"),
+            (["input", "contacts", "1", "language"], "UNSUPPORTED_LANGUAGE"),
+        ]
+        seen = gql(CONTACTS, {"id": AUTOMAKER_ID}, auth=AUTO)["data"]["enterprise"]
+        assert seen["contacts"] == [{"email": "compliance@fuzhou-motors.cn", "language": "zh-CN"}]
 
 
 class TestHttp:

@@ -15,7 +15,7 @@ from compliance.codes import production_date_code
 from compliance.store.models import ObligationItem
 from local.aws import local_aws
 from local.calls import bearer_header
-from tests.api import gql, onboard, onboard_battery_maker
+from tests.api import gql, onboard, onboard_battery_maker, supply
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
 MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
@@ -40,6 +40,7 @@ def fleet() -> Iterator[Any]:
             {"input": {"batteries": packs}},
             auth=MAKER,
         )
+        supply([p["code"] for p in packs], BATTERY_MAKER_ID, AUTOMAKER_ID, "2026-03-05")
         gql(
             """mutation { announceModel(input: {model: "FZ7001BEV", announcedOn: "2026-01-05"}) {
             userErrors { code } } }""",

@@ -12,12 +12,16 @@ from typing import Any
 import pytest
 
 from compliance.codes import production_date_code
-from compliance.store import obligations as obligation_store
-from compliance.store import reads
+from compliance.lifecycle import EnterpriseFacts, EnterpriseKind
+from compliance.rules import load_rule_set
+from compliance.services import obligations as obligation_cases
+from compliance.services.recording import Request
+from compliance.store import dynamo, reads
+from compliance.store.dynamo import DynamoStore
 from compliance.store.reminders import mark_overdue
 from local.aws import local_aws
 from local.calls import bearer_header
-from tests.api import gql, onboard, onboard_battery_maker
+from tests.api import gql, onboard, onboard_battery_maker, supply
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
 AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
@@ -39,6 +43,7 @@ def upload() -> Iterator[str]:
             producedOn: "2026-09-01"}}]}}) {{ userErrors {{ code }} }} }}""",
             auth=MAKER,
         )
+        supply([PACK], BATTERY_MAKER_ID, AUTOMAKER_ID, "2026-09-02")
         gql(
             """mutation { announceModel(input: {model: "M1", announcedOn: "2026-09-01"}) {
             userErrors { code } } }""",
@@ -57,25 +62,25 @@ def _both_read_first(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make two requests read the obligation before either writes: the real interleaving of
     two people pressing the button at the same moment."""
     barrier = threading.Barrier(2, timeout=10)
-    real = obligation_store._load
+    real = DynamoStore.obligations
 
-    def load_then_wait(obligation_id: str, responsible: str) -> Any:
-        item = real(obligation_id, responsible)
+    def load_then_wait(store: DynamoStore, ids: Any) -> Any:
+        found = real(store, ids)
         barrier.wait()
-        return item
+        return found
 
-    monkeypatch.setattr(obligation_store, "_load", load_then_wait)
+    monkeypatch.setattr(DynamoStore, "obligations", load_then_wait)
     # DynamoDB checks a condition and writes an item atomically; moto, serving two threads of
     # one process, does not. Serialising the two writes gives the tables DynamoDB's guarantee
     # while both requests still decide from the same stale read.
     atomic = threading.Lock()
-    real_save = obligation_store._save
+    real_write = dynamo._write
 
-    def save_atomically(item: Any, actions: list[object]) -> None:
+    def write_atomically(units: Any) -> None:
         with atomic:
-            real_save(item, actions)
+            real_write(units)
 
-    monkeypatch.setattr(obligation_store, "_save", save_atomically)
+    monkeypatch.setattr(dynamo, "_write", write_atomically)
 
 
 def test_two_fulfilments_at_once_have_one_winner_and_one_conflict(
@@ -108,15 +113,10 @@ def test_the_sweep_steps_aside_when_a_fulfilment_wins_the_race(upload: str) -> N
     # Given the sweep read the obligation as open, When it is fulfilled before the sweep
     # writes OVERDUE,
     seen_by_sweep = reads.obligations([upload])[upload]
-    change = obligation_store.fulfil(
-        upload,
-        AUTOMAKER_ID,
-        date(2026, 10, 16),
-        "TR-LATE",
-        today=date(2026, 10, 16),
-        now=datetime.now(UTC),
-    )
-    assert change.violations == ()
+    automaker = EnterpriseFacts(AUTOMAKER_ID, frozenset({EnterpriseKind.AUTOMAKER}))
+    request = Request(automaker, "tester", datetime.now(UTC), date(2026, 10, 16), load_rule_set())
+    closed = obligation_cases.fulfil(DynamoStore(), request, upload, date(2026, 10, 16), "TR-LATE")
+    assert closed.violations == ()
     # Then the sweep's conditional write loses and the fulfilment stands.
     assert mark_overdue(seen_by_sweep, datetime.now(UTC)) is False
     assert reads.obligations([upload])[upload].stored_status.value == "FULFILLED_LATE"
@@ -126,20 +126,23 @@ def test_a_fulfilment_read_before_the_overdue_transition_gets_a_conflict(
     upload: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a fulfilment that read the obligation, When the sweep marks it OVERDUE first,
-    real = obligation_store._load
+    real = DynamoStore.obligations
 
-    def load_then_sweep(obligation_id: str, responsible: str) -> Any:
-        item = real(obligation_id, responsible)
-        assert mark_overdue(reads.obligations([obligation_id])[obligation_id], datetime.now(UTC))
-        return item
+    def load_then_sweep(store: DynamoStore, ids: Any) -> Any:
+        found = real(store, ids)
+        for obligation_id in found:
+            assert mark_overdue(
+                reads.obligations([obligation_id])[obligation_id], datetime.now(UTC)
+            )
+        return found
 
-    monkeypatch.setattr(obligation_store, "_load", load_then_sweep)
+    monkeypatch.setattr(DynamoStore, "obligations", load_then_sweep)
     result = gql(FULFIL, {"id": upload, "on": "2026-10-16", "receipt": "TR-9"}, auth=AUTO)["data"][
         "fulfillObligation"
     ]
     # Then the fulfilment is told CONFLICT, nothing of it is written, and a retry succeeds.
     assert [e["code"] for e in result["userErrors"]] == ["CONFLICT"]
     assert reads.obligations([upload])[upload].stored_status.value == "OVERDUE"
-    monkeypatch.setattr(obligation_store, "_load", real)
+    monkeypatch.setattr(DynamoStore, "obligations", real)
     retried = gql(FULFIL, {"id": upload, "on": "2026-10-16", "receipt": "TR-9"}, auth=AUTO)
     assert retried["data"]["fulfillObligation"]["obligation"]["status"] == "FULFILLED_LATE"

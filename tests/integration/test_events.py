@@ -17,21 +17,22 @@ from local.aws import local_aws
 from local.calls import invoke
 from local.tokens import DEFAULT_SECRET
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID
-from tools.write_events import EVENTS_DIR, rendered_events
+from tools.write_events import EVENTS_DIR, FUZHOU_MOTORS, rendered_events
 
 STORY = [
     "01-register-enterprise-battery-maker.json",
     "02-register-enterprise-automaker.json",
     "03-register-batteries.json",
-    "04-announce-model.json",
-    "05-issue-factory-certificate.json",
-    "06-register-vehicle.json",
-    "07-obligations.json",
-    "08-vehicle.json",
-    "09-battery.json",
-    "10-fulfill-obligation.json",
-    "11-compliance-summary.json",
-    "12-decode-battery-code.json",
+    "04-supply-batteries.json",
+    "05-announce-model.json",
+    "06-issue-factory-certificate.json",
+    "07-register-vehicle.json",
+    "08-obligations.json",
+    "09-vehicle.json",
+    "10-battery.json",
+    "11-fulfill-obligation.json",
+    "12-compliance-summary.json",
+    "13-decode-battery-code.json",
 ]
 REFUSALS = [
     "90-unauthenticated.json",
@@ -43,10 +44,11 @@ MUTATIONS = {
     "01-register-enterprise-battery-maker.json": "registerEnterprise",
     "02-register-enterprise-automaker.json": "registerEnterprise",
     "03-register-batteries.json": "registerBatteries",
-    "04-announce-model.json": "announceModel",
-    "05-issue-factory-certificate.json": "issueFactoryCertificate",
-    "06-register-vehicle.json": "registerVehicle",
-    "10-fulfill-obligation.json": "fulfillObligation",
+    "04-supply-batteries.json": "supplyBatteries",
+    "05-announce-model.json": "announceModel",
+    "06-issue-factory-certificate.json": "issueFactoryCertificate",
+    "07-register-vehicle.json": "registerVehicle",
+    "11-fulfill-obligation.json": "fulfillObligation",
 }
 CERTIFIED_ON = date(2026, 9, 24)
 REGISTERED_ON = date(2026, 9, 25)
@@ -98,7 +100,7 @@ def test_the_production_upload_falls_due_ten_working_days_after_the_certificate(
     replies: dict[str, Reply],
 ) -> None:
     # Then the upload skips the Mid-Autumn and National Day holidays (the README's example).
-    [upload] = replies["05-issue-factory-certificate.json"].body["data"]["issueFactoryCertificate"][
+    [upload] = replies["06-issue-factory-certificate.json"].body["data"]["issueFactoryCertificate"][
         "obligations"
     ]
     expected = default_calendar().add_working_days(CERTIFIED_ON, 10)
@@ -110,7 +112,7 @@ def test_the_production_upload_falls_due_ten_working_days_after_the_certificate(
 def test_the_sales_upload_falls_due_ten_working_days_after_the_registration(
     replies: dict[str, Reply],
 ) -> None:
-    obligations = replies["06-register-vehicle.json"].body["data"]["registerVehicle"]["obligations"]
+    obligations = replies["07-register-vehicle.json"].body["data"]["registerVehicle"]["obligations"]
     duties = {o["ruleId"]: o for o in obligations}
     expected = default_calendar().add_working_days(REGISTERED_ON, 10)
     assert duties["SALES_TRACE_UPLOAD"]["triggerDate"] == REGISTERED_ON.isoformat()
@@ -125,18 +127,18 @@ def test_the_sales_upload_falls_due_ten_working_days_after_the_registration(
 
 
 def test_the_automaker_sees_every_duty_the_story_opened(replies: dict[str, Reply]) -> None:
-    edges = replies["07-obligations.json"].body["data"]["obligations"]["edges"]
+    edges = replies["08-obligations.json"].body["data"]["obligations"]["edges"]
     rules = [edge["node"]["ruleId"] for edge in edges]
     # Then dated duties come first by due date, standing ones last.
     assert rules[:3] == ["TECH_INFO_SUBMISSION", "PRODUCTION_TRACE_UPLOAD", "SALES_TRACE_UPLOAD"]
     assert set(rules[3:]) == {"COLLECTION_POINT_COVERAGE", "DISMANTLER_DISASSEMBLY_INFO"}
     # And the id the fulfilment file names is the one a real run produces.
     [upload] = [e["node"] for e in edges if e["node"]["ruleId"] == "PRODUCTION_TRACE_UPLOAD"]
-    assert variables("10-fulfill-obligation.json")["input"]["id"] == upload["id"]
+    assert variables("11-fulfill-obligation.json")["input"]["id"] == upload["id"]
 
 
 def test_the_vehicle_and_its_batteries_read_back_as_recorded(replies: dict[str, Reply]) -> None:
-    vehicle = replies["08-vehicle.json"].body["data"]["vehicle"]
+    vehicle = replies["09-vehicle.json"].body["data"]["vehicle"]
     packs = variables("03-register-batteries.json")["input"]["batteries"]
     assert vehicle["automaker"] == {"id": AUTOMAKER_ID}
     assert [b["code"] for b in vehicle["batteries"]] == [p["code"] for p in packs]
@@ -146,7 +148,7 @@ def test_the_vehicle_and_its_batteries_read_back_as_recorded(replies: dict[str, 
         "VEHICLE_REGISTERED",
     ]
     # The battery maker still sees its pack; the automaker now answers for it.
-    battery = replies["09-battery.json"].body["data"]["battery"]
+    battery = replies["10-battery.json"].body["data"]["battery"]
     assert battery["status"] == "INSTALLED"
     assert battery["manufacturer"] == {"id": BATTERY_MAKER_ID}
     assert battery["responsibleEnterprise"] == {"id": AUTOMAKER_ID}
@@ -155,7 +157,7 @@ def test_the_vehicle_and_its_batteries_read_back_as_recorded(replies: dict[str, 
 def test_an_upload_made_before_its_due_day_is_fulfilled_on_time(
     replies: dict[str, Reply],
 ) -> None:
-    fulfilled = replies["10-fulfill-obligation.json"].body["data"]["fulfillObligation"]
+    fulfilled = replies["11-fulfill-obligation.json"].body["data"]["fulfillObligation"]
     assert fulfilled["obligation"]["ruleId"] == "PRODUCTION_TRACE_UPLOAD"
     assert fulfilled["obligation"]["status"] == "FULFILLED"
     assert (fulfilled["obligation"]["fulfilledOn"], fulfilled["obligation"]["platformReceipt"]) == (
@@ -163,15 +165,15 @@ def test_an_upload_made_before_its_due_day_is_fulfilled_on_time(
         "NEV-TRACE-2026-000001",
     )
     # Then the summary counts it once; the other four duties stay open or overdue (by today).
-    summary = replies["11-compliance-summary.json"].body["data"]["complianceSummary"]
+    summary = replies["12-compliance-summary.json"].body["data"]["complianceSummary"]
     assert summary["enterpriseId"] == AUTOMAKER_ID
     assert (summary["fulfilled"], summary["fulfilledLate"], summary["waived"]) == (1, 0, 0)
     assert summary["open"] + summary["overdue"] == 4
 
 
 def test_a_query_over_get_decodes_a_battery_code(replies: dict[str, Reply]) -> None:
-    assert event("12-decode-battery-code.json")["requestContext"]["http"]["method"] == "GET"
-    report = replies["12-decode-battery-code.json"].body["data"]["decodeBatteryCode"]
+    assert event("13-decode-battery-code.json")["requestContext"]["http"]["method"] == "GET"
+    report = replies["13-decode-battery-code.json"].body["data"]["decodeBatteryCode"]
     assert (report["valid"], report["errors"]) == (True, [])
     assert report["fields"]["manufacturerCode"] == "X12"
     assert report["fields"]["productionDate"] == "2026-03-02"
@@ -201,8 +203,8 @@ def test_a_body_that_is_not_json_is_400(replies: dict[str, Reply]) -> None:
 def test_another_enterprises_battery_reads_as_null(replies: dict[str, Reply]) -> None:
     # Given the same query for the same pack that its maker reads (09),
     # When another automaker sends it, Then the pack does not exist for it.
-    assert variables("93-battery-of-another-enterprise.json") == variables("09-battery.json")
-    assert replies["09-battery.json"].body["data"]["battery"] is not None
+    assert variables("93-battery-of-another-enterprise.json") == variables("10-battery.json")
+    assert replies["10-battery.json"].body["data"]["battery"] is not None
     reply = replies["93-battery-of-another-enterprise.json"]
     assert reply.status == 200
     assert reply.body == {"data": {"battery": None}}
@@ -227,3 +229,15 @@ def test_the_files_are_what_the_generator_writes() -> None:
         path.name: path.read_text(encoding="utf-8") for path in sorted(EVENTS_DIR.glob("*.json"))
     }
     assert rendered_events() == on_disk
+
+
+def test_the_supply_puts_the_packs_in_the_automakers_hands_and_opens_the_makers_duty(
+    replies: dict[str, Reply],
+) -> None:
+    # Then both packs are held by the automaker, and the maker owes it the disassembly
+    # information of their specification: one standing duty for the one specification.
+    payload = replies["04-supply-batteries.json"].body["data"]["supplyBatteries"]
+    assert {b["custodian"]["id"] for b in payload["batteries"]} == {FUZHOU_MOTORS}
+    [duty] = payload["obligations"]
+    assert duty["ruleId"] == "SUPPLIER_DISASSEMBLY_INFO"
+    assert duty["subjectId"] == f"X12PB01/{FUZHOU_MOTORS}"

@@ -108,6 +108,12 @@ def _seed() -> World:
             MAKER,
         ),
         (
+            "supplyBatteries",
+            "SupplyBatteriesInput",
+            {"codes": [battery_code(1)], "automakerId": AUTOMAKER_ID, "suppliedOn": "2026-03-05"},
+            MAKER,
+        ),
+        (
             "announceModel",
             "AnnounceModelInput",
             {"model": MODEL, "announcedOn": "2026-01-05"},

@@ -17,12 +17,15 @@ from hypothesis import strategies as st
 
 from compliance import delivery
 from compliance.calendar import default_calendar
+from compliance.enterprises import Contact, Enterprise
 from compliance.lifecycle import EnterpriseKind
 from compliance.reminders import stage_on
-from compliance.store import obligations as obligation_store
-from compliance.store.enterprises import register
+from compliance.rules import load_rule_set
+from compliance.services import enterprises as enterprise_cases
+from compliance.services import obligations as obligation_cases
+from compliance.services.recording import Request
+from compliance.store.dynamo import DynamoStore
 from compliance.store.models import ObligationItem
-from compliance.store.records import Contact, Enterprise
 from local.aws import local_aws
 from local.queues import create_queues
 from tests.builders import obligation_item, uscc
@@ -91,17 +94,18 @@ def test_stages_go_out_once_never_after_closing_and_overdue_starts_the_day_after
     n = next(_examples)
     enterprise = uscc(f"91110000MA{n:07d}")
     contact = f"officer{n}@example.cn"
-    register(
-        Enterprise(
-            id=enterprise,
-            name=f"Enterprise {n}",
-            kinds=frozenset({EnterpriseKind.AUTOMAKER}),
-            manufacturer_codes=frozenset(),
-            province_code=None,
-            contacts=(Contact(contact, "en"),),
-            created_at=datetime(2026, 9, 1, tzinfo=UTC),
-        )
+    store = DynamoStore()
+    registered = Enterprise(
+        id=enterprise,
+        name=f"Enterprise {n}",
+        kinds=frozenset({EnterpriseKind.AUTOMAKER}),
+        manufacturer_codes=frozenset(),
+        province_code=None,
+        contacts=(Contact(contact, "en"),),
+        created_at=datetime(2026, 9, 1, tzinfo=UTC),
     )
+    assert enterprise_cases.register(store, registered).violations == ()
+    facts = registered.facts
     due = CALENDAR.add_working_days(START, due_in).due_date
     oid = _obligation(n, enterprise, due)
     closed = START + timedelta(days=closed_on_day) if closed_on_day is not None else None
@@ -112,14 +116,11 @@ def test_stages_go_out_once_never_after_closing_and_overdue_starts_the_day_after
     for offset in sweep_days:
         day = START + timedelta(days=offset)
         if closed is not None and not is_closed and closed <= day:
+            request = Request(facts, "tester", datetime.now(UTC), day, load_rule_set())
             if waive:
-                obligation_store.waive(
-                    oid, enterprise, "not applicable: test", now=datetime.now(UTC)
-                )
+                obligation_cases.waive(store, request, oid, "not applicable: test")
             else:
-                obligation_store.fulfil(
-                    oid, enterprise, min(closed, day), "TR-1", today=day, now=datetime.now(UTC)
-                )
+                obligation_cases.fulfil(store, request, oid, min(closed, day), "TR-1")
             is_closed = True
         if not is_closed:
             stage = stage_on(due, day, CALENDAR)

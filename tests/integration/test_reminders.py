@@ -17,15 +17,15 @@ import pytest
 from compliance import delivery, reminders
 from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
+from compliance.errors import StoreUnavailableError
 from compliance.store import reads
 from compliance.store import reminders as reminder_store
-from compliance.store.errors import StoreUnavailableError
 from compliance.store.reminders import job_id
 from local.aws import local_aws
 from local.calls import bearer_header, function_settings
 from local.queues import create_queues
 from local.sweeper import schedule_event, sqs_event
-from tests.api import gql
+from tests.api import gql, supply
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, obligation_item, vin
 
 ADMIN = bearer_header("PLATFORM_ADMIN")
@@ -87,6 +87,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         )
         packs = [{"code": code, "producedOn": "2026-09-01"} for code in PACKS]
         gql(REGISTER_PACKS, {"input": {"batteries": packs}}, auth=MAKER)
+        supply(PACKS, BATTERY_MAKER_ID, AUTOMAKER_ID, "2026-09-02")
         result = gql(CERTIFY, {"vin": vin(1), "model": "FZ7001BEV", "pack": PACKS[0]}, auth=AUTO)
         [upload] = result["data"]["issueFactoryCertificate"]["obligations"]
         assert upload["dueDate"] == "2026-10-15"
@@ -394,7 +395,14 @@ def test_a_sweep_interrupted_half_way_loses_nothing_and_duplicates_nothing(
         userErrors { code } } }""",
         auth=other_auth,
     )
-    gql(CERTIFY, {"vin": vin(2), "model": "SZ6500BEV", "pack": PACKS[1]}, auth=other_auth)
+    their_pack = f"X12PB010000001{production_date_code(date(2026, 9, 1))}{3:07d}"
+    batteries = [{"code": their_pack}]
+    gql(REGISTER_PACKS, {"input": {"batteries": batteries}}, auth=MAKER)
+    supply([their_pack], BATTERY_MAKER_ID, other, "2026-09-02")
+    certified = gql(
+        CERTIFY, {"vin": vin(2), "model": "SZ6500BEV", "pack": their_pack}, auth=other_auth
+    )
+    assert certified["data"]["issueFactoryCertificate"]["userErrors"] == []
     real = job_store.mark_enqueued
     calls = 0
 

@@ -1,7 +1,8 @@
 """Tenant isolation over generated worlds, end to end through the API Lambda on moto.
 
-Hypothesis draws a small world (automakers, battery makers, vehicles with other makers' packs,
-packs left in stock, sold directly or disposed of, vehicle registrations) and builds it through
+Hypothesis draws a small world (automakers, battery makers, vehicles with other makers' packs
+supplied to their automakers, packs left in stock, sold directly, or supplied to an automaker
+that disposes of them, vehicle registrations) and builds it through
 the API's mutations, each sent by the administrator of the enterprise that reports it. Then every
 principal (each enterprise's administrator, user and read-scoped partner system, and a
 regulator) reads every object: direct lookups with the related objects nested in them,
@@ -9,11 +10,12 @@ obligation connections unfiltered and filtered by every enterprise, and every en
 compliance summary and service coverage.
 
 What each principal should see is computed from the generated world alone (ARCHITECTURE.md
-section 4): a battery is visible to its manufacturer, its current responsible enterprise and the
-automaker of the vehicle it is installed in; a vehicle to its automaker; an obligation to its
-responsible enterprise; an enterprise to itself (a related enterprise shows its identity, but
-its contacts only to itself); a regulator sees everything. Anything else reads exactly as a
-record that does not exist: null, an empty list, or zero.
+section 4, and DOMAIN.md 4.1): a battery is visible to its manufacturer, its current responsible
+enterprise, the automaker of the vehicle it is installed in and the enterprise holding it; a
+vehicle to its automaker; an obligation to its responsible enterprise; an enterprise to itself
+(a related enterprise shows its identity, but its contacts only to itself); a regulator sees
+everything. Anything else reads exactly as a record that does not exist: null, an empty list,
+or zero.
 """
 
 from __future__ import annotations
@@ -75,8 +77,15 @@ class Pack:
     produced_on: date
     installed_in: str | None = None  # VIN
     sold_in: str | None = None  # province code of a direct sale
-    disposed_by: str | None = None  # automaker disposing of it at installation
+    disposed_by: str | None = None  # automaker it was supplied to, which disposed of it
     happened_on: date | None = None  # date of the sale or disposal
+    supplied_to: str | None = None  # the automaker supplied, on the day it was produced
+
+    @property
+    def custodian(self) -> str | None:
+        """Who holds it (DOMAIN.md 4.1): the automaker supplied (which installed or disposed
+        of it), nobody on the platform once sold directly, else its maker."""
+        return None if self.sold_in else self.supplied_to or self.maker
 
 
 @dataclass(frozen=True)
@@ -166,7 +175,7 @@ def worlds(draw: st.DrawFn) -> World:
         for _ in range(draw(st.integers(1, 3))):
             number = vin(next(vins))
             installed = [
-                new_pack(maker, installed_in=number)
+                new_pack(maker, installed_in=number, supplied_to=automaker.id)
                 for maker in draw(st.lists(st.sampled_from(makers), min_size=1, max_size=2))
             ]
             packs += installed
@@ -198,7 +207,7 @@ def worlds(draw: st.DrawFn) -> World:
             pack = replace(pack, sold_in=province, happened_on=when)
         elif fate == "disposed":
             by = draw(st.sampled_from(automakers)).id
-            pack = replace(pack, disposed_by=by, happened_on=when)
+            pack = replace(pack, disposed_by=by, supplied_to=by, happened_on=when)
         packs.append(pack)
     return World(automakers, makers, tuple(cars), tuple(packs))
 
@@ -249,6 +258,12 @@ def expected_duties(world: World) -> list[Duty]:
                 )
             )
     for pack in world.packs:
+        if pack.supplied_to:
+            spec = f"{pack.code[:7]}/{pack.supplied_to}"
+            add(
+                Duty("SUPPLIER_DISASSEMBLY_INFO", pack.maker, "BATTERY_SPEC", spec, None, pack.code)
+            )
+    for pack in world.packs:
         if pack.disposed_by:
             add(
                 Duty(
@@ -297,13 +312,13 @@ class Rules:
 
     def responsible_for(self, pack: Pack) -> str:
         # Installed: the vehicle's automaker; sold directly, in stock or disposed: its maker.
-        # (The API records no removal, so here the responsible enterprise is always the maker
-        # or the automaker of the vehicle the pack is in.)
+        # (No pack of these worlds is removed, so the responsible enterprise is always the
+        # maker or the automaker of the vehicle the pack is in.)
         return self.world.car(pack.installed_in).automaker if pack.installed_in else pack.maker
 
     def battery_viewers(self, pack: Pack) -> tuple[str | None, ...]:
         automaker = self.world.car(pack.installed_in).automaker if pack.installed_in else None
-        return (pack.maker, self.responsible_for(pack), automaker)
+        return (pack.maker, self.responsible_for(pack), automaker, pack.custodian)
 
     def enterprise(self, p: Principal, enterprise_id: str) -> dict[str, Any]:
         """A related enterprise: identity always, contacts only to itself and regulators."""
@@ -341,6 +356,7 @@ class Rules:
             "status": status,
             "manufacturer": self.enterprise(p, pack.maker),
             "responsibleEnterprise": self.enterprise(p, self.responsible_for(pack)),
+            "custodian": self.enterprise(p, pack.custodian) if pack.custodian else None,
             "vehicle": self.vehicle_ref(p, pack.installed_in),
         }
 
@@ -402,6 +418,8 @@ CERTIFY = f"""mutation ($input: IssueFactoryCertificateInput!) {{
   issueFactoryCertificate(input: $input) {{ obligations {{ id }} {USER_ERRORS} }} }}"""
 REGISTER_VEHICLE = f"""mutation ($input: RegisterVehicleInput!) {{
   registerVehicle(input: $input) {{ obligations {{ id }} {USER_ERRORS} }} }}"""
+SUPPLY = f"""mutation ($input: SupplyBatteriesInput!) {{
+  supplyBatteries(input: $input) {{ obligations {{ id }} {USER_ERRORS} }} }}"""
 SELL = f"""mutation ($input: SellBatteryDirectlyInput!) {{
   sellBatteryDirectly(input: $input) {{ obligations {{ id }} {USER_ERRORS} }} }}"""
 DISPOSE = f"""mutation ($input: DisposeBatteriesInput!) {{
@@ -440,6 +458,14 @@ def build(world: World) -> set[str]:
         if batteries:
             value = {"batteries": batteries}
             created |= set(_mutate(REGISTER_BATTERIES, "registerBatteries", value, admin[maker.id]))
+    for pack in world.packs:
+        if pack.supplied_to:
+            value = {
+                "codes": [pack.code],
+                "automakerId": pack.supplied_to,
+                "suppliedOn": pack.produced_on.isoformat(),
+            }
+            created |= set(_mutate(SUPPLY, "supplyBatteries", value, admin[pack.maker]))
     for automaker in world.automakers:
         value = {"model": automaker.model, "announcedOn": ANNOUNCED_ON.isoformat()}
         created |= set(_mutate(ANNOUNCE, "announceModel", value, admin[automaker.id]))
@@ -508,7 +534,7 @@ def identify(world: World, created: set[str]) -> dict[str, Duty]:
 FRAGMENTS = {
     "E": "fragment E on Enterprise { id contacts { email } }",
     "B": """fragment B on Battery { code status manufacturer { ...E }
-        responsibleEnterprise { ...E } vehicle { vin } }""",
+        responsibleEnterprise { ...E } custodian { ...E } vehicle { vin } }""",
     "V": """fragment V on Vehicle { vin automaker { ...E } model { code }
         batteries { code } }""",
     "O": """fragment O on Obligation { id ruleId responsibleEnterprise { ...E }

@@ -19,9 +19,9 @@ from compliance.lifecycle import (
     EventKind,
     LifecycleEvent,
     ModelState,
-    PointType,
     VehicleState,
 )
+from compliance.network import PointType
 from compliance.rules import (
     DEFAULT_RULE_SET,
     Obligation,
@@ -71,6 +71,7 @@ def battery(maker: EnterpriseFacts = BATTERY_MAKER, responsible: str | None = No
         status=BatteryStatus.REMOVED,
         last_event_on=date(2026, 3, 2),
         responsible=responsible or maker.id,
+        custodian=responsible or maker.id,
     )
 
 

@@ -1,0 +1,509 @@
+"""Recording lifecycle events: check them against what is on record, derive the obligations
+they create, and write each event with the states it changes and its obligations at once.
+
+One call takes the events of one request. It reads the records they touch once, checks every
+event in order against the states the previous ones leave (custody first: see
+`compliance.event_checks`), and either refuses the request with every reason, writing nothing,
+or hands the store one unit per change.
+
+Retries have exactly one effect: an event's id is derived from its content and its place in
+its subject's history, so a request sent again finds its events at the end of those histories
+and is answered as it was, not recorded twice; obligation ids are
+derived from the duty, so a duty that exists already is not created again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
+
+from compliance.event_checks import check_event
+from compliance.history import (
+    apply_battery,
+    apply_model,
+    apply_vehicle,
+    maker_of,
+    produced_battery,
+    second_life_battery,
+    with_battery,
+    with_child,
+)
+from compliance.lifecycle import (
+    CERTIFICATION_EVENTS,
+    MODEL_EVENTS,
+    BatteryState,
+    EnterpriseFacts,
+    EventContext,
+    EventKind,
+    EventRecord,
+    LifecycleEvent,
+    ModelState,
+    VehicleState,
+    Violation,
+)
+from compliance.network import PointType, ServicePoint, coverage_region
+from compliance.obligations import ObligationRecord
+from compliance.rules import Obligation, ObligationStatus, RuleSet, TriggerFacts, obligations_for
+from compliance.services.store import (
+    CodeUnclaimed,
+    NewObligation,
+    OnRecord,
+    PutBattery,
+    PutEvent,
+    PutModel,
+    PutVehicle,
+    Store,
+    Stored,
+    Unit,
+    Write,
+)
+
+# Events whose counterparty is an enterprise on the platform (for a direct sale it is the
+# buyer's name, who is not).
+_ENTERPRISE_COUNTERPARTY = frozenset(
+    {
+        EventKind.BATTERY_SUPPLIED,
+        EventKind.SERVICE_POINT_HANDED_OUT,
+        EventKind.BATTERY_HANDED_OVER,
+    }
+)
+
+
+def event_id(kind: EventKind, actor: str, occurred_on: date, **fields: object) -> str:
+    """What an event says, as an id: the same report made twice has the same one. Its final id
+    adds its place in its subject's history (`placed_id`)."""
+    canonical = json.dumps(
+        {"kind": kind.value, "actor": actor, "on": occurred_on.isoformat(), **fields},
+        sort_keys=True,
+        default=str,
+    )
+    return "ev_" + hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def new_event(kind: EventKind, actor: str, occurred_on: date, **fields: Any) -> LifecycleEvent:
+    return LifecycleEvent(
+        id=event_id(kind, actor, occurred_on, **fields),
+        kind=kind,
+        occurred_on=occurred_on,
+        actor=actor,
+        **fields,
+    )
+
+
+class Request(Struct, frozen=True):
+    """Who acts, when, and under which rules: what every use case is given."""
+
+    actor: EnterpriseFacts
+    by: str  # the person's subject, or `partner-key:<id>`, kept on what is written
+    now: datetime
+    today: date
+    rule_set: RuleSet
+
+
+class Refusal(Struct, frozen=True):
+    """One reason a request was refused; `index` is the input item it concerns, if any."""
+
+    violation: Violation
+    index: int | None = None
+
+
+class Recorded(Struct, frozen=True):
+    """The outcome of a request: what it recorded and created (or, on a retry, had already)."""
+
+    events: tuple[EventRecord, ...] = ()
+    obligations: tuple[ObligationRecord, ...] = ()
+    batteries: Mapping[str, BatteryState] = field(default_factory=dict)
+    vehicles: Mapping[str, VehicleState] = field(default_factory=dict)
+    models: Mapping[str, ModelState] = field(default_factory=dict)
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+
+class _Pending(Struct):
+    """An event that passed its checks, what it changes and the obligations it creates."""
+
+    event: LifecycleEvent
+    position: int
+    touched: dict[tuple[str, str], Any] = field(default_factory=dict)  # key -> state after it
+    obligations: list[Obligation] = field(default_factory=list)
+    unclaimed_code: str | None = None  # a battery registered for a maker not on the platform
+
+
+def refused(*violations: Violation, index: int | None = None) -> Recorded:
+    return Recorded(refusals=tuple(Refusal(v, index) for v in violations))
+
+
+def record(
+    store: Store,
+    request: Request,
+    events: Sequence[LifecycleEvent],
+    *,
+    indexes: Sequence[int | None] | None = None,
+    groups: Sequence[Sequence[int]] | None = None,
+    check_only: bool = False,
+) -> Recorded:
+    """Check and write `events`, reported by `request.actor`, in order.
+
+    `indexes` maps each event to the input item it came from, for the refusals. `groups`
+    (positions in `events`) are the changes written all or nothing; by default the whole
+    request is one. Groups that touch different records may share a write. With `check_only`,
+    only the refusals are worked out and nothing is written.
+    """
+    indexes = list(indexes) if indexes is not None else [None] * len(events)
+    state = _State.load(store, request.actor, events)
+    # Each event takes its place in its subject's history; the same report at the place before
+    # (the subject's latest event) is this request sent again.
+    placed = [state.placed(e) for e in events]
+    already = store.recorded([retry for _, retry in placed if retry is not None])
+
+    pending: list[_Pending] = []
+    refusals: list[Refusal] = []
+    refused_keys: set[tuple[str, str]] = set()
+    replayed: list[LifecycleEvent] = []
+    answered: list[str] = []  # the id each event of the request has, or had
+    for position, ((event, retry), index) in enumerate(zip(placed, indexes, strict=True)):
+        if retry is not None and retry.id in already:
+            replayed.append(retry)
+            answered.append(retry.id)
+            continue
+        answered.append(event.id)
+        found = check_event(event, state.context(request, event))
+        if found:
+            # Refused, whether or not each reason is said: the request writes nothing, and an
+            # event that failed its checks is never applied, even in memory. A record refused
+            # earlier is missing for the events after it; saying so again would only bury the
+            # real reason.
+            refusals.extend(
+                Refusal(v, index) for v in found if not _follows_refusal(v, event, refused_keys)
+            )
+            refused_keys |= {
+                (name, key)
+                for name in ("vin", "battery_code", "model")
+                if (key := getattr(event, name))
+            }
+            continue
+        pending.append(state.apply(request.actor, event, position))
+    if refusals or check_only:
+        return Recorded(refusals=tuple(refusals))
+
+    _derive_obligations(store, request, pending, state)
+    replayed_obligations = _obligations_of(store, already, replayed)
+    units = _units(request, pending, state, groups or [range(len(events))])
+    store.commit(units, pack=len(units) > 1)
+    touched = {key for p in pending for key in p.touched}
+    for e in replayed:
+        codes = {e.battery_code, e.new_code, e.parent_code, *e.battery_codes} - {None}
+        touched |= {("battery", code) for code in codes if code}
+        touched |= {("vehicle", e.vin)} if e.vin else set()
+        touched |= {("model", e.model)} if e.model and e.kind in MODEL_EVENTS else set()
+    written = {p.event.id: EventRecord(p.event, request.now, request.by) for p in pending}
+    return Recorded(
+        events=tuple(written.get(i) or already[i].record for i in answered),
+        obligations=tuple(o for p in pending for o in _as_records(p, request.now))
+        + tuple(replayed_obligations),
+        batteries=state.current("battery", touched),
+        vehicles=state.current("vehicle", touched),
+        models=state.current("model", touched),
+    )
+
+
+_MISSING_BECAUSE_REFUSED = {
+    "UNKNOWN_VEHICLE": "vin",
+    "UNKNOWN_BATTERY": "battery_code",
+    "UNKNOWN_MODEL": "model",
+}
+
+
+def _follows_refusal(
+    violation: Violation, event: LifecycleEvent, refused_keys: set[tuple[str, str]]
+) -> bool:
+    field_name = _MISSING_BECAUSE_REFUSED.get(violation.code)
+    key = getattr(event, field_name, None) if field_name else None
+    return key is not None and (field_name, key) in refused_keys
+
+
+def _obligations_of(
+    store: Store, already: Mapping[str, OnRecord], replayed: Sequence[LifecycleEvent]
+) -> list[ObligationRecord]:
+    ids = [oid for e in replayed for oid in sorted(already[e.id].obligation_ids)]
+    if not ids:
+        return []
+    found = store.obligations(ids)
+    return [found[oid] for oid in dict.fromkeys(ids) if oid in found]
+
+
+def _as_records(pending: _Pending, now: datetime) -> list[ObligationRecord]:
+    return [
+        ObligationRecord(
+            obligation=o,
+            stored_status=ObligationStatus.OPEN,
+            fulfilled_on=None,
+            platform_receipt=None,
+            waived_reason=None,
+            reschedules=(),
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        for o in pending.obligations
+    ]
+
+
+# --- obligations ----------------------------------------------------------------------------
+
+# Events whose duties depend on whether the responsible enterprise covers a region.
+_COVERAGE = {
+    EventKind.VEHICLE_REGISTERED: PointType.COLLECTION,
+    EventKind.BATTERY_SOLD_DIRECTLY: PointType.STORAGE,
+}
+
+
+def _derive_obligations(
+    store: Store, request: Request, pending: Sequence[_Pending], state: _State
+) -> None:
+    wanted = {
+        (point_type, coverage_region(point_type, p.event.region_code))
+        for p in pending
+        if (point_type := _COVERAGE.get(p.event.kind)) and p.event.region_code
+    }
+    covered = store.covered(request.actor.id, wanted) if wanted else frozenset()
+    calendar = store.calendar() if pending else None
+    seen: set[str] = set()
+    for p in pending:
+        event = p.event
+        battery = state.battery(event.battery_code)
+        facts = TriggerFacts(
+            actor=request.actor,
+            model=state.model(event.model),
+            vehicle=state.vehicle(event.vin),
+            battery=battery,
+            covered=covered,
+            # Existing duties are left out below, so every supply may propose one.
+            first_supply=True,
+        )
+        assert calendar is not None
+        for obligation in obligations_for(event, facts, request.rule_set, calendar):
+            if obligation.id not in seen:
+                seen.add(obligation.id)
+                p.obligations.append(obligation)
+    if seen:
+        existing = set(store.obligations(sorted(seen)))
+        for p in pending:
+            p.obligations = [o for o in p.obligations if o.id not in existing]
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _units(
+    request: Request,
+    pending: Sequence[_Pending],
+    state: _State,
+    groups: Sequence[Sequence[int]],
+) -> list[Unit]:
+    by_position = {p.position: p for p in pending}
+    versions = dict(state.versions)  # advanced as each unit writes a record
+    units = []
+    for group in groups:
+        members = [by_position[i] for i in group if i in by_position]
+        if not members:
+            continue
+        writes: list[Write] = []
+        last: dict[tuple[str, str], Any] = {}
+        for p in members:
+            writes.append(
+                PutEvent(
+                    EventRecord(p.event, request.now, request.by),
+                    frozenset(o.id for o in p.obligations),
+                )
+            )
+            last.update(p.touched)
+        unclaimed = sorted({p.unclaimed_code for p in members if p.unclaimed_code})
+        writes.extend(CodeUnclaimed(code) for code in unclaimed)
+        for key in sorted(last):
+            kind, _ = key
+            version = versions.get(key)
+            if kind == "battery":
+                writes.append(PutBattery(last[key], version))
+            elif kind == "vehicle":
+                writes.append(PutVehicle(last[key], version))
+            else:
+                writes.append(PutModel(last[key], version))
+            versions[key] = (version or 0) + 1
+        writes.extend(NewObligation(o, request.now) for p in members for o in p.obligations)
+        units.append(Unit(tuple(writes)))
+    return units
+
+
+class _State:
+    """The records a request touches, as read and as its events change them in memory."""
+
+    def __init__(
+        self,
+        records: Mapping[str, Mapping[str, Stored[Any]]],
+        points: Mapping[str, ServicePoint],
+        enterprises: Mapping[str, EnterpriseFacts],
+        code_owners: Mapping[str, str],
+    ) -> None:
+        self.records: dict[tuple[str, str], Any] = {}
+        self.versions: dict[tuple[str, str], int] = {}
+        for kind, loaded in records.items():
+            for key, stored in loaded.items():
+                self.records[(kind, key)] = stored.value
+                self.versions[(kind, key)] = stored.version
+        self.points = points
+        self.enterprises = enterprises
+        self.code_owners = code_owners
+
+    @classmethod
+    def load(cls, store: Store, actor: EnterpriseFacts, events: Sequence[LifecycleEvent]) -> _State:
+        codes: set[str] = set()
+        for e in events:
+            codes |= {c for c in (e.battery_code, e.new_code, e.parent_code) if c}
+            codes |= set(e.battery_codes)
+        foreign_codes = {
+            e.battery_code[:3]
+            for e in events
+            if e.kind is EventKind.BATTERY_PRODUCED
+            and e.battery_code
+            and e.battery_code[:3] not in actor.manufacturer_codes
+        }
+        counterparties = {
+            e.counterparty for e in events if e.kind in _ENTERPRISE_COUNTERPARTY and e.counterparty
+        }
+        points = store.service_points({e.service_point for e in events if e.service_point})
+        return cls(
+            {
+                "battery": store.batteries(codes),
+                "vehicle": store.vehicles({e.vin for e in events if e.vin}),
+                "model": store.models({e.model for e in events if e.model}),
+            },
+            {key: stored.value for key, stored in points.items()},
+            {key: stored.value.facts for key, stored in store.enterprises(counterparties).items()},
+            store.code_owners(foreign_codes) if foreign_codes else {},
+        )
+
+    def placed(self, event: LifecycleEvent) -> tuple[LifecycleEvent, LifecycleEvent | None]:
+        """`event` with the id of its place in its subject's history, and the same report at
+        the place before, where sending it again would have put it (None for a new subject)."""
+        subject = _primary_subject(event)
+        record = self.records.get(subject)
+        length = record.history if record is not None else 0
+        here = replace(event, id=placed_id(event.id, length))
+        before = replace(event, id=placed_id(event.id, length - 1)) if length else None
+        return here, before
+
+    def battery(self, code: str | None) -> BatteryState | None:
+        return self.records.get(("battery", code)) if code else None
+
+    def vehicle(self, vin: str | None) -> VehicleState | None:
+        return self.records.get(("vehicle", vin)) if vin else None
+
+    def model(self, code: str | None) -> ModelState | None:
+        return self.records.get(("model", code)) if code else None
+
+    def current(self, kind: str, keys: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        return {
+            key: self.records[(k, key)] for k, key in keys if k == kind and (k, key) in self.records
+        }
+
+    def context(self, request: Request, event: LifecycleEvent) -> EventContext:
+        code = event.battery_code
+        owner_code = code[:3] if event.kind is EventKind.BATTERY_PRODUCED and code else None
+        return EventContext(
+            today=request.today,
+            actor=request.actor,
+            model=self.model(event.model),
+            vehicle=self.vehicle(event.vin),
+            battery=self.battery(code),
+            parent=self.battery(event.parent_code),
+            new_battery=self.battery(event.new_code),
+            service_point=self.points.get(event.service_point) if event.service_point else None,
+            counterparty=(
+                self.enterprises.get(event.counterparty)
+                if event.kind in _ENTERPRISE_COUNTERPARTY and event.counterparty
+                else None
+            ),
+            code_owner=self.code_owners.get(owner_code) if owner_code else None,
+        )
+
+    def _put(self, pending: _Pending, kind: str, key: str, value: Any) -> None:
+        self.records[(kind, key)] = value
+        pending.touched[(kind, key)] = value
+
+    def apply(self, actor: EnterpriseFacts, event: LifecycleEvent, position: int) -> _Pending:
+        pending = _Pending(event, position)
+        if event.kind in MODEL_EVENTS:
+            assert event.model is not None
+            self._put(pending, "model", event.model, apply_model(None, event))
+        elif event.kind in CERTIFICATION_EVENTS or event.kind is EventKind.VEHICLE_REGISTERED:
+            assert event.vin is not None
+            self._put(pending, "vehicle", event.vin, apply_vehicle(self.vehicle(event.vin), event))
+        elif event.kind is EventKind.VEHICLE_SCRAPPED:
+            self._scrap(event, pending)
+        elif event.kind is EventKind.BATTERY_PRODUCED:
+            self._produce(actor, event, pending)
+        else:
+            self._battery_event(event, pending)
+        return pending
+
+    def _scrap(self, event: LifecycleEvent, pending: _Pending) -> None:
+        assert event.vin is not None
+        self._put(pending, "vehicle", event.vin, apply_vehicle(self.vehicle(event.vin), event))
+        for code in event.battery_codes:
+            battery = self.battery(code)
+            assert battery is not None  # listed batteries are installed in it: checked
+            self._put(pending, "battery", code, apply_battery(battery, event))
+
+    def _produce(self, actor: EnterpriseFacts, event: LifecycleEvent, pending: _Pending) -> None:
+        code = event.battery_code
+        assert code is not None
+        maker = maker_of(code, actor)
+        if maker is None:
+            pending.unclaimed_code = code[:3]
+        self._put(pending, "battery", code, produced_battery(event, maker))
+        parent = self.battery(event.parent_code)
+        if parent is not None:
+            self._put(pending, "battery", parent.code, with_child(parent, code))
+
+    def _battery_event(self, event: LifecycleEvent, pending: _Pending) -> None:
+        code = event.battery_code
+        assert code is not None
+        before = self.battery(code)
+        assert before is not None  # checked
+        vehicle = self.vehicle(event.vin) if event.kind in _VEHICLE_CHANGING else None
+        after = apply_battery(before, event, vehicle.automaker if vehicle else None)
+        self._put(pending, "battery", code, after)
+        if vehicle is not None:
+            self._put(pending, "vehicle", vehicle.vin, with_battery(vehicle, event))
+        if event.kind is EventKind.BATTERY_RECODED:
+            second = second_life_battery(before, event)
+            self._put(pending, "battery", second.code, second)
+
+
+def _primary_subject(event: LifecycleEvent) -> tuple[str, str]:
+    """The record whose history an event is first of all part of."""
+    if event.kind is EventKind.VEHICLE_SCRAPPED or event.battery_code is None:
+        if event.vin is not None:
+            return ("vehicle", event.vin)
+        return ("model", event.model or "")
+    return ("battery", event.battery_code)
+
+
+def placed_id(content_id: str, place: int) -> str:
+    """An event's id: what it says (`event_id`) and where it stands in its subject's history,
+    so the same report made again later (a battery supplied, returned and supplied again on one
+    day) is a new event, while the same request sent again is recognised as a retry."""
+    return "ev_" + hashlib.sha256(f"{content_id}@{place}".encode()).hexdigest()[:24]
+
+
+_VEHICLE_CHANGING = frozenset({EventKind.BATTERY_INSTALLED, EventKind.BATTERY_REMOVED})

@@ -1,0 +1,135 @@
+"""Use case: create or update a take-back service point, and close the coverage duty of the
+region it covers.
+
+A point is one record however often it is sent: without an id, its natural key (operator,
+type, region, name) finds the point sent before, which is updated, not created again. Only its
+operator may change a point; to anyone else it does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from msgspec import Struct
+from msgspec.structs import replace
+
+from compliance.lifecycle import Violation
+from compliance.network import (
+    PointType,
+    ServicePoint,
+    coverage_region,
+    natural_key,
+    point_violations,
+)
+from compliance.obligations import FULFILLED_STATUSES, ObligationRecord, covered_by_point
+from compliance.services.recording import Request
+from compliance.services.store import (
+    ClaimPointKey,
+    CloseObligation,
+    PutServicePoint,
+    ReleasePointKey,
+    Store,
+    Unit,
+    Write,
+)
+
+
+class PointInput(Struct, frozen=True):
+    name: str
+    point_type: PointType
+    region_code: str
+    address: str | None = None
+    active: bool = True
+    id: str | None = None  # None: find the point by its natural key, or create it
+
+
+class Saved(Struct, frozen=True):
+    point: ServicePoint | None
+    # The coverage duties of its region that stand fulfilled (by this point or an earlier one).
+    fulfilled: tuple[ObligationRecord, ...] = ()
+    violations: tuple[Violation, ...] = ()
+
+
+def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[], str]) -> Saved:
+    operator = request.actor.id
+    name, address = sent.name.strip(), (sent.address or "").strip() or None
+    found = point_violations(name, sent.point_type, sent.region_code, address, request.actor.kinds)
+    if found:
+        return Saved(None, violations=tuple(found))
+    key = natural_key(operator, sent.point_type, sent.region_code, name)
+    holder = store.point_with_key(key)
+    point_id = sent.id or holder
+    existing = store.service_points([point_id]).get(point_id) if point_id else None
+    if existing is not None and existing.value.operator != operator:
+        existing = None
+    if sent.id is not None and existing is None:
+        return Saved(
+            None,
+            violations=(
+                Violation(
+                    "UNKNOWN_SERVICE_POINT",
+                    "id",
+                    f"Your enterprise operates no service point {sent.id}; leave the id out to "
+                    "create one.",
+                ),
+            ),
+        )
+    if holder is not None and point_id is not None and holder != point_id:
+        return Saved(
+            None,
+            violations=(
+                Violation(
+                    "DUPLICATE",
+                    "name",
+                    f"Your service point {holder} has this type, region and name already; give "
+                    "this one another name, or update that one.",
+                ),
+            ),
+        )
+    point = ServicePoint(
+        id=point_id or new_id(),
+        operator=operator,
+        point_type=sent.point_type,
+        name=name,
+        region_code=sent.region_code,
+        coverage_region=coverage_region(sent.point_type, sent.region_code),
+        address=address,
+        active=sent.active,
+        updated_at=request.now,
+        updated_by=request.by,
+    )
+    duties = store.coverage_duties(operator, point.point_type, point.coverage_region)
+    closing = [d for d in duties if d.is_open] if point.active else []
+    writes: list[Write] = []
+    if existing is None or _changed(existing.value, point):
+        writes.append(PutServicePoint(point, existing.version if existing else None))
+    else:
+        point = existing.value  # the same point sent again: as it is, nothing to write for it
+    old_key = _key_of(existing.value) if existing else None
+    if old_key != key:
+        if old_key is not None:
+            writes.append(ReleasePointKey(old_key, point.id))
+        writes.append(ClaimPointKey(key, point.id))
+    closed = {d.id: covered_by_point(d, request.today, request.now, request.by) for d in closing}
+    writes.extend(CloseObligation(closed[d.id], d.version) for d in closing)
+    # As stored once written: the version a retry would read.
+    closed = {i: replace(r, version=r.version + 1) for i, r in closed.items()}
+    if writes:
+        store.commit([Unit(tuple(writes))])
+    fulfilled = tuple(
+        closed.get(d.id, d)
+        for d in duties
+        if d.id in closed or d.stored_status in FULFILLED_STATUSES
+    )
+    return Saved(point, fulfilled)
+
+
+def _key_of(point: ServicePoint) -> str:
+    return natural_key(point.operator, point.point_type, point.region_code, point.name)
+
+
+_COMPARED = ("point_type", "name", "region_code", "coverage_region", "address", "active")
+
+
+def _changed(before: ServicePoint, after: ServicePoint) -> bool:
+    return any(getattr(before, f) != getattr(after, f) for f in _COMPARED)

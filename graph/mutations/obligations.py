@@ -1,0 +1,77 @@
+"""Mutations that close obligations: fulfilment with the platform's receipt, and waiver.
+
+The same fulfilment or waiver sent again is the same success; another one for a closed
+obligation is a CONFLICT. Another enterprise's obligation reads as one that does not exist.
+"""
+
+import strawberry
+
+from compliance.services import obligations as use_cases
+from compliance.services.obligations import Closed
+from graph.context import SCOPE_OBLIGATIONS
+from graph.inputs import FulfillObligationInput, WaiveObligationInput
+from graph.mutations.common import answer, fields, id_errors, request_of, run, user_errors
+from graph.types import Info, ObligationType, UserError
+
+
+@strawberry.type
+class ObligationPayload:
+    obligation: ObligationType | None
+    obligations: list[ObligationType]
+    user_errors: list[UserError]
+
+
+def _refused(errors: list[UserError]) -> ObligationPayload:
+    return ObligationPayload(obligation=None, obligations=[], user_errors=errors)
+
+
+def _payload(closed: Closed) -> ObligationPayload:
+    if closed.violations or closed.record is None:
+        return _refused(user_errors(closed.violations, fields()))
+    node = ObligationType(record=closed.record)
+    return ObligationPayload(obligation=node, obligations=[node], user_errors=[])
+
+
+@strawberry.type
+class ObligationMutations:
+    @strawberry.mutation(
+        description=(
+            "Mark an obligation done, with the national platform's receipt. Sent again with "
+            "the same date and receipt, it answers the same; with others, CONFLICT."
+        )
+    )
+    async def fulfill_obligation(
+        self, info: Info, input: FulfillObligationInput
+    ) -> ObligationPayload:
+        async def attempt() -> ObligationPayload:
+            request = await request_of(info, SCOPE_OBLIGATIONS)
+            if invalid := id_errors(str(input.id), "obligation id", "input", "id"):
+                return _refused(invalid)
+            store = info.context.store
+            return _payload(
+                run(
+                    lambda: use_cases.fulfil(
+                        store, request, str(input.id), input.fulfilled_on, input.platform_receipt
+                    )
+                )
+            )
+
+        return await answer(attempt, _refused)
+
+    @strawberry.mutation(
+        description=(
+            "Waive an obligation that does not apply, with the reason (enterprise "
+            "administrators). Sent again with the same reason, it answers the same."
+        )
+    )
+    async def waive_obligation(self, info: Info, input: WaiveObligationInput) -> ObligationPayload:
+        async def attempt() -> ObligationPayload:
+            request = await request_of(info, SCOPE_OBLIGATIONS, admin=True)
+            if invalid := id_errors(str(input.id), "obligation id", "input", "id"):
+                return _refused(invalid)
+            store = info.context.store
+            return _payload(
+                run(lambda: use_cases.waive(store, request, str(input.id), input.reason))
+            )
+
+        return await answer(attempt, _refused)
