@@ -39,7 +39,8 @@ from compliance.services import events as event_cases
 from compliance.services import obligations as obligation_cases
 from compliance.services import service_points as point_cases
 from compliance.services.events import NewBattery
-from compliance.services.recording import Recorded, Request, new_event, record
+from compliance.services.outcome import Recorded, Request
+from compliance.services.recording import new_event, record
 from compliance.services.service_points import PointInput
 from compliance.store import reads
 from compliance.store.dynamo import DynamoStore

@@ -17,7 +17,8 @@ from msgspec import Struct
 
 from compliance.codes import check_vin, decode_battery_code
 from compliance.lifecycle import DisposalOrigin, EventKind, RemovalReason, Violation
-from compliance.services.recording import Recorded, Refusal, Request, new_event, record, refused
+from compliance.services.outcome import Recorded, Refusal, Request, refused
+from compliance.services.recording import new_event, record
 from compliance.services.store import Store
 
 MAX_BATCH = 1000  # batteries registered, supplied, disposed ... in one request

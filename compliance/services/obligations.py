@@ -13,7 +13,7 @@ from compliance import obligations
 from compliance.lifecycle import Violation
 from compliance.network import POINT_TYPE_OF_RULE
 from compliance.obligations import Closing, ObligationRecord
-from compliance.services.recording import Request
+from compliance.services.outcome import Request
 from compliance.services.store import CloseObligation, Store, Unit
 
 

@@ -49,7 +49,8 @@ from compliance.lifecycle import (
 )
 from compliance.network import PointType, ServicePoint, coverage_region
 from compliance.obligations import ObligationRecord
-from compliance.rules import Obligation, ObligationStatus, RuleSet, TriggerFacts, obligations_for
+from compliance.rules import Obligation, ObligationStatus, TriggerFacts, obligations_for
+from compliance.services.outcome import Recorded, Refusal, Request
 from compliance.services.store import (
     CodeUnclaimed,
     NewObligation,
@@ -96,38 +97,6 @@ def new_event(kind: EventKind, actor: str, occurred_on: date, **fields: Any) -> 
     )
 
 
-class Request(Struct, frozen=True):
-    """Who acts, when, and under which rules: what every use case is given."""
-
-    actor: EnterpriseFacts
-    by: str  # the person's subject, or `partner-key:<id>`, kept on what is written
-    now: datetime
-    today: date
-    rule_set: RuleSet
-
-
-class Refusal(Struct, frozen=True):
-    """One reason a request was refused; `index` is the input item it concerns, if any."""
-
-    violation: Violation
-    index: int | None = None
-
-
-class Recorded(Struct, frozen=True):
-    """The outcome of a request: what it recorded and created (or, on a retry, had already)."""
-
-    events: tuple[EventRecord, ...] = ()
-    obligations: tuple[ObligationRecord, ...] = ()
-    batteries: Mapping[str, BatteryState] = field(default_factory=dict)
-    vehicles: Mapping[str, VehicleState] = field(default_factory=dict)
-    models: Mapping[str, ModelState] = field(default_factory=dict)
-    refusals: tuple[Refusal, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.refusals
-
-
 class _Pending(Struct):
     """An event that passed its checks, what it changes and the obligations it creates."""
 
@@ -136,10 +105,6 @@ class _Pending(Struct):
     touched: dict[tuple[str, str], Any] = field(default_factory=dict)  # key -> state after it
     obligations: list[Obligation] = field(default_factory=list)
     unclaimed_code: str | None = None  # a battery registered for a maker not on the platform
-
-
-def refused(*violations: Violation, index: int | None = None) -> Recorded:
-    return Recorded(refusals=tuple(Refusal(v, index) for v in violations))
 
 
 def record(

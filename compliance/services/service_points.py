@@ -22,7 +22,7 @@ from compliance.network import (
     point_violations,
 )
 from compliance.obligations import FULFILLED_STATUSES, ObligationRecord, covered_by_point
-from compliance.services.recording import Request
+from compliance.services.outcome import Request
 from compliance.services.store import (
     ClaimPointKey,
     CloseObligation,

@@ -13,7 +13,7 @@ import strawberry
 from compliance.lifecycle import DisposalOrigin, RemovalReason
 from compliance.services import events as use_cases
 from compliance.services.events import NewBattery
-from compliance.services.recording import Recorded, Request
+from compliance.services.outcome import Recorded, Request
 from graph.inputs import (
     DisposeBatteriesInput,
     HandOverBatteriesInput,

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from compliance.errors import ConflictError, StoreUnavailableError, TooLargeError
 from compliance.lifecycle import ACTOR, BatteryState, Violation
-from compliance.services.recording import Recorded, Refusal, Request
+from compliance.services.outcome import Recorded, Refusal, Request
 from graph.context import SCOPE_EVENTS
 from graph.errors import Forbidden, Unavailable
 from graph.permissions import (

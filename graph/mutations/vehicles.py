@@ -11,7 +11,7 @@ import strawberry
 
 from compliance.lifecycle import Violation
 from compliance.services import events as use_cases
-from compliance.services.recording import Recorded, Request
+from compliance.services.outcome import Recorded, Request
 from graph.inputs import (
     AnnounceModelInput,
     ClearCustomsInput,

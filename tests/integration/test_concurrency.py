@@ -15,7 +15,7 @@ from compliance.codes import production_date_code
 from compliance.lifecycle import EnterpriseFacts, EnterpriseKind
 from compliance.rules import load_rule_set
 from compliance.services import obligations as obligation_cases
-from compliance.services.recording import Request
+from compliance.services.outcome import Request
 from compliance.store import dynamo, reads
 from compliance.store.dynamo import DynamoStore
 from compliance.store.reminders import mark_overdue

@@ -23,7 +23,7 @@ from compliance.reminders import stage_on
 from compliance.rules import load_rule_set
 from compliance.services import enterprises as enterprise_cases
 from compliance.services import obligations as obligation_cases
-from compliance.services.recording import Request
+from compliance.services.outcome import Request
 from compliance.store.dynamo import DynamoStore
 from compliance.store.models import ObligationItem
 from local.aws import local_aws

@@ -20,7 +20,7 @@ from compliance.services import events
 from compliance.services import obligations as obligation_use_cases
 from compliance.services import service_points as point_use_cases
 from compliance.services.events import NewBattery
-from compliance.services.recording import Recorded
+from compliance.services.outcome import Recorded
 from tests.builders import (
     AUTOMAKER,
     BATTERY_MAKER,

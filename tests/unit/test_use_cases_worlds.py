@@ -29,7 +29,7 @@ from compliance.network import PointType
 from compliance.services import events
 from compliance.services import obligations as obligation_use_cases
 from compliance.services.events import NewBattery
-from compliance.services.recording import Recorded
+from compliance.services.outcome import Recorded
 from tests.unit.use_case_world import (
     ANNOUNCED,
     AUTOMAKERS,
