@@ -86,7 +86,8 @@ def may_record_about_vehicle(
     actor: EnterpriseFacts, kind: EventKind, vehicle: VehicleState, battery_code: str | None = None
 ) -> bool:
     """A vehicle is its automaker's until a dismantler takes it in, and that dismantler's after.
-    Any dismantler may take in a vehicle no one has scrapped: that is its licence's purpose. A
+    Any dismantler may try to take in a vehicle no one has scrapped (its licence's purpose; the
+    checks accept only a registered one, and answer any other as a VIN not on record). A
     battery that did not come with the vehicle to the dismantler stays its automaker's to account
     for: the automaker may still record its removal."""
     if vehicle.scrapped_by is not None:

@@ -20,5 +20,24 @@ class StoreUnavailableError(StoreError):
     known to have been written."""
 
 
+class PartlyWrittenError(StoreError):
+    """A change written in several transactions stopped after some of them: what they wrote
+    stands, the rest was not written. Sending the same request again records only the rest (its
+    events are recognised where they were recorded)."""
+
+    def __init__(self, written: int, of: int, cause: StoreError) -> None:
+        self.written, self.of, self.cause = written, of, cause
+        why = (
+            "another request changed the same records at the same time"
+            if isinstance(cause, ConflictError)
+            else "storage stopped answering"
+        )
+        super().__init__(
+            f"Part of this change was written ({written} of {of} parts) before {why}; the rest "
+            "was not. Send the same request again: what was written is recognised, and only the "
+            "rest is recorded."
+        )
+
+
 class TooLargeError(StoreError):
     """One change would write more records than storage can change at once."""

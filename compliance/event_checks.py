@@ -303,9 +303,10 @@ def _check_scrap(
     Until the scrap is accepted the vehicle is not the dismantler's to see, so no refusal may
     depend on it: everything that can be checked without it (`found`: the date, the VIN's form,
     the dismantler itself) is said first and alone; then a VIN that names no vehicle, one taken
-    in by another dismantler, a battery listed that is not in it, and a date before its latest
-    event all get the one same answer. A dismantler probing VINs, codes or dates learns nothing
-    it would not learn by taking the vehicle in, which it does under its own name.
+    in by another dismantler, one never registered (still in its automaker's stock), a battery
+    listed that is not in it, and a date before its latest event all get the one same answer. A
+    dismantler probing VINs, codes or dates learns nothing it would not learn by taking the
+    vehicle in, which it does under its own name.
     """
     assert event.vin is not None
     if EnterpriseKind.DISMANTLER not in ctx.actor.kinds:
@@ -332,6 +333,7 @@ def _check_scrap(
         ]
     if (
         vehicle is None
+        or vehicle.registered_on is None  # still in its automaker's stock: its to scrap
         or event.occurred_on < vehicle.last_event_on
         or not set(event.battery_codes) <= vehicle.battery_codes
     ):
@@ -573,6 +575,10 @@ def _check_direct_sale(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
     found = _must_be_maker(battery, ctx, "sells it directly")
+    if not (event.counterparty or "").strip():
+        found.append(
+            Violation("REQUIRED", "counterparty", "Give the buyer's name (lessor or operator).")
+        )
     found.extend(_not_while_installed(battery, "sold directly"))
     if battery.status is BatteryStatus.SOLD_DIRECTLY:
         found.append(_wrong_status(battery, "sold directly again"))
@@ -852,5 +858,6 @@ def _out_of_order(what: str, key: str, last: date, event: LifecycleEvent) -> Vio
         "OUT_OF_ORDER",
         "occurred_on",
         f"{event.occurred_on.isoformat()} is before the {what} {key}'s latest recorded event "
-        f"({last.isoformat()}); events must be reported in the order they happened.",
+        f"({last.isoformat()}{', a battery going in or out counting' if what == 'vehicle' else ''}"
+        "); events must be reported in the order they happened.",
     )

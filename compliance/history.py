@@ -71,11 +71,14 @@ def with_battery(vehicle: VehicleState, event: LifecycleEvent) -> VehicleState:
     code = event.battery_code
     if code is None:
         raise ValueError(f"{event.kind} event {event.id} has no battery code")
+    # Its latest date moves with them, so that nothing can be dated before a battery went in or
+    # came out (a scrapping, a registration); its history does not: they are the battery's events.
+    latest = max(vehicle.last_event_on, event.occurred_on)
     if event.kind is EventKind.BATTERY_INSTALLED:
-        return replace(vehicle, battery_codes=vehicle.battery_codes | {code})
+        return replace(vehicle, battery_codes=vehicle.battery_codes | {code}, last_event_on=latest)
     if event.kind is EventKind.BATTERY_REMOVED:
         # A battery missing at scrapping stays missing: that is evidence, whatever came after.
-        return replace(vehicle, battery_codes=vehicle.battery_codes - {code})
+        return replace(vehicle, battery_codes=vehicle.battery_codes - {code}, last_event_on=latest)
     raise ValueError(f"{event.kind} neither installs nor removes a battery")
 
 

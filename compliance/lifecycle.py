@@ -114,6 +114,19 @@ class LifecycleEvent(Struct, frozen=True):
     battery_codes: tuple[str, ...] = ()
 
 
+def subjects_of(event: LifecycleEvent) -> tuple[tuple[str, str], ...]:
+    """The histories an event belongs to, as (`battery` | `vehicle` | `model`, key), the one
+    it is first of all part of first: a scrapping is in its vehicle's history and in that of
+    each battery that came with it; any other event in its battery's, vehicle's or model's."""
+    if event.kind is EventKind.VEHICLE_SCRAPPED:
+        return (("vehicle", event.vin or ""), *(("battery", c) for c in event.battery_codes))
+    if event.battery_code is not None:
+        return (("battery", event.battery_code),)
+    if event.vin is not None:
+        return (("vehicle", event.vin),)
+    return (("model", event.model or ""),)
+
+
 class EventRecord(Struct, frozen=True):
     """An event as stored: who recorded it (a person's subject or `partner-key:<id>`) and when."""
 

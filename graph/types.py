@@ -223,8 +223,15 @@ class LifecycleEventType:
     def parent_code(self) -> str | None:
         return self.record.event.parent_code
 
-    @strawberry.field(description="For a scrapping: the batteries that came with the vehicle.")
-    def battery_codes(self) -> list[str]:
+    @strawberry.field(
+        description=(
+            "For a scrapping: the batteries that came with the vehicle. Shown to the reporting "
+            "enterprise and regulators: other makers' packs may be among them."
+        )
+    )
+    def battery_codes(self, info: Info) -> list[str]:
+        if not _reported_by_caller(info, self.record):
+            return []
         return list(self.record.event.battery_codes)
 
     @strawberry.field(

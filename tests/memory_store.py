@@ -3,7 +3,8 @@
 It keeps the promises `compliance.store.dynamo` keeps, so that a use case tested here behaves
 the same on DynamoDB: a new record starts at version 1 and each write adds one; a unit is
 written only if every record it changes is still at the version read (or still absent), and
-otherwise nothing of it is written and ConflictError is raised. It also counts its reads, so
+otherwise nothing of it is written and ConflictError is raised (PartlyWrittenError when the
+units before it were written). It also counts its reads, so
 tests can show what a use case reads.
 """
 
@@ -17,7 +18,7 @@ from msgspec.structs import replace
 
 from compliance.calendar import WorkingDayCalendar, default_calendar
 from compliance.enterprises import Enterprise
-from compliance.errors import ConflictError
+from compliance.errors import ConflictError, PartlyWrittenError
 from compliance.lifecycle import (
     BatteryState,
     EventKind,
@@ -135,9 +136,14 @@ class MemoryStore:
     # --- writes -----------------------------------------------------------------------------
 
     def commit(self, units: Sequence[Unit], *, pack: bool = False) -> None:
-        for unit in units:
-            for write in unit.writes:
-                self._check(write)
+        for done, unit in enumerate(units):
+            try:
+                for write in unit.writes:
+                    self._check(write)
+            except ConflictError as error:
+                if done == 0:
+                    raise
+                raise PartlyWrittenError(done, len(units), error) from error
             for write in unit.writes:
                 self._apply(write)
 

@@ -273,7 +273,7 @@ def hand_over(
     point of the reporter's (`point_id`), or from wherever else it holds them (a dismantler's
     yard, an automaker's workshop)."""
     fields: dict[str, object] = {"counterparty": recipient}
-    if point_id:
+    if point_id is not None:  # an empty id names no point: it is refused, not ignored
         kind, fields["service_point"] = EventKind.SERVICE_POINT_HANDED_OUT, point_id
     else:
         kind = EventKind.BATTERY_HANDED_OVER

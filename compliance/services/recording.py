@@ -46,6 +46,7 @@ from compliance.lifecycle import (
     ModelState,
     VehicleState,
     Violation,
+    subjects_of,
 )
 from compliance.network import PointType, ServicePoint, coverage_region
 from compliance.obligations import ObligationRecord
@@ -360,7 +361,7 @@ class _State:
     def placed(self, event: LifecycleEvent) -> tuple[LifecycleEvent, LifecycleEvent | None]:
         """`event` with the id of its place in its subject's history, and the same report at
         the place before, where sending it again would have put it (None for a new subject)."""
-        subject = _primary_subject(event)
+        subject = subjects_of(event)[0]
         record = self.records.get(subject)
         length = record.history if record is not None else 0
         here = replace(event, id=placed_id(event.id, length))
@@ -453,15 +454,6 @@ class _State:
         if event.kind is EventKind.BATTERY_RECODED:
             second = second_life_battery(before, event)
             self._put(pending, "battery", second.code, second)
-
-
-def _primary_subject(event: LifecycleEvent) -> tuple[str, str]:
-    """The record whose history an event is first of all part of."""
-    if event.kind is EventKind.VEHICLE_SCRAPPED or event.battery_code is None:
-        if event.vin is not None:
-            return ("vehicle", event.vin)
-        return ("model", event.model or "")
-    return ("battery", event.battery_code)
 
 
 def placed_id(content_id: str, place: int) -> str:

@@ -1,11 +1,13 @@
 """What the use cases need from storage: the Store protocol, and the writes they hand it.
 
-Reads return what is on record now (strongly consistent), with the version each record was read
-at. A use case validates everything first, then hands the store its changes as units: each unit
-is written all or nothing, and only if every record it changes is still at the version read (or
-still absent, for a new one); otherwise the store raises `compliance.errors.ConflictError` and
-writes nothing of that unit. `compliance.store.dynamo` implements this on DynamoDB; the tests'
-in-memory store implements it on dictionaries.
+Reads of records by their keys return what is on record now (strongly consistent), with the
+version each record was read at; `covered` and `coverage_duties` read indexes, which DynamoDB
+keeps eventually consistent (a point saved a moment earlier may not count yet). A use case
+validates everything first, then hands the store its changes as units: each unit is written all
+or nothing, and only if every record it changes is still at the version read (or still absent,
+for a new one); otherwise the store raises `compliance.errors.ConflictError` and writes nothing
+of that unit. `compliance.store.dynamo` implements this on DynamoDB; the tests' in-memory store
+implements it on dictionaries.
 """
 
 from __future__ import annotations

@@ -18,7 +18,12 @@ from pynamodb.transactions import TransactWrite
 
 from compliance.calendar import WorkingDayCalendar
 from compliance.enterprises import Enterprise
-from compliance.errors import TooLargeError
+from compliance.errors import (
+    ConflictError,
+    PartlyWrittenError,
+    StoreUnavailableError,
+    TooLargeError,
+)
 from compliance.lifecycle import BatteryState, LifecycleEvent, ModelState, VehicleState
 from compliance.network import COVERAGE_RULES, PointType, ServicePoint
 from compliance.obligations import ObligationRecord
@@ -208,7 +213,7 @@ class DynamoStore:
     def commit(self, units: Sequence[Unit], *, pack: bool = False) -> None:
         transactions: list[list[Unit]] = []
         for unit in units:
-            size = _actions(unit)
+            size = _size([unit])
             if size > MAX_TRANSACTION_ITEMS:
                 raise TooLargeError(
                     f"one change would write {size} items; the limit is {MAX_TRANSACTION_ITEMS}"
@@ -217,14 +222,19 @@ class DynamoStore:
             if (
                 pack
                 and current is not None
-                and sum(map(_actions, current)) + size <= MAX_TRANSACTION_ITEMS
+                and _size([*current, unit]) <= MAX_TRANSACTION_ITEMS
                 and not set().union(*map(_item_keys, current)) & _item_keys(unit)
             ):
                 current.append(unit)
             else:
                 transactions.append([unit])
-        for transaction in transactions:
-            _write(transaction)
+        for done, transaction in enumerate(transactions):
+            try:
+                _write(transaction)
+            except (ConflictError, StoreUnavailableError) as error:
+                if done == 0:
+                    raise  # nothing was written: the answer says so
+                raise PartlyWrittenError(done, len(transactions), error) from error
 
 
 def _subjects(write: Write) -> list[_ItemKey]:
@@ -253,21 +263,45 @@ def _subjects(write: Write) -> list[_ItemKey]:
 
 
 def _item_keys(unit: Unit) -> set[_ItemKey]:
-    return {key for write in unit.writes for key in _subjects(write)}
+    """The items a unit writes. A condition that a manufacturer code is unclaimed is not a
+    write: units that share it may share a transaction, which checks it once."""
+    return {
+        key
+        for write in unit.writes
+        if not isinstance(write, CodeUnclaimed)
+        for key in _subjects(write)
+    }
 
 
-def _actions(unit: Unit) -> int:
-    return sum(len(_subjects(write)) for write in unit.writes)
+def _size(units: Sequence[Unit]) -> int:
+    """The actions of one transaction of `units`: one per item written, one per code checked."""
+    checked = {w.code for u in units for w in u.writes if isinstance(w, CodeUnclaimed)}
+    return sum(len(_item_keys(u)) for u in units) + len(checked)
 
 
 def _write(units: Sequence[Unit]) -> None:
-    events = [w.record.event.id for u in units for w in u.writes if isinstance(w, PutEvent)]
-    # A repeat of the same events within ten minutes is then done once by DynamoDB itself.
-    token = hashlib.sha256("|".join(events).encode()).hexdigest()[:36] if events else None
+    records = [w.record for u in units for w in u.writes if isinstance(w, PutEvent)]
+    # The same request's transaction, retried by botocore after a timeout, is done once by
+    # DynamoDB. Another request (even with the same events) has its own recording time, and so
+    # its own token: DynamoDB would refuse the same token with other content.
+    token = (
+        hashlib.sha256(
+            "|".join(
+                f"{r.event.id}@{r.recorded_at.isoformat()}@{r.recorded_by}" for r in records
+            ).encode()
+        ).hexdigest()[:36]
+        if records
+        else None
+    )
+    checked: set[str] = set()
 
     def build(tx: TransactWrite) -> None:
         for unit in units:
             for write in unit.writes:
+                if isinstance(write, CodeUnclaimed):
+                    if write.code in checked:
+                        continue
+                    checked.add(write.code)
                 _add(tx, write)
 
     commit(build, token=token, conflict=_CONFLICT)

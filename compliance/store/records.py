@@ -21,6 +21,7 @@ from compliance.lifecycle import (
     ModelState,
     RemovalReason,
     VehicleState,
+    subjects_of,
 )
 from compliance.network import PointType, ServicePoint
 from compliance.obligations import ObligationRecord, RescheduleEntry
@@ -198,16 +199,13 @@ def battery_item(state: BatteryState, version: int | None = None) -> BatteryItem
 # --- events ---------------------------------------------------------------------------------
 
 
+_SUBJECT_PREFIX = {"battery": "B#", "vehicle": "V#", "model": "M#"}
+
+
 def event_subjects(event: LifecycleEvent) -> tuple[str, ...]:
-    """The histories an event belongs to: a battery's, a vehicle's or a model's. A scrapping is
-    in the vehicle's history and in that of each battery taken in with it."""
-    if event.kind is EventKind.VEHICLE_SCRAPPED:
-        return (f"V#{event.vin}", *(f"B#{code}" for code in event.battery_codes))
-    if event.battery_code is not None:
-        return (f"B#{event.battery_code}",)
-    if event.vin is not None:
-        return (f"V#{event.vin}",)
-    return (f"M#{event.model}",)
+    """The partition keys of the histories an event belongs to (`subjects_of`), first the one
+    its id's place is counted in."""
+    return tuple(_SUBJECT_PREFIX[kind] + key for kind, key in subjects_of(event))
 
 
 def event_item(

@@ -1,5 +1,6 @@
 """Mutations, one module per feature: each validates its whole input through one use case
-(`compliance.services`), then writes everything or nothing.
+(`compliance.services`), then writes everything or nothing. `loadCalendarYear` still calls the
+calendar store directly: it has no use case of its own yet.
 
 Expected failures come back as `userErrors` (field path, stable code, message) with nothing
 written; only authentication, authorization and unavailable storage are top-level errors.

@@ -5,7 +5,12 @@ sent, and payload records shown with the same visibility as queries."""
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from compliance.errors import ConflictError, StoreUnavailableError, TooLargeError
+from compliance.errors import (
+    ConflictError,
+    PartlyWrittenError,
+    StoreUnavailableError,
+    TooLargeError,
+)
 from compliance.lifecycle import ACTOR, BatteryState, Violation
 from compliance.services.outcome import Recorded, Refusal, Request
 from graph.context import SCOPE_EVENTS
@@ -134,10 +139,14 @@ class Failed(Exception):  # noqa: N818 - control flow: the use case ended in a u
 
 def run(use_case: Callable[[], _T]) -> _T:
     """Run a use case; what storage says becomes an answer here, once: a lost race is a
-    CONFLICT user error, a change too large for one write a TOO_LARGE one, and storage out of
-    reach a top-level SERVICE_UNAVAILABLE (nothing was written; retrying later is safe)."""
+    CONFLICT user error, a change too large for one write a TOO_LARGE one, a large change
+    stopped part of the way a PARTLY_WRITTEN one (sending it again records the rest), and
+    storage out of reach a top-level SERVICE_UNAVAILABLE (nothing was written; retrying later is
+    safe)."""
     try:
         return use_case()
+    except PartlyWrittenError as failure:
+        raise Failed(error("PARTLY_WRITTEN", str(failure), "input")) from failure
     except ConflictError as failure:
         raise Failed(error("CONFLICT", str(failure))) from failure
     except TooLargeError as failure:

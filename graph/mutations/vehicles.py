@@ -99,7 +99,7 @@ async def _certify(
         info,
         vin,
         lambda request: use_cases.certify_vehicle(
-            store, request, vin, model, on, battery_codes, imported=imported
+            store, request, vin, model.strip(), on, battery_codes, imported=imported
         ),
         _certificate_path(date_field),
     )

@@ -8,7 +8,7 @@ a GraphQL request we serve) are 4xx with ``errors[].extensions.code``; authoriza
 argument errors are top-level ``errors`` with a code; domain refusals are HTTP 200 with
 ``userErrors`` (field path, code, message).
 
-Both paths share one table of cases (``CASES``: 181, of which 180 go over HTTP too; the one left
+Both paths share one table of cases (``CASES``: 185, of which 184 go over HTTP too; the one left
 is refused only under production settings) and one shape of world: the demo enterprises of
 ``local/demo.py``, models FZ7001BEV and EQ5-IMPORT, a registered vehicle with an installed pack,
 an unsold vehicle, an open and a fulfilled duty, a pack in its maker's stock and one it disposed
@@ -19,7 +19,7 @@ way it is found through the API itself (``discover``), so a case refers to it by
 (``{installed_pack}``), never by a value one path alone has.
 
 A record the caller neither holds nor answers for reads exactly like one that does not exist
-(DOMAIN.md 4.1): 20 pairs of cases (``same_as_unknown``) send one request about another
+(DOMAIN.md 4.1): 21 pairs of cases (``same_as_unknown``) send one request about another
 enterprise's battery, vehicle, model, service point or enterprise and about a key that names
 nothing, and expect the same codes at the same field and the same message but for the key.
 
@@ -411,8 +411,8 @@ def no_vehicle(vin: str) -> str:
 
 def no_scrap(vin: str) -> str:
     """What a dismantler is told of a vehicle it cannot take in as given, whatever the reason:
-    no such VIN, another dismantler's, a battery listed that is not in it, a date before its
-    latest event (compliance/event_checks.py unknown_scrap)."""
+    no such VIN, another dismantler's, one never registered, a battery listed that is not in
+    it, a date before its latest event (compliance/event_checks.py unknown_scrap)."""
     return (
         f"There is no vehicle {vin} on record that your enterprise can take in as given. Check "
         "the VIN, the date of the scrap-vehicle recycling certificate (a vehicle is scrapped "
@@ -1189,7 +1189,8 @@ REGISTRATION_CASES = [
         200,
         ("OUT_OF_ORDER", "ALREADY_REGISTERED"),
         "{certified_on} is before the vehicle {registered_vin}'s latest recorded event "
-        "({registered_on}); events must be reported in the order they happened.",
+        "({registered_on}, a battery going in or out counting); events must be reported in the "
+        "order they happened.",
         ("input", "registeredOn"),
     ),
     *same_as_unknown(
@@ -1231,6 +1232,14 @@ BATTERY_EVENT_CASES = [
         ("INVALID_REGION",),
         "region code '990000': it is not a division code",
         ("input", "provinceCode"),
+    ),
+    Case(
+        "direct sale to a blank buyer",
+        lambda w: sell(w, w.stock_pack, buyer="  "),
+        200,
+        ("REQUIRED",),
+        "Give the buyer's name (lessor or operator).",
+        ("input", "buyer"),
     ),
     *same_as_unknown(
         "direct sale of another maker's battery",
@@ -1648,6 +1657,15 @@ TAKE_BACK_CASES = [
         ("input", "servicePointId"),
     ),
     Case(
+        # An empty id names a point that does not exist; it is not a hand-over from elsewhere.
+        "hand-over out of a service point with an empty id",
+        lambda w: hand_over(w, servicePointId=""),
+        200,
+        ("UNKNOWN_SERVICE_POINT",),
+        no_service_point(""),
+        ("input", "servicePointId"),
+    ),
+    Case(
         "hand-over to an unknown enterprise",
         lambda w: hand_over(w, recipientId=NEW_ENTERPRISE),
         200,
@@ -1714,21 +1732,33 @@ SCRAP_CASES = [
     # depends on the vehicle is one answer about the VIN, which tells it nothing it would not
     # learn by taking the vehicle in.
     *same_as_unknown(
-        # Whether a battery is in another vehicle, or on record at all, is not told.
+        # Whether a battery is in another vehicle, or on record at all, is not told: the sold
+        # vehicle would be taken in today with its own pack, but not with one more.
         "scrapping listing another vehicle's battery",
         "scrapping listing an unknown battery",
-        lambda w, code: scrap(w, w.unsold_vin, code),
-        "{installed_pack}",
+        lambda w, code: scrap(w, w.registered_vin, w.installed_pack, code),
+        "{dismantled_pack}",
         FREE_PACK,
         ("UNKNOWN_VEHICLE",),
-        lambda _code: no_scrap("{unsold_vin}"),
+        lambda _code: no_scrap("{registered_vin}"),
         ("input", "vin"),
     ),
     *same_as_unknown(
         # Nor whether the vehicle has an event after that date, or is on record at all.
         "scrapping dated before the vehicle's latest event",
         "scrapping of an unknown vehicle",
-        lambda w, vin: scrap(w, vin, scrappedOn=str(w.unsold_certified_on - timedelta(days=1))),
+        lambda w, vin: scrap(w, vin, scrappedOn=str(w.registered_on - timedelta(days=1))),
+        "{registered_vin}",
+        NEW_VIN,
+        ("UNKNOWN_VEHICLE",),
+        no_scrap,
+        ("input", "vin"),
+    ),
+    *same_as_unknown(
+        # Nor whether a vehicle never registered, still in its automaker's stock, exists.
+        "scrapping of a vehicle never registered",
+        "scrapping today of an unknown vehicle",
+        lambda w, vin: scrap(w, vin),
         "{unsold_vin}",
         NEW_VIN,
         ("UNKNOWN_VEHICLE",),
@@ -2236,20 +2266,27 @@ def discover(send: Send) -> World:
     candidates it takes (over HTTP, every history read is a query of moto's)."""
     duties = _uploads(send, FUZHOU_MOTORS)
     vehicles = _vehicles(duties)
-    registered, pack = _first(
+    registered = _first(
         (
-            (v, b)
+            v
             for v in vehicles
-            if v["registeredOn"] is not None and v["registeredOn"] > v["certifiedOn"]
-            for b in v["batteries"]
-            if b["producedOn"] < v["certifiedOn"]
-            # Nothing happened to it since the certificate (the demo repairs a few packs).
-            and _battery(send, b["code"], FUZHOU_MOTORS)["events"][-1]["occurredOn"]
-            == v["certifiedOn"]
+            if v["registeredOn"] is not None
+            and v["registeredOn"] > v["certifiedOn"]
+            # Both packs it was certified with are still in it, each produced before the
+            # certificate and left alone since (the demo repairs a few packs and retires a
+            # few): a battery going in or out would be its latest event, after its registration.
+            and len(v["batteries"]) == 2
+            and all(
+                b["producedOn"] < v["certifiedOn"]
+                and _battery(send, b["code"], FUZHOU_MOTORS)["events"][-1]["occurredOn"]
+                == v["certifiedOn"]
+                for b in v["batteries"]
+            )
         ),
-        "vehicle registered after its certificate, with a pack produced before it and left "
-        "alone since",
+        "vehicle registered after its certificate, last changed by its registration, with "
+        "both its packs produced before the certificate and left alone since",
     )
+    pack = registered["batteries"][0]
     unsold = _first((v for v in vehicles if v["registeredOn"] is None), "unsold vehicle")
     open_duty = _first(
         (d for d in duties if d["status"] in ("OPEN", "OVERDUE")), "production upload owed"
@@ -2271,8 +2308,15 @@ def discover(send: Send) -> World:
         (p for r in coverage for p in r["servicePoints"] if p["active"]),
         "active service point of Fuzhou's",
     )
+    # A scrapped vehicle as the dismantler that took it in sees it: its scrapping's packs are
+    # shown only to the dismantler that reported it (and regulators).
     scrapped = [
-        (v, _data(send, post(SCRAPPED, {"vin": v["vin"]}, enterprise=SHENZHEN_EV))["vehicle"])
+        (
+            v,
+            _data(send, post(SCRAPPED, {"vin": v["vin"]}, enterprise=HUAMIN_DISMANTLING))[
+                "vehicle"
+            ],
+        )
         for v in _vehicles(_uploads(send, SHENZHEN_EV))
         if v["scrappedOn"] is not None
     ]
@@ -2327,8 +2371,9 @@ def _seed() -> None:
     """Given the demo enterprises and, as in the demo: FZ7001BEV and EQ5-IMPORT; two Fuzhou
     vehicles with packs Ningde supplied to it (one registered, its production upload fulfilled;
     one unsold); a pack in Ningde's stock and one it disposed of from production; Fuzhou's
-    collection point in Gulou; and a Shenzhen vehicle with Shanghai Power's packs that the
-    dismantler took in, took one pack out of and handed it to the recycler."""
+    collection point in Gulou; and a Shenzhen vehicle with Shanghai Power's packs, registered
+    (a dismantler takes in only a sold vehicle), that the dismantler took in, took one pack out
+    of and handed it to the recycler."""
     for enterprise in ENTERPRISES:
         extra = {k: v for k, v in enterprise.items() if k not in ("id", "name", "kinds")}
         onboard(enterprise["id"], enterprise["name"], enterprise["kinds"], **extra)

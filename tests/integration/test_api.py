@@ -188,6 +188,42 @@ class TestRecording:
         )
         assert table_snapshot(vehicle_client()) == before
 
+    def test_a_large_batch_stopped_part_way_says_so_and_sending_it_again_records_the_rest(
+        self, onboarded: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Given 150 packs to register (more than one transaction holds), and a concurrent change
+        # that makes the second transaction fail,
+        from compliance.errors import ConflictError
+        from compliance.store import dynamo
+
+        real_write = dynamo._write
+        calls = 0
+
+        def second_fails(units: Any) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise ConflictError("another request changed the same records")
+            real_write(units)
+
+        monkeypatch.setattr(dynamo, "_write", second_fails)
+        batteries = {"batteries": [{"code": code(200 + n)} for n in range(150)]}
+        # When they are sent,
+        stopped = gql(REGISTER_BATTERIES, {"input": batteries}, auth=MAKER)["data"]
+        # Then the answer says part was written, not that nothing was,
+        [partly] = stopped["registerBatteries"]["userErrors"]
+        assert (partly["code"], partly["field"]) == ("PARTLY_WRITTEN", ["input"])
+        assert "Send the same request again" in partly["message"]
+        battery = "query ($c: String!) { battery(code: $c) { code } }"
+        assert gql(battery, {"c": code(200)}, auth=MAKER)["data"]["battery"] is not None
+        assert gql(battery, {"c": code(349)}, auth=MAKER)["data"]["battery"] is None
+        # and sent again, it records the rest and answers with every battery.
+        monkeypatch.setattr(dynamo, "_write", real_write)
+        again = gql(REGISTER_BATTERIES, {"input": batteries}, auth=MAKER)["data"]
+        assert again["registerBatteries"]["userErrors"] == []
+        assert len(again["registerBatteries"]["registered"]) == 150
+        assert gql(battery, {"c": code(349)}, auth=MAKER)["data"]["battery"] is not None
+
     def test_a_batch_with_one_bad_item_writes_nothing_and_says_where(self, onboarded: Any) -> None:
         # Given three batteries, one with another maker's manufacturer code and one malformed,
         # Then both are reported by position and not one battery is stored.

@@ -259,7 +259,16 @@ def test_a_batterys_whole_life_is_recorded_by_whoever_holds_it_with_each_steps_d
     # Then the old code is final and the new one is the recycler's, linked back,
     assert held(pack, RECYCLER)[0] == "RECODED"
     assert held(second, RECYCLER) == ("REGISTERED", RECYCLER, RECYCLER)
-    # And when a dismantler takes in the other vehicle with its pack,
+    # And when the automaker registers the other vehicle (a dismantler takes in only a sold
+    # one), where its collection point stands,
+    other_sold = step(
+        "registerVehicle",
+        "RegisterVehicleInput",
+        {"vin": scrapped_car, "registeredOn": "2026-05-25", "regionCode": "350102"},
+        automaker,
+    )
+    assert other_sold == [("SALES_TRACE_UPLOAD", automaker, due(date(2026, 5, 25)))]
+    # and a dismantler takes it in with its pack,
     scrapped = gql(
         """mutation ($vin: String!, $code: String!) { scrapVehicle(input: {vin: $vin,
         scrappedOn: "2026-06-01", batteryCodes: [$code]}) { vehicle { scrappedBy { id }
@@ -271,8 +280,19 @@ def test_a_batterys_whole_life_is_recorded_by_whoever_holds_it_with_each_steps_d
         "vehicle": {"scrappedBy": {"id": dismantler}, "scrappedIncomplete": False},
         "userErrors": [],
     }
+    # Then the dismantler holds the pack, still in the vehicle, and the automaker answers for it,
     assert held(other, dismantler) == ("INSTALLED", dismantler, automaker)
-    # Then the pack's history names every reporter, in order, with who recorded each.
+    # and the scrapping lists the pack that came with the vehicle to the dismantler that
+    # reported it and to regulators; to the automaker, which sees the vehicle, it lists none,
+    scrapping = """query ($vin: String!) { vehicle(vin: $vin) { events { kind batteryCodes } } }"""
+
+    def listed(auth: str) -> list[list[str]]:
+        vehicle = gql(scrapping, {"vin": scrapped_car}, auth=auth)["data"]["vehicle"]
+        return [e["batteryCodes"] for e in vehicle["events"] if e["kind"] == "VEHICLE_SCRAPPED"]
+
+    assert listed(admin(dismantler)) == listed(bearer_header("REGULATOR")) == [[other]]
+    assert listed(admin(automaker)) == [[]]
+    # And the pack's history names every reporter, in order, with who recorded each.
     events = gql(LIFE_QUERY, {"code": pack}, auth=admin(automaker))["data"]["battery"]["events"]
     assert [(e["kind"], e["actorId"]) for e in events] == [
         ("BATTERY_PRODUCED", maker),
@@ -305,6 +325,7 @@ class Pack:
     automaker: str
     vin: str | None = None
     scrapped_by: str | None = None  # the dismantler that took its vehicle in
+    unsold: bool = False  # its vehicle was never registered: still its automaker's stock
 
     @property
     def related(self) -> set[str]:
@@ -338,8 +359,11 @@ def packs(draw: st.DrawFn) -> list[Pack]:
         code = f"{MAKERS[maker]}PB010000001{production_date_code(PRODUCED)}{serial:07d}"
         automaker = draw(st.sampled_from(AUTOMAKERS))
         pack = Pack(code, maker, stage, automaker)
-        if stage == "installed" and draw(st.booleans()):
-            pack.scrapped_by = draw(st.sampled_from(DISMANTLERS))
+        if stage == "installed":
+            fate = draw(st.sampled_from(("in use", "scrapped", "unsold")))
+            if fate == "scrapped":
+                pack.scrapped_by = draw(st.sampled_from(DISMANTLERS))
+            pack.unsold = fate == "unsold"
         if stage in ("installed", "removed", "at_point", "handed", "recoded"):
             pack.vin = vin(serial)
         found.append(pack)
@@ -403,6 +427,8 @@ def build(world: World) -> None:
             p.automaker,
         )
         world.vehicles_of.setdefault(p.automaker, []).append(p.vin)
+        if p.unsold:
+            continue
         done(
             "registerVehicle",
             "RegisterVehicleInput",
@@ -544,9 +570,9 @@ def battery_attempts(world: World, p: Pack, outsider: str) -> list[Attempt]:
                 {"vin": p.vin, "registeredOn": on, "regionCode": "350102"},
             ),
         ]
-        # A dismantler may take in any vehicle no one has scrapped (its licence's purpose);
-        # one scrapped by another dismantler is not there for it.
-        if outsider not in DISMANTLERS or p.scrapped_by:
+        # A dismantler may take in any sold vehicle no one has scrapped (its licence's
+        # purpose); one scrapped by another dismantler, or never sold, is not there for it.
+        if outsider not in DISMANTLERS or p.scrapped_by or p.unsold:
             writes.append(
                 (
                     "scrapVehicle",

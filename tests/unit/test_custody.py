@@ -362,7 +362,8 @@ class TestCustodyAcrossALife:
         ]
 
     def test_a_dismantler_holds_the_batteries_it_takes_in_with_a_scrapped_vehicle(self) -> None:
-        # Given an automaker's vehicle carrying two of its own batteries
+        # Given an automaker's vehicle carrying two of its own batteries, sold (a dismantler
+        # takes in only a registered vehicle)
         world = World()
         car = vehicle_of(world, AUTOMAKER, 2)
         taken, left = battery_code("ZZ9"), battery_code("ZZ9")
@@ -375,6 +376,13 @@ class TestCustodyAcrossALife:
                 battery_code=code,
                 vin=car,
             )
+        world.record(
+            EventKind.VEHICLE_REGISTERED,
+            date(2026, 4, 20),
+            AUTOMAKER,
+            vin=car,
+            region_code="440305",
+        )
         # When a dismantler takes the vehicle in with one of them, takes that one out, hands
         # it over to a recycler, and the recycler disposes of it
         world.record(

@@ -30,7 +30,13 @@ from compliance.event_checks import (
     unknown_service_point,
     unknown_vehicle,
 )
-from compliance.history import apply_battery, apply_vehicle, maker_of, produced_battery
+from compliance.history import (
+    apply_battery,
+    apply_vehicle,
+    maker_of,
+    produced_battery,
+    with_battery,
+)
 from compliance.lifecycle import (
     ACTOR,
     BATTERY_EVENTS,
@@ -71,6 +77,7 @@ T = TypeVar("T")
 PRODUCED = date(2026, 3, 2)
 SUPPLIED = date(2026, 3, 5)
 CERTIFIED = date(2026, 4, 10)
+REGISTERED = date(2026, 4, 20)
 LATER = date(2026, 6, 1)
 TOMORROW = date(2026, 11, 27)
 # A recycler that re-codes batteries for second life under its own manufacturer code.
@@ -129,6 +136,15 @@ def certified(serial: int, automaker: EnterpriseFacts = AUTOMAKER) -> VehicleSta
             EventKind.FACTORY_CERTIFICATE_ISSUED, CERTIFIED, automaker, vin=vin(serial), model="M1"
         ),
     )
+
+
+def sold(serial: int, automaker: EnterpriseFacts = AUTOMAKER) -> VehicleState:
+    """`automaker`'s vehicle, certified on 2026-04-10 and registered on 2026-04-20."""
+    vehicle = certified(serial, automaker)
+    registration = event(
+        EventKind.VEHICLE_REGISTERED, REGISTERED, automaker, vin=vehicle.vin, region_code="440305"
+    )
+    return apply_vehicle(vehicle, registration)
 
 
 def installed(battery: BatteryState, vehicle: VehicleState, on: date = CERTIFIED) -> BatteryState:
@@ -701,6 +717,22 @@ class TestSupplySaleAndRepair:
         sold = apply_battery(battery, sale)
         assert check(sale, BATTERY_MAKER, battery=sold) == ["INVALID_STATE"]
 
+    @pytest.mark.parametrize("buyer", ["", "  "], ids=["empty", "blank"])
+    def test_a_direct_sale_names_its_buyer(self, buyer: str) -> None:
+        # Given BATTERY_MAKER's battery in stock, When sold directly to a blank buyer
+        battery = made()
+        sale = event(
+            EventKind.BATTERY_SOLD_DIRECTLY,
+            LATER,
+            BATTERY_MAKER,
+            battery_code=battery.code,
+            region_code="440000",
+            counterparty=buyer,
+        )
+        # Then the buyer is required, and nothing else is said
+        found = violations(sale, BATTERY_MAKER, battery=battery)
+        assert [(v.code, v.field) for v in found] == [("REQUIRED", "counterparty")]
+
     def test_a_maker_no_longer_sells_directly_a_battery_the_automaker_holds(self) -> None:
         # Given a battery removed from AUTOMAKER's vehicle (held by AUTOMAKER)
         battery = replace(installed(supplied(), certified(26)), status=BatteryStatus.REMOVED)
@@ -1067,6 +1099,40 @@ class TestVehicles:
         # Then OUT_OF_ORDER
         assert check(e, AUTOMAKER, vehicle=vehicle) == ["OUT_OF_ORDER"]
 
+    @pytest.mark.parametrize("kind", [EventKind.BATTERY_INSTALLED, EventKind.BATTERY_REMOVED])
+    def test_a_registration_dated_before_a_battery_went_in_or_came_out_is_out_of_order(
+        self, kind: EventKind
+    ) -> None:
+        # Given a vehicle certified on 2026-04-10 with one battery, into which AUTOMAKER
+        # installs another, or out of which it takes that one, on 2026-05-01
+        battery = battery_code()
+        vehicle = replace(certified(9), battery_codes=frozenset({battery}))
+        change = event(
+            kind,
+            date(2026, 5, 1),
+            AUTOMAKER,
+            battery_code=battery if kind is EventKind.BATTERY_REMOVED else battery_code(),
+            vin=vehicle.vin,
+        )
+        after = with_battery(vehicle, change)
+        # Then its latest date is that day, while its history (certificate, registration,
+        # scrapping) does not count the battery's event
+        assert (after.last_event_on, after.history) == (date(2026, 5, 1), vehicle.history)
+        # When it is registered on 2026-04-20, Then OUT_OF_ORDER, naming that day
+        e = event(
+            EventKind.VEHICLE_REGISTERED,
+            date(2026, 4, 20),
+            AUTOMAKER,
+            vin=vehicle.vin,
+            region_code="440305",
+        )
+        found = violations(e, AUTOMAKER, vehicle=after)
+        assert codes(found) == ["OUT_OF_ORDER"]
+        assert "2026-05-01" in found[0].message
+        # And a battery event dated before the latest leaves the latest date where it was
+        earlier = replace(change, occurred_on=date(2026, 4, 12))
+        assert with_battery(after, earlier).last_event_on == date(2026, 5, 1)
+
     @pytest.mark.parametrize(
         ("region", "expected"),
         [
@@ -1186,9 +1252,10 @@ class TestModels:
 
 class TestScrapping:
     def test_a_dismantler_takes_in_a_vehicle_with_its_batteries(self) -> None:
-        # Given a vehicle carrying a battery, When a dismantler scraps it with it, Then accepted
+        # Given a sold vehicle carrying a battery, When a dismantler scraps it with it, Then
+        # accepted
         battery = supplied()
-        vehicle = replace(certified(30), battery_codes=frozenset({battery.code}))
+        vehicle = replace(sold(30), battery_codes=frozenset({battery.code}))
         e = scrap(vehicle.vin, LATER, DISMANTLER, battery.code)
         assert check(e, DISMANTLER, vehicle=vehicle) == []
 
@@ -1206,7 +1273,16 @@ class TestScrapping:
         assert codes(found) == ["FUTURE_DATE"]
 
     @pytest.mark.parametrize(
-        "case", ["not-on-record", "taken-in-by-another", "battery-not-in-it", "before-its-latest"]
+        "case",
+        [
+            "not-on-record",
+            "never-registered",
+            "taken-in-by-another",
+            "battery-not-in-it",
+            "before-its-latest",
+            "before-a-battery-went-in",
+            "before-a-battery-came-out",
+        ],
     )
     def test_every_scrap_that_cannot_be_taken_in_gets_one_same_answer(self, case: str) -> None:
         # Given AUTOMAKER's vehicle registered on 2026-05-10, carrying one battery
@@ -1219,22 +1295,36 @@ class TestScrapping:
         )
         e = scrap(vehicle.vin, LATER, DISMANTLER, inside)
         on_record: VehicleState | None = vehicle
-        # When the VIN names no vehicle, another dismantler took it in, a battery listed is not
-        # in it, or the scrap is dated before its registration
+        # When the VIN names no vehicle, the vehicle was never registered (it is still in its
+        # automaker's stock), another dismantler took it in, a battery listed is not in it, or
+        # the scrap is dated before its registration, or before a battery its automaker
+        # installed in it or took out of it on 2026-05-20
         if case == "not-on-record":
             on_record = None
+        elif case == "never-registered":
+            on_record = replace(vehicle, registered_on=None, region_code=None)
         elif case == "taken-in-by-another":
             on_record = replace(vehicle, scrapped_on=LATER, scrapped_by=OTHER_DISMANTLER.id)
         elif case == "battery-not-in-it":
             e = scrap(vehicle.vin, LATER, DISMANTLER, inside, elsewhere)
-        else:
+        elif case == "before-its-latest":
             e = scrap(vehicle.vin, date(2026, 5, 9), DISMANTLER, inside)
+        else:
+            kind, code = (
+                (EventKind.BATTERY_INSTALLED, elsewhere)
+                if case == "before-a-battery-went-in"
+                else (EventKind.BATTERY_REMOVED, inside)
+            )
+            change = event(kind, date(2026, 5, 20), AUTOMAKER, battery_code=code, vin=vehicle.vin)
+            on_record = with_battery(vehicle, change)
+            e = scrap(vehicle.vin, date(2026, 5, 15), DISMANTLER, *on_record.battery_codes)
         found = violations(e, DISMANTLER, vehicle=on_record)
         # Then the answer is the same, word for word, and names neither the registration nor
-        # its date: probing VINs, codes or dates teaches the dismantler nothing
+        # any date of the vehicle's: probing VINs, codes or dates teaches the dismantler nothing
         assert found == violations(scrap(vehicle.vin, e.occurred_on, DISMANTLER), DISMANTLER)
         assert codes(found) == ["UNKNOWN_VEHICLE"]
         assert "2026-05-10" not in found[0].message
+        assert "2026-05-20" not in found[0].message
         assert "registered" not in found[0].message
 
     def test_a_vehicle_is_scrapped_once(self) -> None:
@@ -1246,7 +1336,8 @@ class TestScrapping:
         assert check(again, DISMANTLER, vehicle=scrapped) == ["ALREADY_SCRAPPED"]
 
     def test_the_dismantler_cannot_register_a_vehicle_it_scrapped(self) -> None:
-        # Given a vehicle DISMANTLER took in before it was ever registered
+        # Given a vehicle DISMANTLER took in before it was ever registered (a record only from
+        # before a dismantler could take in registered vehicles alone)
         vehicle = certified(36)
         scrapped = apply_vehicle(vehicle, scrap(vehicle.vin, LATER, DISMANTLER))
         e = event(
@@ -1554,6 +1645,29 @@ class TestCustodyProperties:
         assert said(check_event(e, replace(ctx, **{slot: one}))) == said(
             check_event(e, replace(ctx, **{slot: other}))
         )
+
+    @given(st.data())
+    def test_a_scrap_not_taken_in_reads_as_no_vehicle_unless_the_reporter_took_it_in(
+        self, data: st.DataObject
+    ) -> None:
+        # Given a scrapping, most often by a dismantler, and anyone's vehicle (or none) under
+        # its VIN
+        actor = data.draw(st.sampled_from((DISMANTLER, OTHER_DISMANTLER)) | st.sampled_from(ACTORS))
+        e = data.draw(lifecycle_events(actor, (EventKind.VEHICLE_SCRAPPED,)))
+        ctx = data.draw(contexts(e, actor))
+        vehicle = ctx.vehicle
+        mine = vehicle is not None and vehicle.scrapped_by == actor.id
+        absent = said(check_event(e, replace(ctx, vehicle=None)))
+        # When it is checked, Then a refusal, unless because the reporter took the vehicle in
+        # already, is exactly the one a VIN with no vehicle on record gets
+        found = said(check_event(e, ctx))
+        if found and not mine:
+            assert found == absent
+        # And the same vehicle never registered (still in its automaker's stock) is never
+        # taken in: it reads exactly as no vehicle, whatever else is true of it
+        if vehicle is not None and not mine:
+            unsold = replace(vehicle, registered_on=None, region_code=None)
+            assert said(check_event(e, replace(ctx, vehicle=unsold))) == absent != []
 
     @given(scenarios())
     def test_no_message_names_an_enterprise_or_a_vehicle_the_reporter_did_not_send(

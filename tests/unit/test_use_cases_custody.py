@@ -23,6 +23,7 @@ from compliance.services import events
 from compliance.services import obligations as obligation_use_cases
 from compliance.services import service_points as point_use_cases
 from compliance.services.events import NewBattery
+from compliance.services.outcome import Recorded
 from tests.builders import (
     AUTOMAKER,
     BATTERY_MAKER,
@@ -41,6 +42,8 @@ from tests.unit.use_case_world import (
     PROVINCE,
     RECYCLER,
     REGION,
+    REGISTERED,
+    REMOVED,
     World,
     accepted,
     answered_as_absent,
@@ -249,9 +252,9 @@ class TestRemoval:
         assert code not in world.vehicle(vin).battery_codes
 
     def test_the_dismantler_that_scrapped_the_vehicle_removes_its_batteries(self) -> None:
-        # Given a vehicle a dismantler took in with its battery
+        # Given a sold vehicle a dismantler took in with its battery
         world = World()
-        vin, [code] = world.vehicle_with(AUTOMAKER)
+        vin, [code] = world.sold(AUTOMAKER)
         world.scrap(vin, [code], DISMANTLER)
 
         # When the dismantler takes the battery out
@@ -297,9 +300,9 @@ class TestRemoval:
     def test_once_scrapped_only_the_dismantler_that_took_it_in_removes(
         self, stranger: EnterpriseFacts
     ) -> None:
-        # Given a vehicle a dismantler took in with its battery
+        # Given a sold vehicle a dismantler took in with its battery
         world = World()
-        vin, [code] = world.vehicle_with(AUTOMAKER)
+        vin, [code] = world.sold(AUTOMAKER)
         world.scrap(vin, [code], DISMANTLER)
 
         # When its automaker, or another dismantler, removes the battery
@@ -410,9 +413,9 @@ class TestRepairReturn:
         assert codes_of(answer) == ["UNKNOWN_BATTERY"]
 
     def test_the_maker_is_answered_as_absent_for_its_battery_at_a_dismantler(self) -> None:
-        # Given a battery of the maker in a vehicle a dismantler took in
+        # Given a battery of the maker in a sold vehicle a dismantler took in
         world = World()
-        vin, [code] = world.vehicle_with(AUTOMAKER)
+        vin, [code] = world.sold(AUTOMAKER)
         world.scrap(vin, [code], DISMANTLER)
         world.remove(vin, [code], DISMANTLER, DISMANTLED, RemovalReason.SCRAPPING)
 
@@ -579,9 +582,9 @@ class TestHandOver:
         assert codes_of(answer) == ["UNKNOWN_BATTERY"]
 
     def test_a_dismantler_hands_over_from_its_yard_without_a_point(self) -> None:
-        # Given a battery a dismantler took out of a vehicle it scrapped
+        # Given a battery a dismantler took out of a sold vehicle it scrapped
         world = World()
-        vin, [code] = world.vehicle_with(AUTOMAKER)
+        vin, [code] = world.sold(AUTOMAKER)
         world.scrap(vin, [code], DISMANTLER)
         world.remove(vin, [code], DISMANTLER, DISMANTLED, RemovalReason.SCRAPPING)
 
@@ -591,6 +594,31 @@ class TestHandOver:
         )
 
         # Then the recycler holds it
+        assert world.battery(code).custodian == RECYCLER.id
+
+    def test_an_empty_point_id_names_a_point_that_does_not_exist_not_elsewhere(self) -> None:
+        # Given a battery the automaker took out of its vehicle and holds, at no point
+        world = World()
+        _, code = world.removed(AUTOMAKER)
+        before = world.store.snapshot()
+
+        # When the automaker hands it over out of the point "", and out of a point id that
+        # names nothing
+        def out_of(point: str | None) -> Recorded:
+            return events.hand_over(
+                world.store, world.request(AUTOMAKER), point, [code], ON, RECYCLER.id
+            )
+
+        empty, ghost = out_of(""), world.point_id()
+        on_ghost = out_of(ghost)
+
+        # Then both are refused alike, as a point the automaker does not operate, and nothing
+        # is stored
+        assert codes_of(described(empty)) == ["UNKNOWN_SERVICE_POINT"]
+        assert described(empty) == described(on_ghost, {ghost: ""})
+        assert world.store.snapshot() == before
+        # And without a point (from elsewhere) the same hand-over is accepted
+        accepted(out_of(None))
         assert world.battery(code).custodian == RECYCLER.id
 
     def test_a_battery_at_a_point_is_handed_out_of_that_point_only(self) -> None:
@@ -724,12 +752,12 @@ class TestScrap:
     @pytest.mark.parametrize(
         "automaker", [AUTOMAKER, OTHER_AUTOMAKER], ids=ids([AUTOMAKER, OTHER_AUTOMAKER])
     )
-    def test_any_dismantler_takes_in_any_vehicle_not_yet_scrapped_with_its_batteries(
+    def test_any_dismantler_takes_in_any_sold_vehicle_not_yet_scrapped_with_its_batteries(
         self, dismantler: EnterpriseFacts, automaker: EnterpriseFacts
     ) -> None:
-        # Given a vehicle with two batteries
+        # Given a sold (registered) vehicle with two batteries
         world = World()
-        vin, codes = world.vehicle_with(automaker, n=2)
+        vin, codes = world.sold(automaker, n=2)
 
         # When a dismantler takes it in, naming both batteries
         recorded = accepted(
@@ -747,10 +775,38 @@ class TestScrap:
             assert (battery.custodian, battery.responsible) == (dismantler.id, automaker.id)
         assert set(recorded.batteries) == set(codes)
 
-    def test_a_vehicle_taken_in_without_some_of_its_batteries_is_incomplete(self) -> None:
-        # Given a vehicle with two batteries
+    @pytest.mark.parametrize(
+        "dismantler", [DISMANTLER, OTHER_DISMANTLER], ids=ids([DISMANTLER, OTHER_DISMANTLER])
+    )
+    def test_a_vehicle_never_registered_reads_as_an_unknown_vehicle(
+        self, dismantler: EnterpriseFacts
+    ) -> None:
+        # Given a vehicle certified with its battery and never registered: still in its
+        # automaker's stock
         world = World()
-        vin, [came, missing] = world.vehicle_with(AUTOMAKER, n=2)
+        vin, codes = world.vehicle_with(AUTOMAKER)
+
+        # When a dismantler takes it in with its battery
+        answer = answered_as_absent(
+            world,
+            lambda v: events.scrap_vehicle(world.store, world.request(dismantler), v, ON, codes),
+            [vin],
+            [world.vin()],
+        )
+
+        # Then it learns nothing of the vehicle, not even that it is unsold: the answer is the
+        # unknown VIN's
+        assert [(a[0], a[1]) for a in answer] == [("UNKNOWN_VEHICLE", "vin")]
+        assert "regist" not in answer[0][3]
+        # And once its automaker has registered it, the same scrap is taken in
+        world.register_vehicle(vin, AUTOMAKER)
+        accepted(events.scrap_vehicle(world.store, world.request(dismantler), vin, ON, codes))
+        assert world.vehicle(vin).scrapped_by == dismantler.id
+
+    def test_a_vehicle_taken_in_without_some_of_its_batteries_is_incomplete(self) -> None:
+        # Given a sold vehicle with two batteries
+        world = World()
+        vin, [came, missing] = world.sold(AUTOMAKER, n=2)
 
         # When a dismantler takes it in with only one of them
         accepted(events.scrap_vehicle(world.store, world.request(DISMANTLER), vin, ON, [came]))
@@ -766,9 +822,9 @@ class TestScrap:
     def test_a_scrap_listing_a_battery_not_in_the_vehicle_reads_as_an_unknown_vehicle(
         self,
     ) -> None:
-        # Given a vehicle with one battery, and another battery of the same automaker
+        # Given a sold vehicle with one battery, and another battery of the same automaker
         world = World()
-        vin, [inside] = world.vehicle_with(AUTOMAKER)
+        vin, [inside] = world.sold(AUTOMAKER)
         [elsewhere] = world.supplied(AUTOMAKER)
 
         # When a dismantler takes the vehicle in naming both
@@ -787,15 +843,16 @@ class TestScrap:
     def test_a_scrap_dated_before_the_vehicles_last_event_reads_as_an_unknown_vehicle(
         self,
     ) -> None:
-        # Given a vehicle certified on 2026-04-10
+        # Given a vehicle registered on 2026-04-20
         world = World()
-        vin, codes = world.vehicle_with(AUTOMAKER)
+        vin, codes = world.sold(AUTOMAKER)
+        assert world.vehicle(vin).registered_on == REGISTERED
 
-        # When a dismantler records taking it in on 2026-04-09
+        # When a dismantler records taking it in on 2026-04-19
         answer = answered_as_absent(
             world,
             lambda v: events.scrap_vehicle(
-                world.store, world.request(DISMANTLER), v, date(2026, 4, 9), codes
+                world.store, world.request(DISMANTLER), v, date(2026, 4, 19), codes
             ),
             [vin],
             [world.vin()],
@@ -803,12 +860,50 @@ class TestScrap:
 
         # Then it learns no date of the vehicle: the answer is the unknown VIN's
         assert codes_of(answer) == ["UNKNOWN_VEHICLE"]
-        assert "2026-04-10" not in answer[0][3]
+        assert "2026-04-20" not in answer[0][3]
+
+    @pytest.mark.parametrize("change", ["installed", "removed"])
+    def test_a_scrap_dated_before_a_battery_went_in_or_came_out_reads_as_an_unknown_vehicle(
+        self, change: str
+    ) -> None:
+        # Given a vehicle registered on 2026-04-20, into which its automaker installed a spare
+        # battery, or out of which it took its battery, on 2026-05-04
+        world = World()
+        vin, [code] = world.sold(AUTOMAKER)
+        if change == "installed":
+            [spare] = world.supplied(AUTOMAKER)
+            accepted(
+                events.install_batteries(
+                    world.store, world.request(AUTOMAKER), vin, [spare], REMOVED
+                )
+            )
+            inside = [code, spare]
+        else:
+            world.remove(vin, [code], AUTOMAKER, REMOVED)
+            inside = []
+
+        # When a dismantler records taking it in on 2026-05-01, after its registration but
+        # before that battery went in or came out
+        answer = answered_as_absent(
+            world,
+            lambda v: events.scrap_vehicle(
+                world.store, world.request(DISMANTLER), v, date(2026, 5, 1), inside
+            ),
+            [vin],
+            [world.vin()],
+        )
+
+        # Then it is refused as for an unknown VIN, naming no date of the vehicle's
+        assert codes_of(answer) == ["UNKNOWN_VEHICLE"]
+        assert "2026-05-04" not in answer[0][3]
+        # And dated that day, it is taken in
+        accepted(events.scrap_vehicle(world.store, world.request(DISMANTLER), vin, REMOVED, inside))
+        assert world.vehicle(vin).scrapped_on == REMOVED
 
     def test_a_scrapped_vehicle_is_answered_as_absent_to_another_dismantler(self) -> None:
-        # Given a vehicle a dismantler took in
+        # Given a sold vehicle a dismantler took in
         world = World()
-        vin, codes = world.vehicle_with(AUTOMAKER)
+        vin, codes = world.sold(AUTOMAKER)
         world.scrap(vin, codes, DISMANTLER)
 
         # When another dismantler takes it in too
@@ -823,9 +918,9 @@ class TestScrap:
         assert codes_of(answer) == ["UNKNOWN_VEHICLE"]
 
     def test_the_dismantler_that_took_it_in_is_told_it_did_already(self) -> None:
-        # Given a vehicle a dismantler took in
+        # Given a sold vehicle a dismantler took in
         world = World()
-        vin, codes = world.vehicle_with(AUTOMAKER)
+        vin, codes = world.sold(AUTOMAKER)
         world.scrap(vin, codes, DISMANTLER)
         before = world.store.snapshot()
 
@@ -837,9 +932,9 @@ class TestScrap:
         assert world.store.snapshot() == before
 
     def test_only_a_dismantler_scraps_a_vehicle_even_its_own_automaker_is_refused(self) -> None:
-        # Given a vehicle of the automaker
+        # Given a sold vehicle of the automaker
         world = World()
-        vin, codes = world.vehicle_with(AUTOMAKER)
+        vin, codes = world.sold(AUTOMAKER)
 
         # When the automaker records its scrapping
         answer = answered_as_absent(
@@ -855,9 +950,9 @@ class TestScrap:
     def test_the_automaker_removes_a_battery_that_did_not_come_with_its_scrapped_vehicle(
         self,
     ) -> None:
-        # Given a vehicle a dismantler took in without one of its two batteries
+        # Given a sold vehicle a dismantler took in without one of its two batteries
         world = World()
-        vin, [came, missing] = world.vehicle_with(AUTOMAKER, n=2)
+        vin, [came, missing] = world.sold(AUTOMAKER, n=2)
         world.scrap(vin, [came], DISMANTLER)
 
         # When the automaker, which still holds the missing battery, records its removal
@@ -885,9 +980,9 @@ class TestScrap:
     def test_a_battery_that_did_not_come_with_the_vehicle_reads_as_absent_to_others(
         self, stranger: EnterpriseFacts
     ) -> None:
-        # Given a vehicle a dismantler took in without one of its two batteries
+        # Given a sold vehicle a dismantler took in without one of its two batteries
         world = World()
-        vin, [came, missing] = world.vehicle_with(AUTOMAKER, n=2)
+        vin, [came, missing] = world.sold(AUTOMAKER, n=2)
         world.scrap(vin, [came], DISMANTLER)
 
         # When the dismantler (which does not hold it) or another automaker removes it
@@ -904,9 +999,9 @@ class TestScrap:
         assert codes_of(answer) == ["UNKNOWN_BATTERY"]
 
     def test_the_automaker_cannot_take_out_a_battery_that_came_with_the_vehicle(self) -> None:
-        # Given a vehicle a dismantler took in with its battery
+        # Given a sold vehicle a dismantler took in with its battery
         world = World()
-        vin, [came] = world.vehicle_with(AUTOMAKER)
+        vin, [came] = world.sold(AUTOMAKER)
         world.scrap(vin, [came], DISMANTLER)
 
         # When the automaker records removing that battery
@@ -924,24 +1019,25 @@ class TestScrap:
 
 
 class TestAfterScrapping:
-    def test_the_dismantler_of_a_scrapped_vehicle_cannot_register_it_for_sale(self) -> None:
-        # Given a vehicle, never registered, that a dismantler took in
+    def test_the_dismantler_of_a_scrapped_vehicle_cannot_register_it_again(self) -> None:
+        # Given a sold vehicle that a dismantler took in (a vehicle never registered it cannot
+        # take in: TestScrap)
         world = World()
-        vin, codes = world.vehicle_with(AUTOMAKER)
+        vin, codes = world.sold(AUTOMAKER)
         world.scrap(vin, codes, DISMANTLER)
         before = world.store.snapshot()
 
-        # When the dismantler registers it (which would give the automaker sales duties)
+        # When the dismantler registers it (which would give the automaker sales duties again)
         recorded = events.register_vehicle(world.store, world.request(DISMANTLER), vin, ON, REGION)
 
-        # Then it is refused, and no duty of the automaker's arises
-        assert not recorded.ok
+        # Then it is refused as scrapped, and no duty of the automaker's arises
+        assert "VEHICLE_SCRAPPED" in codes_of(described(recorded))
         assert world.store.snapshot() == before
 
     def test_nothing_is_installed_in_a_scrapped_vehicle(self) -> None:
-        # Given a battery the dismantler took out of a vehicle it scrapped
+        # Given a battery the dismantler took out of a sold vehicle it scrapped
         world = World()
-        vin, [code] = world.vehicle_with(AUTOMAKER)
+        vin, [code] = world.sold(AUTOMAKER)
         world.scrap(vin, [code], DISMANTLER)
         world.remove(vin, [code], DISMANTLER, DISMANTLED, RemovalReason.SCRAPPING)
         before = world.store.snapshot()

@@ -350,6 +350,49 @@ class TestAWholeLife:
         assert held(world, code) == (BatteryStatus.SOLD_DIRECTLY, None, BATTERY_MAKER.id)
         assert owed(step) == [("STORAGE_POINT_COVERAGE", BATTERY_MAKER.id, PROVINCE, None)]
 
+    def test_a_recycler_selling_a_second_life_battery_directly_owes_no_storage_point(
+        self,
+    ) -> None:
+        # Given a retired battery a recycler took in and re-coded for second life under its own
+        # manufacturer code
+        world = World()
+        retired = world.at_recycler(RECYCLER)
+        second_life = world.code("R7G", ON)
+        accepted(
+            events.recode_battery(world.store, world.request(RECYCLER), retired, second_life, ON)
+        )
+
+        # When the recycler sells it directly to a swap-station operator in Fujian, where no
+        # one has a storage point
+        step = accepted(
+            events.sell_directly(
+                world.store, world.request(RECYCLER), second_life, ON, "Swap Co", REGION
+            )
+        )
+
+        # Then it answers for the battery, which no one on the platform holds, and owes nothing:
+        # a storage point in each province of direct sales is a battery maker's duty
+        assert held(world, second_life) == (BatteryStatus.SOLD_DIRECTLY, None, RECYCLER.id)
+        assert owed(step) == []
+        rules = {o.obligation.rule_id for o in world.obligations()}
+        assert "STORAGE_POINT_COVERAGE" not in rules
+
+    @pytest.mark.parametrize("buyer", ["", "   "], ids=["empty", "blank"])
+    def test_a_direct_sale_names_its_buyer(self, buyer: str) -> None:
+        # Given a battery in its maker's stock
+        world = World()
+        [code] = world.produce(BATTERY_MAKER)
+        before = world.store.snapshot()
+
+        # When the maker sells it directly without naming the buyer
+        recorded = events.sell_directly(
+            world.store, world.request(BATTERY_MAKER), code, ON, buyer, REGION
+        )
+
+        # Then the buyer is required, and nothing is stored
+        assert [(a[0], a[1]) for a in described(recorded)] == [("REQUIRED", "counterparty")]
+        assert world.store.snapshot() == before
+
     def test_a_registration_where_the_automaker_has_a_collection_point_owes_no_coverage(
         self,
     ) -> None:

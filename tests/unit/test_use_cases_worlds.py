@@ -276,7 +276,8 @@ class Town:
         )
 
     def _scrap(self, rng: random.Random, on: date) -> Recorded | None:
-        in_use = self.vehicles(lambda v: v.scrapped_by is None)
+        # A dismantler takes in a sold vehicle; an unsold one is still its automaker's stock.
+        in_use = self.vehicles(lambda v: v.registered_on is not None and v.scrapped_by is None)
         if not in_use:
             return None
         vehicle = rng.choice(in_use)
@@ -361,14 +362,15 @@ def involved_in_battery(town: Town, code: str) -> set[str | None]:
 
 
 def involved_in_vehicle(town: Town, vin: str) -> set[str | None]:
-    """Its automaker, every enterprise in an event about it, its dismantler; and while no one
-    has scrapped it, every dismantler (any may take it in: that is their licence)."""
+    """Its automaker, every enterprise in an event about it, its dismantler; and while it is
+    sold and no one has scrapped it, every dismantler (any may take it in: that is their
+    licence). An unsold vehicle is its automaker's stock: a dismantler has no part in it."""
     vehicle = town.world.vehicle(vin)
     found: set[str | None] = {vehicle.automaker, vehicle.scrapped_by}
     for on_record in town.world.store.events.values():
         if on_record.record.event.vin == vin:
             found.add(on_record.record.event.actor)
-    if vehicle.scrapped_by is None:
+    if vehicle.registered_on is not None and vehicle.scrapped_by is None:
         found |= {d.id for d in DISMANTLERS}
     return found
 

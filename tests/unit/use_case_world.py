@@ -318,6 +318,13 @@ class World:
             events.register_vehicle(self.store, self.request(automaker), vin, REGISTERED, region)
         )
 
+    def sold(self, automaker: EnterpriseFacts = AUTOMAKER, n: int = 1) -> tuple[str, list[str]]:
+        """A vehicle of `automaker` with `n` batteries, registered (sold): one a dismantler may
+        take in (an unregistered one is still its automaker's stock)."""
+        vin, codes = self.vehicle_with(automaker, n)
+        self.register_vehicle(vin, automaker)
+        return vin, codes
+
     def remove(
         self,
         vin: str,
@@ -484,7 +491,7 @@ def _hand_over(world: World) -> tuple[EnterpriseFacts, Callable[[Request], Outco
 
 
 def _scrap(world: World) -> tuple[EnterpriseFacts, Callable[[Request], Outcome]]:
-    vin, codes = world.vehicle_with(AUTOMAKER, n=2)
+    vin, codes = world.sold(AUTOMAKER, n=2)
     return DISMANTLER, lambda r: events.scrap_vehicle(world.store, r, vin, ON, codes[:1])
 
 
