@@ -375,7 +375,7 @@ def _check_production(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
     found.extend(code_issues)
     # Only a code the reporter could register itself is said to be taken: for any other, that
     # it is on record would be news about another enterprise's battery.
-    if ctx.battery is not None and report.valid and not code_issues and not found_actor(found):
+    if ctx.battery is not None and report.valid and not code_issues and not _found_actor(found):
         found.append(
             Violation(
                 "ALREADY_REGISTERED",
@@ -399,7 +399,7 @@ def _check_production(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
     return found
 
 
-def found_actor(found: list[Violation]) -> bool:
+def _found_actor(found: list[Violation]) -> bool:
     return any(v.field == ACTOR for v in found)
 
 

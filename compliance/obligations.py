@@ -57,6 +57,21 @@ class ObligationRecord(Struct, frozen=True):
         return self.stored_status in OPEN_STATUSES
 
 
+def new_record(obligation: Obligation, now: datetime) -> ObligationRecord:
+    """An obligation as stored the moment it arises: open, at version 1."""
+    return ObligationRecord(
+        obligation=obligation,
+        stored_status=ObligationStatus.OPEN,
+        fulfilled_on=None,
+        platform_receipt=None,
+        waived_reason=None,
+        reschedules=(),
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
 class Closing(Struct, frozen=True):
     """What closing an obligation comes to: the record after it (or as it already was), what
     stands in its way, and whether anything is to be written."""

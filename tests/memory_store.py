@@ -28,8 +28,7 @@ from compliance.lifecycle import (
     VehicleState,
 )
 from compliance.network import COVERAGE_RULES, PointType, ServicePoint
-from compliance.obligations import ObligationRecord
-from compliance.rules import ObligationStatus
+from compliance.obligations import ObligationRecord, new_record
 from compliance.services.store import (
     ClaimManufacturerCode,
     ClaimPointKey,
@@ -197,22 +196,8 @@ class MemoryStore:
         elif isinstance(write, PutModel):
             self._put("model", write.state.code, write.state)
         elif isinstance(write, NewObligation):
-            o = write.obligation
-            self._put(
-                "obligation",
-                o.id,
-                ObligationRecord(
-                    obligation=o,
-                    stored_status=ObligationStatus.OPEN,
-                    fulfilled_on=None,
-                    platform_receipt=None,
-                    waived_reason=None,
-                    reschedules=(),
-                    created_at=write.created_at,
-                    updated_at=write.created_at,
-                    version=1,
-                ),
-            )
+            record = new_record(write.obligation, write.created_at)
+            self._put("obligation", record.id, record)
         elif isinstance(write, CloseObligation):
             self._put(
                 "obligation", write.record.id, replace(write.record, version=write.version + 1)

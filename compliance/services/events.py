@@ -92,7 +92,7 @@ def register_batteries(store: Store, request: Request, items: Sequence[NewBatter
     if undated:
         checked = record(store, request, events, indexes=indexes, check_only=True)
         return Recorded(refusals=tuple(sorted((*undated, *checked.refusals), key=_by_index)))
-    return record(store, request, events, indexes=indexes, groups=[[i] for i in range(len(events))])
+    return record(store, request, events, indexes=indexes, groups=_each(events))
 
 
 def _by_index(refusal: Refusal) -> int:

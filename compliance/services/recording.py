@@ -48,9 +48,9 @@ from compliance.lifecycle import (
     Violation,
     subjects_of,
 )
-from compliance.network import PointType, ServicePoint, coverage_region
-from compliance.obligations import ObligationRecord
-from compliance.rules import Obligation, ObligationStatus, TriggerFacts, obligations_for
+from compliance.network import ServicePoint, coverage_region
+from compliance.obligations import ObligationRecord, new_record
+from compliance.rules import Obligation, TriggerFacts, obligations_for
 from compliance.services.outcome import Recorded, Refusal, Request
 from compliance.services.store import (
     CodeUnclaimed,
@@ -208,38 +208,24 @@ def _obligations_of(
 
 
 def _as_records(pending: _Pending, now: datetime) -> list[ObligationRecord]:
-    return [
-        ObligationRecord(
-            obligation=o,
-            stored_status=ObligationStatus.OPEN,
-            fulfilled_on=None,
-            platform_receipt=None,
-            waived_reason=None,
-            reschedules=(),
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
-        for o in pending.obligations
-    ]
+    return [new_record(o, now) for o in pending.obligations]
 
 
 # --- obligations ----------------------------------------------------------------------------
-
-# Events whose duties depend on whether the responsible enterprise covers a region.
-_COVERAGE = {
-    EventKind.VEHICLE_REGISTERED: PointType.COLLECTION,
-    EventKind.BATTERY_SOLD_DIRECTLY: PointType.STORAGE,
-}
 
 
 def _derive_obligations(
     store: Store, request: Request, pending: Sequence[_Pending], state: _State
 ) -> None:
+    # The regions whose coverage a rule asks about (a `coverage_gap` condition) for these
+    # events: the rule set says which, and only they are read.
     wanted = {
-        (point_type, coverage_region(point_type, p.event.region_code))
+        (condition.coverage_gap, coverage_region(condition.coverage_gap, p.event.region_code))
         for p in pending
-        if (point_type := _COVERAGE.get(p.event.kind)) and p.event.region_code
+        if p.event.region_code
+        for rule in request.rule_set.rules_for(p.event.kind)
+        for condition in rule.when
+        if condition.coverage_gap is not None
     }
     covered = store.covered(request.actor.id, wanted) if wanted else frozenset()
     calendar = store.calendar() if pending else None

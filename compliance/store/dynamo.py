@@ -58,7 +58,7 @@ from compliance.store.models import (
     ServicePointKeyClaim,
     VehicleItem,
 )
-from compliance.store.reads import storable, translated_errors
+from compliance.store.reads import names_a_record, storable, translated_errors
 from compliance.store.records import (
     battery_from_item,
     battery_item,
@@ -98,11 +98,8 @@ def _consistent(
     *,
     claims_share_table: bool = False,
 ) -> dict[str, Stored[_T]]:
-    # Claim rows (`MFR#<code>`, `KEY#<key>`) share the enterprises and service points tables;
-    # no enterprise or point id has a '#', so a key with one names no record there.
-    wanted = sorted(
-        {k for k in keys if k and storable(k) and not (claims_share_table and "#" in k)}
-    )
+    named = names_a_record if claims_share_table else storable
+    wanted = sorted({k for k in keys if named(k)})
     if not wanted:
         return {}
     with translated_errors():

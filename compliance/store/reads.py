@@ -51,6 +51,12 @@ _T = TypeVar("_T")
 MAX_KEY_BYTES = 1024  # DynamoDB's limit for a sort key (a partition key may have 2,048)
 
 
+def names_a_record(key: str) -> bool:
+    """Whether `key` can name an enterprise or a service point: claim rows (`MFR#<code>`,
+    `KEY#<key>`) share their tables, and no enterprise or point id has a '#'."""
+    return storable(key) and "#" not in key
+
+
 def storable(key: str) -> bool:
     """Whether ``key`` can name a stored item. DynamoDB refuses a whole request for an empty or
     oversized key, so reads leave such keys out: they read as absent, not as an outage."""
@@ -77,10 +83,7 @@ def _batch(
 
 
 def enterprises(ids: Iterable[str]) -> dict[str, Enterprise]:
-    # Manufacturer-code claims (`MFR#<code>`) share the table; no USCC has a '#'.
-    return _batch(
-        EnterpriseItem, (i for i in ids if "#" not in i), lambda i: i.pk, enterprise_from_item
-    )
+    return _batch(EnterpriseItem, filter(names_a_record, ids), lambda i: i.pk, enterprise_from_item)
 
 
 def enterprise(enterprise_id: str) -> Enterprise | None:
