@@ -12,7 +12,7 @@ SAM_CLI := aws-sam-cli==1.170.0
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck template unit compat bench seed-calendar schema run token sweep build soak clean
+.PHONY: help venv test lint format typecheck template unit compat bench seed-calendar schema run token sweep backfill-reminders build soak clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
@@ -113,9 +113,16 @@ build-ApiFunction build-SweepFunction build-RemindFunction build-PartnerAuthoriz
 soak: venv
 	$(BIN)/python -m bench.soak --seconds 60 --clients 16
 
-# With `make run` up: sweep a day now and send its reminders (emails land in outbox/).
+# With `make run` up: sweep a day now and send its reminders (emails land in
+# outbox/<date>/run-<n>-<time>/). The stack is found by PORT if given, else by the
+# .local-stack.json that `make run` writes, else on port 3000.
 sweep: venv
-	@$(BIN)/python -m local.sweeper $(if $(TODAY),--today $(TODAY))
+	@PORT="$(PORT)" $(BIN)/python -m local.sweeper $(if $(TODAY),--today "$(TODAY)")
+
+# Once after upgrading a deployed stack: open obligations stored before the reminder index get
+# their next reminder date (table names and credentials from the environment).
+backfill-reminders: venv
+	$(BIN)/python -m tools.backfill_reminders
 
 # Only the token on stdout, so that $$(make -s token ROLE=REGULATOR) can be pasted anywhere.
 token: venv

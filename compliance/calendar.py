@@ -283,6 +283,18 @@ class WorkingDayCalendar:
             bisect_right(self._workdays, start_ordinal) - bisect_right(self._workdays, end_ordinal)
         )
 
+    def first_day_within(self, end: date, n: int) -> date:
+        """The earliest date from which at most ``n`` working days remain until ``end``: the
+        first day on which ``working_days_between(day, end) <= n`` (the day a "n working days
+        left" reminder stage begins)."""
+        if n < 0:
+            raise CalendarError(f"a count of working days cannot be negative, got {n}")
+        end_ordinal = _ordinal_in_span(end, "end date")
+        index = bisect_right(self._workdays, end_ordinal) - n - 1
+        if index < 0:
+            return FIRST_SUPPORTED_DAY
+        return date.fromordinal(self._workdays[index])
+
     def with_year(self, schedule: YearSchedule) -> WorkingDayCalendar:
         """A new calendar with ``schedule`` loaded (a newly announced year or a correction).
 

@@ -1,153 +1,224 @@
 """The daily sweep and the delivery of its digests: what functions/sweep.py and
 functions/remind.py run.
 
-Sweep (once a day, for a given China date): read the open obligations inside the reminder
-horizon, move those past their due day to OVERDUE, and make each enterprise contact's digest
-jobs (numbered parts of at most DIGEST_ITEMS_MAX obligations) for the obligations whose current
-reminder stage has not been sent; enqueue each job.
+Sweep (once a day, for a given China date): queue one gather task per enterprise. It reads no
+obligation; the work fans out through the reminder queue.
 
-Deliver (per queued job): take the job, re-read its obligations, drop those fulfilled or waived
-since the sweep (or whose stage went out meanwhile), render the digest in the contact's
-language, send it, record the stages as sent, and close the job. A job already sent is never
-sent again, however often the queue delivers it.
+Gather (per enterprise and day): read the enterprise's obligations whose next reminder is due
+(the sparse `by_remind` index, nothing else), freeze them with their stages in a batch, move
+each one's schedule forward (recording the stage on it, turning it OVERDUE the day after its
+due day), then queue one digest job per contact. A redelivered or repeated task finds its batch
+and finishes it; a re-run of the day later adds a round for what arose since, and nothing twice.
+
+Deliver (per contact job): take the job, read its batch's obligations as they are now, drop
+those fulfilled or waived since, render the digest in the contact's language, send it, and close
+the job. A job already sent is never sent again, however often the queue delivers it; every
+contact has a job of their own, so each is reminded of each stage once.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections import defaultdict
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from msgspec import Struct, field
+from msgspec import Struct
 
-from compliance import reminders
 from compliance.calendar import WorkingDayCalendar
-from compliance.enterprises import Contact
-from compliance.errors import ConflictError
-from compliance.mail import Digest, DigestItem, render_digest
+from compliance.errors import ConflictError, StoreUnavailableError
+from compliance.mail import Digest, DigestItem, RenderedEmail, render_digest
 from compliance.obligations import ObligationRecord
-from compliance.reminders import DEFAULT_POLICY, Stage, horizon_end, stage_on
+from compliance.reminders import next_reminder_on, stage_for
 from compliance.rules import ObligationStatus, RuleSet, load_rule_set
 from compliance.store import reads
 from compliance.store import reminders as store
+from compliance.store.reminders import Entry
 
-OPEN = {ObligationStatus.OPEN, ObligationStatus.OVERDUE}
+Enqueue = Callable[[Sequence[dict[str, Any]]], None]
+Send = Callable[[str, RenderedEmail, datetime], str]
+# Pauses between tries of recording a sent digest (seconds); the last try follows the last one.
+RECORD_PAUSES = (0.2, 1.0, 3.0)
+
+# --- the queue's messages ---------------------------------------------------------------------
 
 
-def stage_key(record: ObligationRecord, stage: Stage) -> str:
-    return f"{_due(record).isoformat()}:{stage.key}"
+class Gather(Struct, frozen=True):
+    day: date
+    enterprise: str
+
+
+class DeliverJob(Struct, frozen=True):
+    job: str
+
+
+def gather_message(day: date, enterprise: str) -> dict[str, Any]:
+    return {"gather": {"day": day.isoformat(), "enterprise": enterprise}}
+
+
+def job_message(job: str) -> dict[str, Any]:
+    return {"job": job}
+
+
+class UnknownJobError(ValueError):
+    """The message names no reminder task: it cannot ever succeed (it goes to the dead-letter
+    queue)."""
+
+
+def task_of(body: str) -> Gather | DeliverJob:
+    """The task a queue message carries, or UnknownJobError saying what is wrong with it."""
+    try:
+        message = json.loads(body)
+    except json.JSONDecodeError:
+        message = None
+    if isinstance(message, dict):
+        job = message.get("job")
+        if isinstance(job, str) and job:
+            return DeliverJob(job)
+        task = message.get("gather")
+        if isinstance(task, dict):
+            enterprise, day = task.get("enterprise"), task.get("day")
+            if isinstance(enterprise, str) and enterprise and isinstance(day, str):
+                try:
+                    return Gather(date.fromisoformat(day), enterprise)
+                except ValueError:
+                    pass
+    raise UnknownJobError(f"the message names no reminder task: {body[:200]!r}")
+
+
+# --- sweep ----------------------------------------------------------------------------------
 
 
 class SweepReport(Struct):
     sweep_date: date
-    horizon_end: date
-    items_read: int = 0
-    marked_overdue: int = 0
-    reminders_due: int = 0
-    jobs_enqueued: int = 0
-    jobs_already_done: int = 0
-    enterprises_without_contacts: list[str] = field(default_factory=list)
+    enterprises_queued: int = 0
 
 
-def sweep(
-    today: date,
-    *,
-    now: datetime,
-    calendar: WorkingDayCalendar,
-    enqueue: Callable[[str], None],
-) -> SweepReport:
-    end = horizon_end(today, calendar, DEFAULT_POLICY)
-    report = SweepReport(sweep_date=today, horizon_end=end)
-    found = store.open_due_by(end)
-    report.items_read = found.items_read
-    due: dict[str, list[tuple[ObligationRecord, str]]] = defaultdict(list)
-    for record in found.records:
-        deadline = record.obligation.deadline
-        if deadline is None:
-            continue
-        if deadline.due_date < today and record.stored_status is ObligationStatus.OPEN:
-            report.marked_overdue += store.mark_overdue(record, now)
-        stage = stage_on(deadline.due_date, today, calendar)
-        if stage is None or stage_key(record, stage) in found.sent[record.id]:
-            continue
-        due[record.obligation.responsible_enterprise].append((record, stage.key))
-        report.reminders_due += 1
-    enterprises = reads.enterprises(due)
-    jobs = _Jobs(today, now, enqueue, report)
-    for enterprise_id, entries in sorted(due.items()):
-        enterprise = enterprises.get(enterprise_id)
-        if enterprise is None or not enterprise.contacts:
-            report.enterprises_without_contacts.append(enterprise_id)
-            continue
-        ordered = sorted(entries, key=lambda entry: (_due(entry[0]), entry[0].id))
-        for contact in enterprise.contacts:
-            jobs.cover(enterprise_id, contact, ordered)
+def sweep(today: date, *, enqueue: Enqueue) -> SweepReport:
+    """Queue the day's gather task of every enterprise, ten to a queue call."""
+    report = SweepReport(sweep_date=today)
+    pending: list[dict[str, Any]] = []
+    for enterprise in store.enterprise_ids():
+        pending.append(gather_message(today, enterprise))
+        if len(pending) == 10:
+            enqueue(pending)
+            report.enterprises_queued += len(pending)
+            pending = []
+    if pending:
+        enqueue(pending)
+        report.enterprises_queued += len(pending)
     return report
 
 
-class _Jobs(Struct):
-    """The reminder jobs of one sweep: its day and clock, the queue and the report they share."""
+# --- gather ---------------------------------------------------------------------------------
 
-    today: date
-    now: datetime
-    enqueue: Callable[[str], None]
-    report: SweepReport
 
-    def cover(
-        self, enterprise_id: str, contact: Contact, entries: list[tuple[ObligationRecord, str]]
-    ) -> None:
-        """Put every one of a contact's reminders of the day (earliest deadline first) in one
-        of its numbered digests, at most DIGEST_ITEMS_MAX each. A re-run of the day finds the
-        parts it made before, whatever they hold (the list may have grown or shrunk since), and
-        puts only what none of them holds in new parts after them: no obligation is in two."""
-        remaining, number = entries, 1
-        while remaining:
-            size = reminders.DIGEST_ITEMS_MAX
-            parts = number - 1 + -(-len(remaining) // size)
-            held = self.make(enterprise_id, contact, remaining[:size], number, parts)
-            remaining = [entry for entry in remaining if entry[0].id not in held]
-            number += 1
+class Gathered(Struct):
+    sweep_date: date
+    enterprise: str
+    items_read: int = 0
+    reminders_due: int = 0
+    marked_overdue: int = 0
+    jobs_enqueued: int = 0
+    rounds: int = 0
+    without_contacts: bool = False
 
-    def make(
-        self,
-        enterprise_id: str,
-        contact: Contact,
-        entries: list[tuple[ObligationRecord, str]],
-        part: int,
-        parts: int,
-    ) -> set[str]:
-        """Store part `part` of `parts`, or find the one a run of the same day made, and
-        enqueue it if it is new; the ids of the obligations the stored job holds."""
+
+def gather(
+    day: date,
+    enterprise: str,
+    *,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    enqueue: Enqueue,
+) -> Gathered:
+    report = Gathered(sweep_date=day, enterprise=enterprise)
+    round_ = 1
+    while (status := store.batch_status(day, enterprise, round_)) is not None:
+        if status != "CLOSED":  # an earlier attempt stopped part way: finish it first
+            batch = store.get_batch(store.batch_id(day, enterprise, round_))
+            assert batch is not None
+            _apply(batch, now, enqueue, report)
+        round_ += 1
+    due = store.due_for(enterprise, day)
+    report.items_read = due.items_read
+    entries = [
+        entry_for(record, due.remind_keys[record.id], day, calendar) for record in due.records
+    ]
+    if not entries:
+        return report
+    batch = store.create_batch(day, enterprise, round_, entries, now)
+    _apply(batch, now, enqueue, report)
+    return report
+
+
+def entry_for(record: ObligationRecord, read_key: str, day: date, cal: WorkingDayCalendar) -> Entry:
+    """What the gather of `day` does with an obligation it read (its `remind_sk` as
+    `read_key`): the stage it reminds of, and where the schedule moves."""
+    deadline = record.obligation.deadline
+    due = deadline.due_date if deadline else None
+    stage = stage_for(due, day, cal)
+    if stage is None:
+        # Its date came before its first stage (a schedule set under another policy): it is
+        # only moved to where its first stage begins.
+        return Entry(record.id, "", "", read_key, next_reminder_on(due, day, cal), False)
+    return Entry(
+        obligation_id=record.id,
+        stage=stage.key,
+        sent_key=f"{due.isoformat()}:{stage.key}" if due else stage.key,
+        read_key=read_key,
+        next_on=next_reminder_on(due, day, cal),
+        overdue=due is not None and due < day and record.stored_status is ObligationStatus.OPEN,
+    )
+
+
+def _apply(batch: store.Batch, now: datetime, enqueue: Enqueue, report: Gathered) -> None:
+    """Move the batch's obligations forward and queue each contact's job; then close it. Every
+    step may be repeated: the moves are conditional and the jobs have fixed ids."""
+    moved = store.move_forward(batch.entries, now)
+    report.marked_overdue += moved.marked_overdue
+    report.rounds += 1
+    reminded = sum(1 for entry in batch.entries if entry.stage)
+    report.reminders_due += reminded
+    enterprise = reads.enterprise(batch.enterprise)
+    contacts = enterprise.contacts if enterprise else ()
+    if reminded and not contacts:
+        report.without_contacts = True
+    messages: list[dict[str, Any]] = []
+    created: list[str] = []
+    seen: set[str] = set()
+    for contact in contacts if reminded else ():
+        if contact.email.lower() in seen:
+            continue
+        seen.add(contact.email.lower())
         job = store.create_job(
             store.Job(
-                id=store.job_id(self.today, enterprise_id, contact.email, part),
-                sweep_date=self.today,
-                enterprise=enterprise_id,
+                id=store.job_id(batch.id, contact.email),
+                batch=batch.id,
+                sweep_date=batch.sweep_date,
+                enterprise=batch.enterprise,
                 email=contact.email,
                 language=contact.language,
-                items=tuple((record.id, stage) for record, stage in entries),
                 status="PENDING",
                 attempts=0,
                 message_id=None,
-                part=part,
-                parts=parts,
             ),
-            self.now,
+            now,
         )
-        if job.status != "PENDING":
-            self.report.jobs_already_done += 1
-        else:
-            self.enqueue(job.id)
-            store.mark_enqueued(job.id, self.now)
-            self.report.jobs_enqueued += 1
-        return {obligation_id for obligation_id, _ in job.items}
+        if job.status == "PENDING":
+            messages.append(job_message(job.id))
+            created.append(job.id)
+    if messages:
+        enqueue(messages)
+        for identifier in created:
+            store.mark_enqueued(identifier, now)
+        report.jobs_enqueued += len(created)
+    store.close_batch(batch.id)
 
 
-def _due(record: ObligationRecord) -> date:
-    deadline = record.obligation.deadline
-    assert deadline is not None  # only dated obligations are in the horizon
-    return deadline.due_date
+# --- deliver --------------------------------------------------------------------------------
 
 
 class Delivery(Struct, frozen=True):
@@ -157,67 +228,52 @@ class Delivery(Struct, frozen=True):
     obligations: int = 0
 
 
-class UnknownJobError(ValueError):
-    """The message names no job: it cannot ever succeed (it goes to the dead-letter queue)."""
-
-
 def deliver(
     job_id: str,
     *,
     now: datetime,
     calendar: WorkingDayCalendar,
-    send: Callable[[str, str, str, str], str],
+    send: Send,
     rule_set: RuleSet | None = None,
 ) -> Delivery:
     job = store.get_job(job_id)
     if job is None:
         raise UnknownJobError(f"no reminder job {job_id!r}")
-    rules = rule_set or _rule_set()
     if job.status in ("SENT", "EMPTY"):
-        return _already_done(job, now, calendar, rules)
+        return Delivery(job.id, "ALREADY_DONE", job.message_id, job.items or 0)
     try:
         store.claim(job_id, now)
     except ConflictError:
         latest = store.get_job(job_id)
         if latest is not None and latest.status in ("SENT", "EMPTY"):
-            return _already_done(latest, now, calendar, rules)
+            return Delivery(latest.id, "ALREADY_DONE", latest.message_id, latest.items or 0)
         raise  # another worker holds it: let the queue try again later
     try:
-        digest, keys = _digest(job, calendar, rules)
+        digest = _digest(job, calendar, rule_set or _rule_set())
         if not digest.items:
-            store.finish(job_id, now, None)
+            store.finish(job_id, now, None, 0)
             return Delivery(job_id, "EMPTY")
-        rendered = render_digest(digest)
-        message_id = send(job.email, rendered.subject, rendered.text, rendered.html)
+        message_id = send(job.email, render_digest(digest), now)
     except Exception:
         store.release(job_id, now)
         raise
-    # The job is closed first, in one write, because it is what stops a redelivered message
-    # from sending again: between SES accepting the email and this write, a crash is the one
-    # way a contact can get a digest twice. The stages recorded next keep later sweeps from
-    # reminding of these obligations at the same stage; if they fail half-way, the message is
-    # redelivered and _already_done records the rest.
-    store.finish(job_id, now, message_id)
-    _record_stages(keys, now)
+    _record_sent(job_id, now, message_id, len(digest.items))
     return Delivery(job_id, "SENT", message_id, len(digest.items))
 
 
-def _already_done(
-    job: store.Job, now: datetime, calendar: WorkingDayCalendar, rule_set: RuleSet
-) -> Delivery:
-    """A job already closed sends nothing. A sent one records again the stages of what it
-    listed that are still unrecorded (a delivery that stopped between closing the job and
-    recording them): recording is idempotent, and without it a later day's sweep would remind
-    of those obligations at a stage already sent."""
-    if job.status == "SENT":
-        _, unrecorded = _digest(job, calendar, rule_set)
-        _record_stages(unrecorded, now)
-    return Delivery(job.id, "ALREADY_DONE", job.message_id)
-
-
-def _record_stages(keys: list[tuple[str, str]], now: datetime) -> None:
-    for obligation_id, key in keys:
-        store.record_sent(obligation_id, [key], now)
+def _record_sent(job_id: str, now: datetime, message_id: str, items: int) -> None:
+    """Close a job whose email SES accepted. Giving it back to the queue now would send the
+    email again, so a failing write is tried again here (with growing pauses) before giving up.
+    Only if the process dies or DynamoDB stays unavailable through every try does the job's
+    lease run out and the digest go out a second time: a contact may then get it twice, never
+    not at all."""
+    for pause in RECORD_PAUSES:
+        try:
+            store.finish(job_id, now, message_id, items)
+            return
+        except StoreUnavailableError:
+            time.sleep(pause)
+    store.finish(job_id, now, message_id, items)
 
 
 def _rule_set() -> RuleSet:
@@ -227,54 +283,67 @@ def _rule_set() -> RuleSet:
     )
 
 
-def _digest(
-    job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet
-) -> tuple[Digest, list[tuple[str, str]]]:
-    """The job's obligations as they are now (consistent reads): only those still open whose
-    stage on the sweep day has not been sent by an earlier digest."""
-    current, sent = store.current([oid for oid, _ in job.items])
+def _link_template() -> str:
+    return os.environ.get("APP_OBLIGATION_URL", "https://compliance.example.cn/obligations/{id}")
+
+
+def _digest(job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet) -> Digest:
+    """The batch's obligations as they are now (consistent reads): those still open, at the
+    stage their due date gives on the sweep day (a calendar load may have moved it)."""
+    batch = store.get_batch(job.batch)
+    entries = [entry for entry in batch.entries if entry.stage] if batch else []
+    current = store.current([entry.obligation_id for entry in entries])
     enterprise = reads.enterprise(job.enterprise)
-    link = os.environ.get("APP_OBLIGATION_URL", "https://compliance.example.cn/obligations/{id}")
+    link = _link_template()
     items: list[DigestItem] = []
-    keys: list[tuple[str, str]] = []
-    for obligation_id, _ in job.items:
-        record = current.get(obligation_id)
-        if record is None or record.stored_status not in OPEN or record.fulfilled_on is not None:
+    for entry in entries:
+        record = current.get(entry.obligation_id)
+        if record is None or not record.is_open or record.fulfilled_on is not None:
             continue
-        deadline = record.obligation.deadline
-        if deadline is None:
-            continue
-        # The due date may have moved since the sweep (a calendar load): the stage follows it.
-        stage = stage_on(deadline.due_date, job.sweep_date, calendar)
+        obligation = record.obligation
+        due = obligation.deadline.due_date if obligation.deadline else None
+        stage = stage_for(due, job.sweep_date, calendar)
         if stage is None:
             continue
-        key = stage_key(record, stage)
-        if key in sent.get(obligation_id, frozenset()):
-            continue
-        rule = rule_set.find(record.obligation.rule_id)
+        rule = rule_set.find(obligation.rule_id)
         items.append(
             DigestItem(
-                obligation_id=obligation_id,
-                rule_id=record.obligation.rule_id,
-                rule_name_zh=rule.name_zh if rule else record.obligation.rule_id,
-                rule_name_en=rule.name_en if rule else record.obligation.rule_id,
-                subject_kind=record.obligation.subject_kind.value,
-                subject_id=record.obligation.subject_id,
-                due_date=deadline.due_date,
-                provisional=deadline.provisional,
+                obligation_id=record.id,
+                rule_id=obligation.rule_id,
+                rule_name_zh=rule.name_zh if rule else obligation.rule_id,
+                rule_name_en=rule.name_en if rule else obligation.rule_id,
+                subject_kind=obligation.subject_kind.value,
+                subject_id=obligation.subject_id,
+                trigger_date=obligation.trigger_date,
+                due_date=due,
+                provisional=bool(obligation.deadline and obligation.deadline.provisional),
+                due_on_makeup_workday=due is not None
+                and due.weekday() >= 5
+                and calendar.is_working_day(due),
                 stage=stage,
-                link=link.format(id=obligation_id),
+                link=link.format(id=record.id),
             )
         )
-        keys.append((obligation_id, key))
-    digest = Digest(
+    return Digest(
         enterprise_id=job.enterprise,
         enterprise_name=enterprise.name if enterprise else job.enterprise,
         recipient=job.email,
         language=job.language,
         sweep_date=job.sweep_date,
         items=tuple(items),
-        part=job.part,
-        parts=job.parts,
     )
-    return digest, keys
+
+
+__all__ = [
+    "DeliverJob",
+    "Delivery",
+    "Gather",
+    "Gathered",
+    "SweepReport",
+    "UnknownJobError",
+    "deliver",
+    "entry_for",
+    "gather",
+    "sweep",
+    "task_of",
+]

@@ -1,13 +1,14 @@
-"""The reminder Lambda: an SQS batch of digest jobs in, partial batch failures out.
+"""The reminder Lambda: an SQS batch of reminder tasks in, partial batch failures out.
 
-Each message carries a job id. A job is sent once: a duplicate delivery of a sent job is a
-success that sends nothing. A failed send is reported for that message only, so SQS retries it
-alone; a message that can never succeed ends in the dead-letter queue after the retries.
+A message is either an enterprise's gather task for a day (read what is due, freeze it, move the
+schedule, queue a job per contact) or one contact's digest job (send it once). A duplicate
+delivery of finished work is a success that does nothing. A failure is reported for that
+message only, so SQS retries it alone; a message that can never succeed ends in the
+dead-letter queue after the retries.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +21,10 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from msgspec.structs import asdict
 
-from compliance.delivery import send_email
-from compliance.reminding import UnknownJobError, deliver
+from compliance.delivery import enqueue, send_email
+from compliance.reminding import DeliverJob, deliver, gather, task_of
 from compliance.store.calendars import current_calendar
 
 logger = Logger()
@@ -30,33 +32,49 @@ metrics = Metrics()
 # A batch whose every message failed is still a list of failures for SQS to retry, not a
 # crashed invocation: the function-errors alarm is kept for real crashes.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# A task started with less time than this left is handed back to the queue instead: the
+# largest enterprise's gather or digest takes well under it, and a timeout mid-task would
+# fail the whole batch.
+TIME_NEEDED_MS = 90_000
 
 
-def job_of(record: SQSRecord) -> str:
-    try:
-        job = json.loads(record.body).get("job")
-    except (json.JSONDecodeError, AttributeError):
-        job = None
-    if not isinstance(job, str) or not job:
-        raise UnknownJobError(f"message {record.message_id} names no job: {record.body[:200]!r}")
-    return job
+class OutOfTimeError(Exception):
+    """Too little of the invocation is left to start this task; the queue brings it back."""
 
 
-def record_handler(record: SQSRecord) -> None:
-    outcome = deliver(
-        job_of(record), now=datetime.now(UTC), calendar=current_calendar(), send=send_email
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    task = task_of(record.body)
+    if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < (
+        TIME_NEEDED_MS
+    ):
+        raise OutOfTimeError(f"message {record.message_id} left for the next invocation")
+    now = datetime.now(UTC)
+    if isinstance(task, DeliverJob):
+        outcome = deliver(task.job, now=now, calendar=current_calendar(), send=send_email)
+        logger.info(
+            "reminder job",
+            extra={
+                "job": outcome.job_id,
+                "outcome": outcome.outcome,
+                "obligations": outcome.obligations,
+            },
+        )
+        name = f"Digests{outcome.outcome.title().replace('_', '')}"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+        return
+    gathered = gather(
+        task.day, task.enterprise, now=now, calendar=current_calendar(), enqueue=enqueue
     )
-    logger.info(
-        "reminder job",
-        extra={
-            "job": outcome.job_id,
-            "outcome": outcome.outcome,
-            "obligations": outcome.obligations,
-        },
-    )
-    metrics.add_metric(
-        name=f"Digests{outcome.outcome.title().replace('_', '')}", unit=MetricUnit.Count, value=1
-    )
+    report = asdict(gathered) | {"sweep_date": task.day.isoformat()}
+    logger.info("reminders gathered", extra=report)
+    for name, value in (
+        ("ObligationsRead", gathered.items_read),
+        ("RemindersDue", gathered.reminders_due),
+        ("MarkedOverdue", gathered.marked_overdue),
+        ("JobsEnqueued", gathered.jobs_enqueued),
+        ("EnterprisesWithoutContacts", int(gathered.without_contacts)),
+    ):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 @metrics.log_metrics

@@ -1,7 +1,8 @@
 """The sweep Lambda: EventBridge Scheduler calls it daily at 09:00 China time.
 
 The event may name the day to sweep (`{"today": "2026-10-12"}`) so that a missed day can be
-re-run; by default it is today in Asia/Shanghai. Running it twice for a day enqueues nothing new.
+re-run; by default it is today in Asia/Shanghai. It queues one gather task per enterprise;
+running it twice for a day queues tasks that find their work done.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from msgspec.structs import asdict
 
 from compliance.calendar import CHINA_TZ
-from compliance.delivery import enqueue_job
+from compliance.delivery import enqueue
 from compliance.reminding import sweep
-from compliance.store.calendars import current_calendar
 
 logger = Logger()
 metrics = Metrics()
@@ -36,21 +35,13 @@ def sweep_date(event: dict[str, Any], now: datetime) -> date:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    today = sweep_date(event, now)
-    report = sweep(today, now=now, calendar=current_calendar(), enqueue=enqueue_job)
-    summary = asdict(report) | {
-        "sweep_date": today.isoformat(),
-        "horizon_end": report.horizon_end.isoformat(),
-    }
+    today = sweep_date(event, datetime.now(UTC))
+    report = sweep(today, enqueue=enqueue)
+    summary = {"sweep_date": today.isoformat(), "enterprises_queued": report.enterprises_queued}
     logger.info("sweep finished", extra=summary)
-    for name, value in (
-        ("ObligationsRead", report.items_read),
-        ("MarkedOverdue", report.marked_overdue),
-        ("RemindersDue", report.reminders_due),
-        ("JobsEnqueued", report.jobs_enqueued),
-    ):
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    metrics.add_metric(
+        name="EnterprisesQueued", unit=MetricUnit.Count, value=report.enterprises_queued
+    )
     # The "sweep has not succeeded in 26 hours" alarm watches this metric.
     metrics.add_metric(name="SweepSucceeded", unit=MetricUnit.Count, value=1)
     return summary

@@ -34,14 +34,37 @@ TITLE = "NEV battery compliance — GraphiQL"
 DEFAULT_QUERY = "{ me { role enterpriseId } }\n"
 TOKEN_PLACEHOLDER = "<paste a token from make token>"
 
-# Reads ``?token=`` so a link can open GraphiQL already authenticated; the fetcher is our own
-# (plain JSON POST) so that what GraphiQL sends is exactly what any client sends.
+# How to get a token, shown in the results pane when the API answers 401 (the page's first
+# request, the schema's introspection, goes out as soon as it opens).
+SIGN_IN_STEPS = (
+    "1. In a shell, in the project: make -s token ENTERPRISE=<USCC> ROLE=ENTERPRISE_ADMIN",
+    "   (make run lists the demo enterprises' USCCs; a regulator: make -s token ROLE=REGULATOR)",
+    "2. Add &token=<the token> to this page's address (?token= if it has no ?) and open it,",
+    "   or put the token after 'Bearer ' in the Headers tab below and run the query again.",
+)
+
+# Reads ``?token=`` so a link can open GraphiQL already authenticated, and ``?query=`` so a link
+# can open it with a query filled in; the fetcher is our own (plain JSON POST) so that what
+# GraphiQL sends is exactly what any client sends.
 _BOOT = """
 (function () {
   var config = JSON.parse(document.getElementById("graphiql-config").textContent);
-  var token = new URLSearchParams(window.location.search).get("token");
+  var parameters = new URLSearchParams(window.location.search);
+  var token = parameters.get("token");
+  var query = parameters.get("query");
   var placeholder = "Bearer " + config.tokenPlaceholder;
   var headers = {Authorization: token ? "Bearer " + token : placeholder};
+  var signIn = %(sign_in)s;
+  // A 401 from the gateway says only "Unauthorized": answer with what to do about it instead.
+  function unauthorized(sent, response) {
+    var challenge = response.headers.get("www-authenticate") || "";
+    var reason = /error_description="([^"]*)"/.exec(challenge);
+    var message = sent.Authorization
+      ? "Unauthorized: the token was refused" + (reason ? " (" + reason[1] + ")" : "") +
+        ". Make a new one:"
+      : "Unauthorized: this page has no token yet. To get one:";
+    return {errors: [{message: message, extensions: {code: "UNAUTHENTICATED", signIn: signIn}}]};
+  }
   function fetcher(params, options) {
     var sent = Object.assign(
       {"Content-Type": "application/json", Accept: "application/json"},
@@ -54,17 +77,22 @@ _BOOT = """
       headers: sent,
       body: JSON.stringify(params),
       credentials: "same-origin"
-    }).then(function (response) { return response.json(); });
+    }).then(function (response) {
+      if (response.status === 401) { return unauthorized(sent, response); }
+      return response.json();
+    });
   }
+  var props = {
+    fetcher: fetcher,
+    defaultQuery: config.defaultQuery,
+    headers: JSON.stringify(headers, null, 2),
+    isHeadersEditorEnabled: true,
+    shouldPersistHeaders: false,
+    defaultEditorToolsVisibility: "headers"
+  };
+  if (query) { props.query = query; }
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
-    React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultQuery: config.defaultQuery,
-      headers: JSON.stringify(headers, null, 2),
-      isHeadersEditorEnabled: true,
-      shouldPersistHeaders: false,
-      defaultEditorToolsVisibility: "headers"
-    })
+    React.createElement(GraphiQL, props)
   );
 })();
 """
@@ -73,6 +101,10 @@ _BOOT = """
 def _script_json(value: object) -> str:
     # Inside <script>, "</script>" or "<!--" in a value would end or confuse the element.
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _boot() -> str:
+    return _BOOT % {"sign_in": _script_json(list(SIGN_IN_STEPS))}
 
 
 def graphiql_page(endpoint: str = "/graphql", asset_prefix: str = ASSET_PREFIX) -> str:
@@ -110,7 +142,7 @@ def graphiql_page(endpoint: str = "/graphql", asset_prefix: str = ASSET_PREFIX) 
     <div id="graphiql">Loading GraphiQL…</div>
 {scripts}
     <script id="graphiql-config" type="application/json">{_script_json(config)}</script>
-    <script>{_BOOT}</script>
+    <script>{_boot()}</script>
   </body>
 </html>
 """

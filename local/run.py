@@ -2,8 +2,13 @@
 
 Starts moto, creates the tables of template.yaml, gives the API function the environment the
 template declares, loads demo data when ``local/demo.py`` provides ``load(today)``, and serves
-the API through the gateway emulator on ``PORT`` (3000). Ctrl-C or SIGTERM stops the gateway
-and moto and exits with status 0.
+the API through the gateway emulator on ``PORT`` (3000). Once the gateway listens, it records
+its port, URL and process id in ``.local-stack.json`` (so that ``make sweep`` finds it from any
+shell) unless another running stack already has; a clean stop removes it. Ctrl-C or SIGTERM
+stops the gateway and moto and exits with status 0.
+
+Reminder emails link each obligation to GraphiQL on this stack, its query filled in
+(``obligation_link_template``): there is no web app on this machine.
 
 Environment: ``PORT``; ``CORS_ALLOW_ORIGINS`` (comma-separated); ``LOCAL_JWT_SECRET``;
 ``AWS_ENDPOINT_URL_DYNAMODB`` to use another DynamoDB (DynamoDB Local, a shared moto), or
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import logging
 import os
 import secrets
@@ -22,10 +28,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import partial
+from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import botocore.session
@@ -42,6 +50,56 @@ from local.tables import create_tables
 CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_MODULE = "local.demo"
 DEFAULT_PORT = 3000
+# What a reminder's link opens: the obligation with what a reader needs to act on it. The id
+# goes where OBLIGATION_ID_SLOT is.
+OBLIGATION_ID_SLOT = "\x00id\x00"
+OBLIGATION_QUERY = f"""query Obligation {{
+  obligation(id: "{OBLIGATION_ID_SLOT}") {{
+    id status dueDate dueAt provisional
+    rule {{ id nameZh nameEn period source }}
+    subjectKind subjectId triggerKind triggerDate
+    responsibleEnterprise {{ id name }}
+  }}
+}}
+"""
+
+
+def obligation_link_template(base_url: str) -> str:
+    """``APP_OBLIGATION_URL`` for this stack: GraphiQL with OBLIGATION_QUERY filled in, as a
+    ``str.format`` template whose only field is ``{id}``.
+
+    The query is URL-encoded around the id (every brace in it becomes %7B or %7D, so none is
+    left for ``format`` to read), and the id goes in as it is: obligation ids are ``ob_`` and
+    hex digits, which a URL carries unchanged.
+    """
+    before, _, after = OBLIGATION_QUERY.partition(OBLIGATION_ID_SLOT)
+    base = base_url.rstrip("/").replace("{", "{{").replace("}", "}}")
+    return f"{base}/graphiql?query={quote(before, safe='')}{{id}}{quote(after, safe='')}"
+
+
+def write_stack_state(url: str, port: int, path: Path = sweeper.STATE_FILE) -> bool:
+    """Records this process as the running stack for ``make sweep``; False (nothing written)
+    when the file already names another process that is still running."""
+    current = sweeper.read_stack_state(path)
+    if current is not None and current.pid != os.getpid() and sweeper.process_alive(current.pid):
+        return False
+    state = {
+        "port": port,
+        "url": url,
+        "pid": os.getpid(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    partial_file = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial_file.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    partial_file.replace(path)  # atomic: a reader sees the old file or the whole new one
+    return True
+
+
+def remove_stack_state(path: Path = sweeper.STATE_FILE) -> None:
+    """Removes the state file if it is this process's own."""
+    current = sweeper.read_stack_state(path)
+    if current is not None and current.pid == os.getpid():
+        path.unlink(missing_ok=True)
 
 
 def _client(service: str) -> Any:
@@ -87,14 +145,34 @@ def _api_handler() -> Handler | None:
     return handler
 
 
-def _banner(gateway: Gateway, aws: LocalAws, demo: str, api_ready: bool, seconds: float) -> str:
+def _record_state(gateway: Gateway) -> bool:
+    port = int(gateway.url.rsplit(":", 1)[1])
+    try:
+        return write_stack_state(gateway.url, port)
+    except OSError as error:  # a read-only checkout must not stop the stack
+        print(f"run: cannot write {sweeper.STATE_FILE.name} ({error})", file=sys.stderr)
+        return False
+
+
+def _banner(
+    gateway: Gateway,
+    aws: LocalAws,
+    demo: str,
+    api_ready: bool,
+    seconds: float,
+    recorded: bool = True,
+) -> str:
     graphql = f"{gateway.url}/graphql"
+    port = gateway.url.rsplit(":", 1)[1]
+    sweep = "make sweep TODAY=2026-10-12"
+    if not recorded:  # another stack owns the state file: make sweep must be told the port
+        sweep = f"make sweep PORT={port} TODAY=2026-10-12"
     lines = [
         f"GraphQL   {graphql}  (POST JSON; GET for queries)",
         f"GraphiQL  {gateway.url}/graphiql  (in a browser; ?token=<token> fills the header)",
         f"moto      {aws.endpoint}  (region {aws.region}; DynamoDB at {aws.dynamodb_endpoint})",
         f"demo data {demo}",
-        "sweep     make sweep TODAY=2026-10-12   (reminder emails land in outbox/)",
+        f"sweep     {sweep}   (emails land in outbox/<date>/run-<n>-<time>/)",
         "tokens    make -s token ROLE=REGULATOR",
         "          make -s token ENTERPRISE=<USCC> ROLE=ENTERPRISE_ADMIN",
         f"          {gateway.url}/graphiql?token=$(make -s token ROLE=REGULATOR)",
@@ -174,10 +252,11 @@ def main() -> int:
                 controls=_controls(aws),
             )
             # Reminder links open GraphiQL locally (there is no web app on this machine).
-            os.environ.setdefault("APP_OBLIGATION_URL", f"{gateway.url}/graphql#obligation={{id}}")
+            os.environ.setdefault("APP_OBLIGATION_URL", obligation_link_template(gateway.url))
         except OSError as error:
             print(f"run: cannot listen on 127.0.0.1:{port} ({error}); set PORT", file=sys.stderr)
             return 1
+        recorded = _record_state(gateway)
         load = _demo_loader()
         demo = "none (local/demo.py provides no load(today))"
         if load is not None:
@@ -186,13 +265,14 @@ def main() -> int:
             demo += "a line below says when it is in"
             _load_in_background(load, today)
         seconds = time.perf_counter() - started
-        print(_banner(gateway, aws, demo, handler is not None, seconds), flush=True)
+        print(_banner(gateway, aws, demo, handler is not None, seconds, recorded), flush=True)
         while not stop.wait(0.5):
             pass
         print("stopping", flush=True)
         return 0
     finally:
         if gateway is not None:
+            remove_stack_state()
             gateway.stop()
         aws.stop()
 

@@ -86,11 +86,16 @@ def obligation_item(
     *,
     fulfilled: bool = False,
     calendar_version: int | None = None,
+    arose_on: date = date(2026, 9, 1),
 ) -> Any:
     """An unsaved sales-upload ObligationItem for a vehicle `subject`, stored straight into the
-    table (no event behind it): 10 working days when `due` is given, standing otherwise. A
-    fulfilled one is out of the sparse open index, as fulfilment leaves it."""
+    table (no event behind it): 10 working days when `due` is given, standing otherwise, its
+    first reminder set as if it arose on `arose_on`. A fulfilled one is out of the sparse open
+    and reminder indexes, as fulfilment leaves it."""
+    from compliance.calendar import default_calendar
+    from compliance.reminders import first_reminder_on
     from compliance.store.models import ObligationItem  # the store reads its settings on import
+    from compliance.store.records import remind_pk, remind_sk
 
     created = datetime(2026, 9, 1, tzinfo=UTC)
     return ObligationItem(
@@ -112,6 +117,10 @@ def obligation_item(
         due_key=f"{due.isoformat() if due else '9999-12-31'}#{oid}",
         due_partition="ALL",
         open_partition=None if fulfilled else "OPEN",
+        remind_pk=None if fulfilled else remind_pk(responsible, oid),
+        remind_sk=None
+        if fulfilled
+        else remind_sk(first_reminder_on(due, arose_on, default_calendar()), oid),
         status="FULFILLED" if fulfilled else "OPEN",
         created_at=created,
         updated_at=created,

@@ -50,6 +50,7 @@ from compliance.lifecycle import (
 )
 from compliance.network import ServicePoint, coverage_region
 from compliance.obligations import ObligationRecord, new_record
+from compliance.reminders import first_reminder_on
 from compliance.rules import Obligation, TriggerFacts, obligations_for
 from compliance.services.outcome import Recorded, Refusal, Request
 from compliance.services.store import (
@@ -105,6 +106,7 @@ class _Pending(Struct):
     position: int
     touched: dict[tuple[str, str], Any] = field(default_factory=dict)  # key -> state after it
     obligations: list[Obligation] = field(default_factory=list)
+    remind_on: dict[str, date] = field(default_factory=dict)  # obligation id -> first reminder
     unclaimed_code: str | None = None  # a battery registered for a maker not on the platform
 
 
@@ -251,6 +253,15 @@ def _derive_obligations(
         existing = set(store.obligations(sorted(seen)))
         for p in pending:
             p.obligations = [o for o in p.obligations if o.id not in existing]
+            assert calendar is not None
+            # Counted from the event's date: a duty reported late is already in a stage, so
+            # its first reminder date has passed and the next sweep takes it up.
+            p.remind_on = {
+                o.id: first_reminder_on(
+                    o.deadline.due_date if o.deadline else None, o.trigger_date, calendar
+                )
+                for o in p.obligations
+            }
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -291,7 +302,9 @@ def _units(
             else:
                 writes.append(PutModel(last[key], version))
             versions[key] = (version or 0) + 1
-        writes.extend(NewObligation(o, request.now) for p in members for o in p.obligations)
+        writes.extend(
+            NewObligation(o, request.now, p.remind_on[o.id]) for p in members for o in p.obligations
+        )
         units.append(Unit(tuple(writes)))
     return units
 

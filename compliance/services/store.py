@@ -13,7 +13,7 @@ implements it on dictionaries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
 from msgspec import Struct
@@ -64,11 +64,12 @@ class PutModel(Struct, frozen=True):
 class NewObligation(Struct, frozen=True):
     obligation: Obligation
     created_at: datetime
+    remind_on: date  # its first reminder (compliance.reminders.first_reminder_on), maybe past
 
 
 class CloseObligation(Struct, frozen=True):
     """The obligation as it is after fulfilment or waiver; its other attributes (the reminder
-    stages sent, the reschedules) stay as stored."""
+    stages sent, the reschedules) stay as stored, and it leaves the reminder schedule."""
 
     record: ObligationRecord
     version: int

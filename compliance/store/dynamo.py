@@ -318,7 +318,7 @@ def _add(tx: TransactWrite, write: Write) -> None:
     elif isinstance(write, PutModel):
         tx.save(model_item(write.state, write.version))
     elif isinstance(write, NewObligation):
-        tx.save(obligation_item(write.obligation, write.created_at))
+        tx.save(obligation_item(write.obligation, write.created_at, write.remind_on))
     elif isinstance(write, CloseObligation):
         tx.update(
             ObligationItem(write.record.id, version=write.version),
@@ -362,5 +362,7 @@ def _closing_actions(record: ObligationRecord) -> list[Any]:
         item.closed_by.set(record.closed_by) if record.closed_by else item.closed_by.remove(),
         item.closed_at.set(record.closed_at) if record.closed_at else item.closed_at.remove(),
         item.open_partition.remove(),
+        item.remind_pk.remove(),
+        item.remind_sk.remove(),
         item.updated_at.set(record.updated_at),
     ]

@@ -255,6 +255,20 @@ class OpenObligationsByDue(_ObligationIndex):
     open_partition = UnicodeAttribute(hash_key=True)
 
 
+class ObligationsByRemind(GlobalSecondaryIndex["ObligationItem"]):
+    """Sparse: only open obligations carry `remind_pk` (`<responsible>#<shard>`) and
+    `remind_sk` (`<next reminder date>#<id>`). The sweep reads an enterprise's reminders due on
+    a day from its shards, and nothing else; the shards spread a large enterprise's writes over
+    several index partitions."""
+
+    class Meta:
+        index_name = "by_remind"
+        projection = AllProjection()
+
+    remind_pk = UnicodeAttribute(hash_key=True)
+    remind_sk = UnicodeAttribute(range_key=True)
+
+
 class RescheduleMap(MapAttribute[str, Any]):
     before = UnicodeAttribute()
     after = UnicodeAttribute()
@@ -295,8 +309,11 @@ class ObligationItem(Model):
     battery_code = UnicodeAttribute(null=True)
     model = UnicodeAttribute(null=True)
     reschedules = ListAttribute[RescheduleMap](of=RescheduleMap, default=list)
-    # `<due date>:<stage>` of every reminder sent; a moved due date starts a fresh schedule.
+    # `<due date>:<stage>` of every reminder stage the sweep issued to the enterprise's contacts
+    # (standing duties: `WEEK:<iso week>`); a moved due date starts a fresh schedule.
     reminders_sent = UnicodeSetAttribute(null=True)
+    remind_pk = UnicodeAttribute(null=True)
+    remind_sk = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -305,6 +322,7 @@ class ObligationItem(Model):
     by_subject_due = ObligationsBySubject()
     by_due = ObligationsByDue()
     open_by_due = OpenObligationsByDue()
+    by_remind = ObligationsByRemind()
 
 
 # --- service points -------------------------------------------------------------------------
@@ -377,29 +395,44 @@ class CalendarYearItem(Model):
 # --- reminder jobs --------------------------------------------------------------------------
 
 
-class JobItemMap(MapAttribute[str, Any]):
-    obligation_id = UnicodeAttribute()
-    stage = UnicodeAttribute()
-
-
-class ReminderJobItem(Model):
-    """One digest for one contact on one sweep day; its status makes delivery exactly-once."""
+class ReminderBatchItem(Model):
+    """What one enterprise is reminded of on one sweep day (`rb_…`), frozen before anything
+    moves, so that every contact's digest lists the same obligations however often the work is
+    redelivered; its entries are kept in chunk rows (`rb_…#<n>`) because a large enterprise's
+    day does not fit in one item."""
 
     class Meta(_Meta):
         table_name = _table("REMINDERS_TABLE", "nev-local-RemindersTable")
 
     job = UnicodeAttribute(hash_key=True)
+    sweep_date = UnicodeAttribute(null=True)
+    enterprise = UnicodeAttribute(null=True)
+    round = NumberAttribute(null=True)  # a re-run of the day adds a round for what arose since
+    rows = UnicodeAttribute(null=True)  # header: its entry rows are `<rows>#0` … `#<chunks-1>`
+    chunks = NumberAttribute(null=True)
+    entries = UnicodeAttribute(null=True)  # entry rows: one entry per line
+    status = UnicodeAttribute(null=True)  # OPEN (frozen, being applied) CLOSED (jobs queued)
+    created_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class ReminderJobItem(Model):
+    """One contact's digest of one enterprise's batch; its status makes delivery exactly-once."""
+
+    class Meta(_Meta):
+        table_name = _table("REMINDERS_TABLE", "nev-local-RemindersTable")
+
+    job = UnicodeAttribute(hash_key=True)
+    batch = UnicodeAttribute()
     sweep_date = UnicodeAttribute()
     enterprise = UnicodeAttribute()
     email = UnicodeAttribute()
     language = UnicodeAttribute()
-    items = ListAttribute[JobItemMap](of=JobItemMap)
-    part = NumberAttribute(default=1)  # one contact's digest of the day may come in parts
-    parts = NumberAttribute(default=1)
     status = UnicodeAttribute()  # PENDING ENQUEUED SENDING SENT EMPTY
     lease_until = UTCDateTimeAttribute(null=True)
     attempts = NumberAttribute(default=0)
     message_id = UnicodeAttribute(null=True)
+    items = NumberAttribute(null=True)  # how many obligations the sent digest listed
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
@@ -463,6 +496,12 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ReminderJobItem,
     PartnerKeyItem,
 )
+# Models sharing a table with one of ALL_MODELS.
+EXTRA_MODELS: tuple[type[Model], ...] = (
+    ManufacturerCodeClaim,
+    ServicePointKeyClaim,
+    ReminderBatchItem,
+)
 
 
 def share_one_connection() -> None:
@@ -473,7 +512,7 @@ def share_one_connection() -> None:
     have the same region, endpoint and retry settings, so one client serves them all. Call it
     again after anything replaces the endpoint (tests starting a new mock, for example).
     """
-    models: tuple[type[Model], ...] = (*ALL_MODELS, ManufacturerCodeClaim, ServicePointKeyClaim)
+    models: tuple[type[Model], ...] = (*ALL_MODELS, *EXTRA_MODELS)
     shared = None
     for model in models:
         model._connection = None

@@ -1,5 +1,5 @@
 """Deadlines moved by a calendar load: every open obligation the load changes is rescheduled,
-with the move recorded on it.
+with the move recorded on it and its next reminder set from the new due date.
 
 Every move is a versioned write: a move racing a fulfilment or the sweep ends with one winner
 and a ConflictError for the other.
@@ -8,7 +8,7 @@ and a ConflictError for the other.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException, UpdateError
@@ -16,10 +16,17 @@ from pynamodb.exceptions import PynamoDBException, UpdateError
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.obligations import ObligationRecord
+from compliance.reminders import first_reminder_on
 from compliance.rules import Reschedule, reschedule
 from compliance.store.models import ObligationItem, RescheduleMap
 from compliance.store.reads import translated_errors
-from compliance.store.records import OPEN_PARTITION, due_key, obligation_from_item
+from compliance.store.records import (
+    OPEN_PARTITION,
+    due_key,
+    obligation_from_item,
+    remind_pk,
+    remind_sk,
+)
 
 _CONFLICT = (
     "This obligation was changed by someone else at the same time; nothing was written. "
@@ -74,6 +81,17 @@ def apply_calendar(
                 ObligationItem.provisional.set(change.after.provisional),
                 ObligationItem.calendar_version.set(change.after.calendar_version),
                 ObligationItem.due_key.set(due_key(change.after.due_date, item.id)),
+                # A moved due date starts a fresh reminder schedule (counted from the event, as
+                # when the duty arose: a stage already reached is due at the next sweep).
+                ObligationItem.remind_pk.set(remind_pk(item.responsible, item.id)),
+                ObligationItem.remind_sk.set(
+                    remind_sk(
+                        first_reminder_on(
+                            change.after.due_date, date.fromisoformat(item.trigger_date), calendar
+                        ),
+                        item.id,
+                    )
+                ),
                 ObligationItem.reschedules.set((ObligationItem.reschedules | []).append([entry])),
                 ObligationItem.updated_at.set(now),
             ],

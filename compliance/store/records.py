@@ -6,6 +6,7 @@ shape of a stored record is decided in one place.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from compliance.calendar import Deadline
@@ -265,11 +266,26 @@ def due_key(due_date: date | None, obligation_id: str) -> str:
     return f"{due_date.isoformat() if due_date else STANDING_DUE}#{obligation_id}"
 
 
+# How many index partitions one enterprise's reminder schedule is spread over (`by_remind`):
+# a large automaker's burst of new duties then has four partitions' write capacity, and the
+# sweep reads four small ranges per enterprise and day.
+REMIND_SHARDS = 4
+
+
+def remind_pk(responsible: str, obligation_id: str) -> str:
+    shard = int(hashlib.sha256(obligation_id.encode()).hexdigest()[:8], 16) % REMIND_SHARDS
+    return f"{responsible}#{shard}"
+
+
+def remind_sk(remind_on: date, obligation_id: str) -> str:
+    return f"{remind_on.isoformat()}#{obligation_id}"
+
+
 def subject_key(kind: SubjectKind, subject_id: str) -> str:
     return f"{kind.value}#{subject_id}"
 
 
-def obligation_item(obligation: Obligation, now: datetime) -> ObligationItem:
+def obligation_item(obligation: Obligation, now: datetime, remind_on: date) -> ObligationItem:
     deadline = obligation.deadline
     return ObligationItem(
         id=obligation.id,
@@ -291,6 +307,8 @@ def obligation_item(obligation: Obligation, now: datetime) -> ObligationItem:
         due_key=due_key(deadline.due_date if deadline else None, obligation.id),
         due_partition=ALL_PARTITION,
         open_partition=OPEN_PARTITION,
+        remind_pk=remind_pk(obligation.responsible_enterprise, obligation.id),
+        remind_sk=remind_sk(remind_on, obligation.id),
         status=ObligationStatus.OPEN.value,
         vin=obligation.vin,
         battery_code=obligation.battery_code,

@@ -1,148 +1,335 @@
-"""Storage for reminders: the sweep's read of open obligations, overdue transitions, digest jobs
-and the record of which reminder stages were sent.
+"""Storage for reminders: the enterprises a sweep visits, each enterprise's reminders due on a
+day (the sparse `by_remind` index), the batch that freezes them, the schedule moved forward,
+and each contact's digest job.
 
-A job is one digest (or one numbered part of it) for one contact on one sweep day; its id is
-derived from those and the part number, so a sweep that runs twice (or is re-run after an
-interruption) finds the jobs it already made. The
-job's status moves PENDING -> ENQUEUED -> SENDING -> SENT (or EMPTY when nothing was left to
-say) with conditional writes, which is what makes each digest go out once.
+A batch is what one enterprise is reminded of on one sweep day: written once (a conditional
+put of its header, after its entries), so that a redelivered or concurrent task finds the same
+list, and every contact's digest lists the same obligations. A job is one contact's digest of
+one batch; its id derives from the batch and the address, and its status moves PENDING ->
+ENQUEUED -> SENDING -> SENT (or EMPTY when nothing was left to say) with conditional writes,
+which is what makes each digest go out once.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import BotoCoreError
 from msgspec import Struct
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 
+from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.obligations import ObligationRecord
+from compliance.reminders import first_reminder_on
 from compliance.rules import ObligationStatus
-from compliance.store.models import JobItemMap, ObligationItem, ReminderJobItem
+from compliance.store.models import (
+    EnterpriseItem,
+    ObligationItem,
+    ReminderBatchItem,
+    ReminderJobItem,
+)
 from compliance.store.reads import translated_errors
-from compliance.store.records import OPEN_PARTITION, obligation_from_item
+from compliance.store.records import (
+    OPEN_PARTITION,
+    REMIND_SHARDS,
+    obligation_from_item,
+    remind_pk,
+    remind_sk,
+)
 
-# Job records are kept for a quarter: long enough to answer "was I reminded?".
-JOB_RETENTION = timedelta(days=90)
+# Batches and jobs are kept for a quarter: long enough to answer "was I reminded?".
+RETENTION = timedelta(days=90)
 # How long one worker may hold a job while sending before another may take it over.
 SEND_LEASE = timedelta(minutes=5)
+# Entries per chunk row: about 75 bytes each, so a row stays far below DynamoDB's 400 KB.
+CHUNK_ENTRIES = 4000
+# Concurrent writes when moving a large enterprise's schedule forward.
+WRITERS = 16
 
 
-class OpenInHorizon(Struct, frozen=True):
+# --- the enterprises a sweep visits ------------------------------------------------------------
+
+
+def enterprise_ids() -> Iterator[str]:
+    """The id of every enterprise (one Scan of the enterprises table's keys; its other rows,
+    the manufacturer-code claims, carry no name)."""
+    with translated_errors():
+        for item in EnterpriseItem.scan(
+            filter_condition=EnterpriseItem.name.exists(), attributes_to_get=["pk"]
+        ):
+            yield item.pk
+
+
+# --- the reminders due ----------------------------------------------------------------------
+
+
+class Due(Struct, frozen=True):
     records: list[ObligationRecord]
-    sent: dict[str, frozenset[str]]  # obligation id -> reminder stages already sent
+    remind_keys: dict[str, str]  # obligation id -> its `remind_sk` as read
     items_read: int
 
 
-def open_due_by(last_due: date) -> OpenInHorizon:
-    """Every open or overdue obligation due on or before `last_due`: one Query on the sparse
-    open index, so closed obligations and later deadlines are never read."""
+def due_for(enterprise: str, day: date) -> Due:
+    """The enterprise's open obligations whose next reminder is due on or before `day`: one
+    Query per shard of the sparse `by_remind` index, reading nothing else."""
     records: list[ObligationRecord] = []
-    sent: dict[str, frozenset[str]] = {}
+    keys: dict[str, str] = {}
     with translated_errors():
-        for item in ObligationItem.open_by_due.query(
-            OPEN_PARTITION, range_key_condition=ObligationItem.due_key <= f"{last_due}~"
-        ):
-            records.append(obligation_from_item(item))
-            sent[item.id] = frozenset(item.reminders_sent or ())
-    return OpenInHorizon(records, sent, len(records))
+        for shard in range(REMIND_SHARDS):
+            for item in ObligationItem.by_remind.query(
+                f"{enterprise}#{shard}",
+                range_key_condition=ObligationItem.remind_sk <= f"{day.isoformat()}~",
+            ):
+                records.append(obligation_from_item(item))
+                keys[item.id] = str(item.remind_sk)
+    return Due(records, keys, len(records))
 
 
-def mark_overdue(record: ObligationRecord, now: datetime) -> bool:
-    """OPEN -> OVERDUE, only if nobody changed the obligation since it was read. A lost race
-    (a fulfilment, say) is not an error: the other change wins and the sweep moves on."""
-    item = ObligationItem(id=record.id)
-    item.version = record.version
-    try:
-        item.update(
-            actions=[
-                ObligationItem.status.set(ObligationStatus.OVERDUE.value),
-                ObligationItem.updated_at.set(now),
-            ],
-            condition=ObligationItem.status == ObligationStatus.OPEN.value,
+# --- batches ----------------------------------------------------------------------------------
+
+
+class Entry(Struct, frozen=True):
+    """One obligation in a batch: the stage it is reminded of, and how its schedule moves."""
+
+    obligation_id: str
+    stage: str  # the stage key (compliance.reminders.Stage.key)
+    sent_key: str  # what the obligation's stage history records
+    read_key: str  # its `remind_sk` when the batch was made: the condition for moving it
+    next_on: date  # its next reminder
+    overdue: bool  # the sweep day is past its due day while it is stored OPEN
+
+    def line(self) -> str:
+        flag = "1" if self.overdue else "0"
+        return "\t".join(
+            (self.obligation_id, self.stage, self.sent_key, self.read_key, str(self.next_on), flag)
         )
+
+    @classmethod
+    def parse(cls, line: str) -> Entry:
+        oid, stage, sent_key, read_key, next_on, flag = line.split("\t")
+        return cls(oid, stage, sent_key, read_key, date.fromisoformat(next_on), flag == "1")
+
+
+class Batch(Struct, frozen=True):
+    id: str
+    sweep_date: date
+    enterprise: str
+    round: int
+    entries: tuple[Entry, ...]
+    status: str  # OPEN CLOSED
+
+
+def batch_id(day: date, enterprise: str, round_: int) -> str:
+    key = f"{day.isoformat()}\x1f{enterprise}\x1f{round_}"
+    return "rb_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def batch_status(day: date, enterprise: str, round_: int) -> str | None:
+    """The status of round `round_` of the enterprise's batch for `day` (None: not made)."""
+    with translated_errors():
+        try:
+            header = ReminderBatchItem.get(
+                batch_id(day, enterprise, round_),
+                consistent_read=True,
+                attributes_to_get=["job", "status"],
+            )
+        except ReminderBatchItem.DoesNotExist:
+            return None
+    return str(header.status)
+
+
+def get_batch(identifier: str) -> Batch | None:
+    """A batch with its entries (None: no such batch)."""
+    with translated_errors():
+        try:
+            header = ReminderBatchItem.get(identifier, consistent_read=True)
+        except ReminderBatchItem.DoesNotExist:
+            return None
+        return _batch(header)
+
+
+def _batch(header: ReminderBatchItem) -> Batch:
+    chunks = [f"{header.rows}#{n}" for n in range(int(header.chunks or 0))]
+    rows = {row.job: row for row in ReminderBatchItem.batch_get(chunks, consistent_read=True)}
+    if len(rows) != len(chunks):
+        raise StoreUnavailableError(f"reminder batch {header.job} is missing entry rows")
+    entries = tuple(
+        Entry.parse(line)
+        for key in chunks
+        for line in (rows[key].entries or "").split("\n")
+        if line
+    )
+    return Batch(
+        id=header.job,
+        sweep_date=date.fromisoformat(str(header.sweep_date)),
+        enterprise=str(header.enterprise),
+        round=int(header.round or 1),
+        entries=entries,
+        status=str(header.status),
+    )
+
+
+def create_batch(
+    day: date, enterprise: str, round_: int, entries: list[Entry], now: datetime
+) -> Batch:
+    """Store a new batch, or return the one a concurrent task stored first. Its entry rows are
+    written first under a name of their own, so a writer that loses the race leaves only rows
+    nobody reads (they expire) and never changes the winner's list."""
+    identifier = batch_id(day, enterprise, round_)
+    prefix = f"{identifier}#{uuid.uuid4().hex[:12]}"
+    chunks = [entries[i : i + CHUNK_ENTRIES] for i in range(0, len(entries), CHUNK_ENTRIES)]
+    expires = now + RETENTION
+    with translated_errors(), ReminderBatchItem.batch_write() as writer:
+        for n, chunk in enumerate(chunks):
+            writer.save(
+                ReminderBatchItem(
+                    job=f"{prefix}#{n}",
+                    entries="\n".join(entry.line() for entry in chunk),
+                    expires_at=expires,
+                )
+            )
+    header = ReminderBatchItem(
+        job=identifier,
+        sweep_date=day.isoformat(),
+        enterprise=enterprise,
+        round=round_,
+        rows=prefix,
+        chunks=len(chunks),
+        status="OPEN",
+        created_at=now,
+        expires_at=expires,
+    )
+    try:
+        header.save(condition=ReminderBatchItem.job.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise StoreUnavailableError(f"DynamoDB put failed: {error}") from error
+        stored = get_batch(identifier)
+        if stored is None:
+            raise StoreUnavailableError(f"batch {identifier} exists and cannot be read") from error
+        return stored
+    except (PynamoDBException, BotoCoreError) as error:
+        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+    return Batch(identifier, day, enterprise, round_, tuple(entries), "OPEN")
+
+
+def close_batch(identifier: str) -> None:
+    """Every entry's schedule moved and every contact's job queued: nothing left to redo."""
+    with translated_errors():
+        ReminderBatchItem(job=identifier).update(
+            actions=[ReminderBatchItem.status.set("CLOSED")],
+            condition=ReminderBatchItem.job.exists(),
+        )
+
+
+# --- moving the schedule forward ----------------------------------------------------------------
+
+
+class Moved(Struct, frozen=True):
+    moved: int = 0
+    marked_overdue: int = 0
+    skipped: int = 0  # closed, rescheduled or already moved since the batch was made
+
+
+def move_forward(entries: Iterable[Entry], now: datetime) -> Moved:
+    """Record each entry's stage on its obligation and set its next reminder, turning it
+    OVERDUE where due; each write only if the obligation's schedule is still as the batch read
+    it, so a repeat changes nothing and a fulfilment or a calendar load since wins."""
+    connection = ObligationItem._get_connection()
+    connection.connection.client  # noqa: B018 - build the shared client before the threads use it
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        outcomes = list(pool.map(lambda e: _move_one(connection, e, now), entries))
+    return Moved(
+        moved=sum(1 for o in outcomes if o is not None),
+        marked_overdue=sum(1 for o in outcomes if o),
+        skipped=sum(1 for o in outcomes if o is None),
+    )
+
+
+def _move_one(connection: Any, entry: Entry, now: datetime) -> bool | None:
+    """True: moved and marked overdue; False: moved; None: left alone."""
+    item = ObligationItem
+    actions: list[Any] = [
+        item.remind_sk.set(remind_sk(entry.next_on, entry.obligation_id)),
+        item.reminders_sent.add({entry.sent_key}),
+    ]
+    condition = item.remind_sk == entry.read_key
+    if entry.overdue:
+        # A change of status is a change of the duty: it moves the version (and so races a
+        # fulfilment read before it, which then reads again), and its time.
+        actions += [
+            item.status.set(ObligationStatus.OVERDUE.value),
+            item.version.add(1),
+            item.updated_at.set(now),
+        ]
+        condition &= item.status == ObligationStatus.OPEN.value
+    try:
+        connection.update_item(entry.obligation_id, actions=actions, condition=condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return None
         raise StoreUnavailableError(f"DynamoDB update failed: {error}") from error
     except (PynamoDBException, BotoCoreError) as error:
         raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
-    return True
+    return entry.overdue
 
 
-def record_sent(obligation_id: str, stage_keys: Iterable[str], now: datetime) -> None:
-    """Add sent stages to an obligation. Adding to a set is idempotent, so this needs no
-    version check; it also leaves the version alone (a model-level update would reset it),
-    since which reminders went out is not part of the duty that fulfilments race over."""
-    keys = set(stage_keys)
-    if not keys:
-        return
-    with translated_errors():
-        ObligationItem._get_connection().update_item(
-            obligation_id,
-            actions=[ObligationItem.reminders_sent.add(keys), ObligationItem.updated_at.set(now)],
-            condition=ObligationItem.id.exists(),
-        )
+# --- jobs: one contact's digest of one batch ------------------------------------------------
 
 
-def job_id(sweep_date: date, enterprise: str, email: str, part: int = 1) -> str:
-    """Part `part` of one contact's digest of one sweep day (part 1 keeps the id it had before
-    digests came in parts)."""
-    key = f"{sweep_date.isoformat()}\x1f{enterprise}\x1f{email.lower()}"
-    if part != 1:
-        key += f"\x1f{part}"
+def job_id(batch: str, email: str) -> str:
+    key = f"{batch}\x1f{email.lower()}"
     return "rj_" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 class Job(Struct, frozen=True):
     id: str
+    batch: str
     sweep_date: date
     enterprise: str
     email: str
     language: str
-    items: tuple[tuple[str, str], ...]  # (obligation id, stage key)
     status: str
     attempts: int
     message_id: str | None
-    part: int = 1  # this digest's place among the contact's digests of the day
-    parts: int = 1
+    items: int | None = None
 
 
 def _job(item: ReminderJobItem) -> Job:
     return Job(
         id=item.job,
+        batch=item.batch,
         sweep_date=date.fromisoformat(item.sweep_date),
         enterprise=item.enterprise,
         email=item.email,
         language=item.language,
-        items=tuple((i.obligation_id, i.stage) for i in item.items),
         status=item.status,
         attempts=int(item.attempts or 0),
         message_id=item.message_id,
-        part=int(item.part or 1),
-        parts=int(item.parts or 1),
+        items=int(item.items) if item.items is not None else None,
     )
 
 
 def create_job(job: Job, now: datetime) -> Job:
-    """Store a new PENDING job; if the sweep made it already, return the stored one instead."""
+    """Store a new PENDING job; if it exists already, return the stored one instead."""
     item = ReminderJobItem(
         job=job.id,
+        batch=job.batch,
         sweep_date=job.sweep_date.isoformat(),
         enterprise=job.enterprise,
         email=job.email,
         language=job.language,
-        items=[JobItemMap(obligation_id=o, stage=s) for o, s in job.items],
-        part=job.part,
-        parts=job.parts,
         status="PENDING",
         attempts=0,
         created_at=now,
         updated_at=now,
-        expires_at=now + JOB_RETENTION,
+        expires_at=now + RETENTION,
     )
     try:
         item.save()  # a new item: saved only if no job has this id yet
@@ -159,6 +346,8 @@ def create_job(job: Job, now: datetime) -> Job:
 
 
 def get_job(identifier: str) -> Job | None:
+    if not identifier.startswith("rj_"):
+        return None  # a batch row or anything else is not a job
     with translated_errors():
         try:
             return _job(ReminderJobItem.get(identifier, consistent_read=True))
@@ -219,8 +408,9 @@ def release(identifier: str, now: datetime) -> None:
     )
 
 
-def finish(identifier: str, now: datetime, message_id: str | None) -> None:
-    """SENT with the provider's message id, or EMPTY when nothing was left to remind of."""
+def finish(identifier: str, now: datetime, message_id: str | None, items: int) -> None:
+    """SENT with the provider's message id and how many obligations it listed, or EMPTY when
+    nothing was left to remind of."""
     _move(
         identifier,
         ReminderJobItem.status == "SENDING",
@@ -229,22 +419,54 @@ def finish(identifier: str, now: datetime, message_id: str | None) -> None:
             ReminderJobItem.message_id.set(message_id)
             if message_id
             else ReminderJobItem.message_id.remove(),
+            ReminderJobItem.items.set(items),
             ReminderJobItem.updated_at.set(now),
         ],
         "finished",
     )
 
 
-def current(
-    obligation_ids: list[str],
-) -> tuple[dict[str, ObligationRecord], dict[str, frozenset[str]]]:
-    """The obligations as they are now (one consistent BatchGet), with their sent stages."""
+def current(obligation_ids: list[str]) -> dict[str, ObligationRecord]:
+    """The obligations as they are now (consistent BatchGets, a hundred keys each)."""
     if not obligation_ids:
-        return {}, {}
-    records: dict[str, ObligationRecord] = {}
-    sent: dict[str, frozenset[str]] = {}
+        return {}
     with translated_errors():
-        for item in ObligationItem.batch_get(sorted(set(obligation_ids)), consistent_read=True):
-            records[item.id] = obligation_from_item(item)
-            sent[item.id] = frozenset(item.reminders_sent or ())
-    return records, sent
+        return {
+            item.id: obligation_from_item(item)
+            for item in ObligationItem.batch_get(sorted(set(obligation_ids)), consistent_read=True)
+        }
+
+
+# --- schedules of obligations stored before they had one ------------------------------------
+
+
+def backfill_schedules(calendar: WorkingDayCalendar) -> int:
+    """Give every open obligation without a next reminder date its first one (counted from its
+    event, as a new one gets it), so that a table written before the reminder index existed
+    is reminded of like any other. Reads the sparse open index once; writes only where the
+    date is missing, and only if it is still missing (a re-run changes nothing). Returns how
+    many it set."""
+    connection = ObligationItem._get_connection()
+    written = 0
+    with translated_errors():
+        for item in ObligationItem.open_by_due.query(OPEN_PARTITION):
+            if item.remind_sk:
+                continue
+            due = date.fromisoformat(item.due_date) if item.due_date else None
+            first = first_reminder_on(due, date.fromisoformat(item.trigger_date), calendar)
+            try:
+                connection.update_item(
+                    item.id,
+                    actions=[
+                        ObligationItem.remind_pk.set(remind_pk(item.responsible, item.id)),
+                        ObligationItem.remind_sk.set(remind_sk(first, item.id)),
+                    ],
+                    condition=ObligationItem.remind_sk.does_not_exist()
+                    & ObligationItem.open_partition.exists(),
+                )
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue
+            written += 1
+    return written

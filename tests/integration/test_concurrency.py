@@ -11,14 +11,18 @@ from typing import Any
 
 import pytest
 
+from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
 from compliance.lifecycle import EnterpriseFacts, EnterpriseKind
+from compliance.obligations import ObligationRecord
+from compliance.reminding import entry_for
 from compliance.rules import load_rule_set
 from compliance.services import obligations as obligation_cases
 from compliance.services.outcome import Request
 from compliance.store import dynamo, reads
+from compliance.store import reminders as reminder_store
 from compliance.store.dynamo import DynamoStore
-from compliance.store.reminders import mark_overdue
+from compliance.store.models import ObligationItem
 from local.aws import local_aws
 from local.calls import bearer_header
 from tests.api import gql, onboard, onboard_battery_maker, supply
@@ -30,6 +34,15 @@ PACK = f"X12PB010000001{production_date_code(date(2026, 9, 1))}0000001"
 FULFIL = """mutation ($id: ID!, $on: Date!, $receipt: String!) {
   fulfillObligation(input: {id: $id, fulfilledOn: $on, platformReceipt: $receipt}) {
     obligation { status platformReceipt } userErrors { code message } } }"""
+
+
+def mark_overdue(seen: ObligationRecord) -> bool:
+    """What the gather of 2026-10-16 writes for an obligation it read as `seen`: its schedule
+    moved and OVERDUE, if nobody changed it since. True when it wrote."""
+    read_key = str(ObligationItem.get(seen.id, consistent_read=True).remind_sk or "")
+    entry = entry_for(seen, read_key, date(2026, 10, 16), default_calendar())
+    assert entry.overdue
+    return reminder_store.move_forward([entry], datetime.now(UTC)).marked_overdue == 1
 
 
 @pytest.fixture
@@ -118,7 +131,7 @@ def test_the_sweep_steps_aside_when_a_fulfilment_wins_the_race(upload: str) -> N
     closed = obligation_cases.fulfil(DynamoStore(), request, upload, date(2026, 10, 16), "TR-LATE")
     assert closed.violations == ()
     # Then the sweep's conditional write loses and the fulfilment stands.
-    assert mark_overdue(seen_by_sweep, datetime.now(UTC)) is False
+    assert mark_overdue(seen_by_sweep) is False
     assert reads.obligations([upload])[upload].stored_status.value == "FULFILLED_LATE"
 
 
@@ -131,9 +144,7 @@ def test_a_fulfilment_read_before_the_overdue_transition_gets_a_conflict(
     def load_then_sweep(store: DynamoStore, ids: Any) -> Any:
         found = real(store, ids)
         for obligation_id in found:
-            assert mark_overdue(
-                reads.obligations([obligation_id])[obligation_id], datetime.now(UTC)
-            )
+            assert mark_overdue(reads.obligations([obligation_id])[obligation_id])
         return found
 
     monkeypatch.setattr(DynamoStore, "obligations", load_then_sweep)

@@ -80,15 +80,22 @@ def test_every_template_table_is_created_with_its_keys_and_indexes_twice_without
         }
 
 
-def test_obligations_table_has_its_four_due_date_indexes(aws: LocalAws) -> None:
+def test_obligations_table_has_its_due_date_and_reminder_indexes(aws: LocalAws) -> None:
     # Given the tables created under another prefix
     prefix = f"it-{uuid.uuid4().hex[:8]}-"
     client = dynamodb()
     with mock.patch.dict(os.environ):
         env = create_tables(client, prefix)
-    # Then the obligations table, found through its variable, has the indexes the sweep needs
+    # Then the obligations table, found through its variable, has the indexes the lists, the
+    # calendar loads and the sweep need
     table = client.describe_table(TableName=env["OBLIGATIONS_TABLE"])["Table"]
-    assert set(_indexes(table)) == {"by_responsible_due", "by_subject_due", "by_due", "open_by_due"}
+    assert set(_indexes(table)) == {
+        "by_responsible_due",
+        "by_subject_due",
+        "by_due",
+        "open_by_due",
+        "by_remind",
+    }
 
 
 def test_an_existing_table_is_left_as_it_is(aws: LocalAws) -> None:

@@ -1,26 +1,29 @@
-"""The daily sweep and reminder delivery on moto (DynamoDB, SQS, SES), through the Lambda
-handlers with real schedule and SQS batch events."""
+"""The daily sweep, the per-enterprise gather and each contact's digest on moto (DynamoDB, SQS,
+SES), through the Lambda handlers with real schedule and SQS batch events.
+
+The automaker of the fixture has two contacts, one reading Chinese and one English, as real
+enterprises do; every guarantee is checked for each of them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from datetime import date, datetime
-from email import message_from_string
-from email.header import decode_header, make_header
+from email import message_from_string, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from compliance import delivery, reminders
+from compliance import delivery, reminding
 from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
 from compliance.errors import StoreUnavailableError
 from compliance.store import reads
 from compliance.store import reminders as reminder_store
-from compliance.store.reminders import job_id
+from compliance.store.models import ObligationItem
 from local.aws import local_aws
 from local.calls import bearer_header, function_settings
 from local.queues import create_queues
@@ -33,26 +36,34 @@ SWEEP = function_settings("SweepFunction")
 REMIND = function_settings("RemindFunction")
 AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
 MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
-CONTACT = "compliance@fuzhou-motors.example.cn"
+CONTACT = "compliance@fuzhou-motors.example.cn"  # reads Chinese
+SECOND = "trace.team@fuzhou-motors.example.cn"  # reads English
 SENDER = "reminders@example.cn"
 REGISTER_PACKS = """mutation ($input: RegisterBatteriesInput!) {
     registerBatteries(input: $input) { userErrors { code } } }"""
 CERTIFY = """mutation ($vin: String!, $model: String!, $pack: String!) {
     issueFactoryCertificate(input: {vin: $vin, model: $model, issuedOn: "2026-09-24",
     batteryCodes: [$pack]}) { obligations { id dueDate } userErrors { code } } }"""
-PACKS = [f"X12PB010000001{production_date_code(date(2026, 9, 1))}{n:07d}" for n in (1, 2)]
+UPDATE = """mutation ($input: UpdateEnterpriseInput!) {
+    updateEnterprise(input: $input) { userErrors { code message } } }"""
+FULFIL = """mutation ($id: ID!, $on: Date!) { fulfillObligation(input: {id: $id, fulfilledOn: $on,
+    platformReceipt: "TR-9"}) { userErrors { code } } }"""
+PACKS = [f"X12PB010000001{production_date_code(date(2026, 9, 1))}{n:07d}" for n in (1, 2, 3)]
+CONTACTS = [{"email": CONTACT, "language": "zh-CN"}, {"email": SECOND, "language": "en"}]
 
 
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Given tables, the reminder queue and a verified sender on moto, and an automaker with a
-    Chinese-speaking contact whose vehicle was certified 2026-09-24 (upload due 2026-10-15)."""
+    Chinese- and an English-reading contact whose vehicle was certified 2026-09-24 (upload due
+    2026-10-15)."""
     with local_aws():
         delivery._client.cache_clear()
         sqs = boto3.client("sqs")
         queues = create_queues(sqs)
         monkeypatch.setenv("REMINDER_QUEUE_URL", queues["ReminderQueue"])
         monkeypatch.setenv("SES_SENDER", SENDER)
+        monkeypatch.setattr(reminding, "RECORD_PAUSES", (0.0, 0.0, 0.0))
         boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
         register = """mutation ($input: RegisterEnterpriseInput!) {
             registerEnterprise(input: $input) { userErrors { code } } }"""
@@ -73,9 +84,9 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             {
                 "input": {
                     "id": AUTOMAKER_ID,
-                    "name": "Fuzhou NEV Motors",
+                    "name": "福州新能源汽车 Fuzhou NEV Motors",
                     "kinds": ["AUTOMAKER"],
-                    "contacts": [{"email": CONTACT, "language": "zh-CN"}],
+                    "contacts": CONTACTS,
                 }
             },
             auth=ADMIN,
@@ -107,23 +118,47 @@ def sweep(day: str) -> dict[str, Any]:
     return report
 
 
-def drain(stack: Any) -> list[dict[str, Any]]:
-    """Play Lambda's SQS poller once: receive, invoke, delete what succeeded."""
-    from functions.remind import handler
-
+def receive(stack: Any) -> tuple[list[dict[str, Any]], str]:
     sqs, url = stack["sqs"], stack["queue"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []), arn
+
+
+def drain(stack: Any) -> list[dict[str, Any]]:
+    """Play Lambda's SQS poller once: receive, invoke, delete what succeeded."""
+    from functions.remind import handler
+
+    messages, arn = receive(stack)
     if not messages:
         return []
     result = handler(sqs_event(messages, arn), REMIND.context())
     failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
     for message in messages:
         if message["MessageId"] not in failed:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            stack["sqs"].delete_message(
+                QueueUrl=stack["queue"], ReceiptHandle=message["ReceiptHandle"]
+            )
     return list(result["batchItemFailures"])
+
+
+def drain_all(stack: Any) -> None:
+    """Deliver until the queue is empty: gather tasks first, then the jobs they queue."""
+    for _ in range(100):
+        count = stack["sqs"].get_queue_attributes(
+            QueueUrl=stack["queue"], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        if count == "0":
+            return
+        assert drain(stack) == []
+    raise AssertionError("the reminder queue did not empty")
+
+
+def run_day(stack: Any, day: str) -> dict[str, Any]:
+    report = sweep(day)
+    drain_all(stack)
+    return report
 
 
 def sent() -> list[Any]:
@@ -132,316 +167,302 @@ def sent() -> list[Any]:
     return list(ses_backends["123456789012"]["ap-southeast-1"].sent_messages)
 
 
-def test_a_sweep_five_working_days_ahead_sends_one_chinese_digest(stack: Any) -> None:
-    # When the sweep runs on 2026-10-09 (5 working days before the due day) and jobs are delivered,
-    report = sweep("2026-10-09")
-    assert (report["reminders_due"], report["jobs_enqueued"]) == (1, 1)
-    assert drain(stack) == []
-    # Then exactly one email went to the contact, subject in Chinese, listing the upload.
-    [message] = sent()
-    assert set(message.destinations) == {CONTACT}
-    assert "新能源汽车动力电池合规提醒" in message.raw_data or "=?utf-8?" in message.raw_data
-    assert stack["upload"] in message.raw_data
+def parsed(message: Any) -> EmailMessage:
+    email = message_from_string(message.raw_data, policy=policy.default)
+    assert isinstance(email, EmailMessage)
+    return email
 
 
-def test_running_the_sweep_twice_a_day_enqueues_nothing_new(stack: Any) -> None:
-    sweep("2026-10-09")
-    again = sweep("2026-10-09")
-    assert again["jobs_enqueued"] == 0
-    drain(stack)
-    drain(stack)
-    assert len(sent()) == 1
+def body(message: Any) -> str:
+    """Every text part and attachment of a sent email, decoded."""
+    parts = []
+    for part in parsed(message).walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        parts.append(payload.decode("utf-8-sig"))
+    return "\n".join(parts)
 
 
-def test_a_day_with_more_reminders_than_a_digest_holds_goes_out_in_numbered_parts(
-    stack: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given digests that hold one obligation each, and a second vehicle certified the same day,
-    monkeypatch.setattr(reminders, "DIGEST_ITEMS_MAX", 1)
+def to(address: str) -> list[Any]:
+    return [m for m in sent() if address in m.destinations]
+
+
+def add_contact(email: str, language: str) -> None:
+    contacts = [*CONTACTS, {"email": email, "language": language}]
+    result = gql(UPDATE, {"input": {"id": AUTOMAKER_ID, "contacts": contacts}}, auth=AUTO)
+    assert result["data"]["updateEnterprise"]["userErrors"] == []
+
+
+def certify_second() -> str:
     result = gql(CERTIFY, {"vin": vin(2), "model": "FZ7001BEV", "pack": PACKS[1]}, auth=AUTO)
     [second] = result["data"]["issueFactoryCertificate"]["obligations"]
-    # When the sweep runs and its jobs are delivered,
-    report = sweep("2026-10-09")
-    assert (report["reminders_due"], report["jobs_enqueued"]) == (2, 2)
-    assert drain(stack) == []
-    # Then the contact gets two emails, "part 1 of 2" and "part 2 of 2", one obligation each,
-    emails = [message_from_string(m.raw_data) for m in sent()]
-    subjects = sorted(str(make_header(decode_header(e["Subject"]))) for e in emails)
-    assert [s[-len("（第 1/2 封）") :] for s in subjects] == ["（第 1/2 封）", "（第 2/2 封）"]
-    listed = sorted(
-        [oid for oid in (stack["upload"], second["id"]) if oid in m.raw_data] for m in sent()
-    )
-    assert listed == sorted([[stack["upload"]], [second["id"]]])
-    # And a re-run of the same day finds both parts done.
-    assert sweep("2026-10-09")["jobs_enqueued"] == 0
+    return str(second["id"])
 
 
-def test_a_rerun_of_the_day_reminds_of_an_obligation_created_since_and_no_other_twice(
-    stack: Any,
-) -> None:
-    # Given the day's sweep done and delivered, and then a second vehicle certified with the
-    # same due day (its five-working-days reminder is due today as well),
-    sweep("2026-10-09")
-    drain(stack)
-    result = gql(CERTIFY, {"vin": vin(2), "model": "FZ7001BEV", "pack": PACKS[1]}, auth=AUTO)
-    [second] = result["data"]["issueFactoryCertificate"]["obligations"]
-    # When the sweep of the same day runs again and its jobs are delivered,
-    again = sweep("2026-10-09")
-    assert (again["jobs_enqueued"], again["jobs_already_done"]) == (1, 1)
-    assert drain(stack) == []
-    # Then one more email went out, listing only the new obligation.
-    first, extra = sent()
-    assert stack["upload"] in first.raw_data
-    assert second["id"] in extra.raw_data
-    assert stack["upload"] not in extra.raw_data
-
-
-def test_a_rerun_before_delivery_after_a_fulfilment_puts_no_obligation_in_two_digests(
-    stack: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given digests of one obligation each, two obligations in two parts, not yet delivered,
-    monkeypatch.setattr(reminders, "DIGEST_ITEMS_MAX", 1)
-    result = gql(CERTIFY, {"vin": vin(2), "model": "FZ7001BEV", "pack": PACKS[1]}, auth=AUTO)
-    [second] = result["data"]["issueFactoryCertificate"]["obligations"]
-    assert sweep("2026-10-09")["jobs_enqueued"] == 2
-    # and the obligation of part 1 fulfilled since (the list is now one shorter),
-    first_part = min((stack["upload"], second["id"]))  # parts follow due day, then id
-    fulfil = """mutation ($id: ID!) { fulfillObligation(input: {id: $id, fulfilledOn: "2026-10-09",
-        platformReceipt: "NEV-1"}) { userErrors { code } } }"""
-    assert gql(fulfil, {"id": first_part}, auth=AUTO)["data"]["fulfillObligation"] == {
-        "userErrors": []
-    }
-    # When the sweep of the day runs again before any delivery,
-    again = sweep("2026-10-09")
-    # Then it finds the two parts it made and makes no other job for the one left,
-    assert (again["jobs_enqueued"], again["jobs_already_done"]) == (0, 2)
-    assert drain(stack) == []
-    # and that obligation goes out once.
-    [email] = sent()
-    assert max((stack["upload"], second["id"])) in email.raw_data
-
-
-def test_a_delivery_stopped_before_recording_its_stages_records_them_when_redelivered(
-    stack: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from functions.remind import handler
-
-    # Given the day's digest sent and its job closed, but recording its stage failing after,
-    sweep("2026-10-09")
-    sqs, url = stack["sqs"], stack["queue"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    recorded = reminder_store.record_sent
-
-    def unavailable(*args: Any, **kwargs: Any) -> None:
-        raise StoreUnavailableError("DynamoDB did not answer")
-
-    monkeypatch.setattr(reminder_store, "record_sent", unavailable)
-    first = handler(sqs_event(messages, arn), REMIND.context())
-    assert (len(first["batchItemFailures"]), len(sent())) == (1, 1)
-    # When the queue delivers the message again, DynamoDB answering,
-    monkeypatch.setattr(reminder_store, "record_sent", recorded)
-    again = handler(sqs_event(messages, arn), REMIND.context())
-    # Then nothing more is sent, and the next day's sweep finds the stage sent.
-    assert (again["batchItemFailures"], len(sent())) == ([], 1)
-    assert sweep("2026-10-10")["reminders_due"] == 0
-
-
-def test_a_duplicate_delivery_of_a_job_sends_one_email(stack: Any) -> None:
-    # Given one queued job delivered twice (SQS is at-least-once),
-    from functions.remind import handler
-
-    sweep("2026-10-09")
-    job = job_id(date(2026, 10, 9), AUTOMAKER_ID, CONTACT)
-    record = {
-        "Records": [
-            {
-                "messageId": f"m{i}",
-                "receiptHandle": "r",
-                "body": json.dumps({"job": job}),
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": "x",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:q",
-                "awsRegion": "ap-southeast-1",
-            }
-            for i in range(2)
-        ]
-    }
-    # When both copies are processed (in one batch, and again later),
-    assert handler(record, REMIND.context())["batchItemFailures"] == []
-    assert handler(record, REMIND.context())["batchItemFailures"] == []
-    # Then one email was sent.
-    assert len(sent()) == 1
-
-
-def test_the_next_stage_goes_out_and_a_sent_stage_does_not_repeat(stack: Any) -> None:
-    sweep("2026-10-09")  # T-5
-    drain(stack)
-    sweep("2026-10-12")  # still T-5: nothing new
-    drain(stack)
-    sweep("2026-10-14")  # T-1
-    drain(stack)
+def test_each_contact_gets_one_digest_in_their_own_language(stack: Any) -> None:
+    # When the day five working days before the upload's due day is swept and delivered,
+    report = run_day(stack, "2026-10-09")
+    # Then the sweep queued the enterprises' tasks, and each contact got one email listing it,
+    assert report["enterprises_queued"] == 2
+    [chinese], [english] = to(CONTACT), to(SECOND)
+    assert str(parsed(chinese)["Subject"]).startswith("新能源汽车动力电池合规提醒")
+    assert str(parsed(english)["Subject"]).startswith("NEV battery compliance")
+    assert stack["upload"] in body(chinese)
+    assert stack["upload"] in body(english)
+    # and nobody else got anything.
     assert len(sent()) == 2
 
 
-def test_nothing_is_sent_after_fulfilment(stack: Any) -> None:
-    # Given a job queued on the due day, When the obligation is fulfilled before delivery,
-    sweep("2026-10-15")
-    fulfil = """mutation ($id: ID!) { fulfillObligation(input: {id: $id, fulfilledOn: "2026-10-15",
-        platformReceipt: "TR-9"}) { userErrors { code } } }"""
-    assert (
-        gql(fulfil, {"id": stack["upload"]}, auth=AUTO)["data"]["fulfillObligation"]["userErrors"]
-        == []
-    )
-    drain(stack)
-    # Then no email goes out, and later sweeps no longer read it.
-    assert sent() == []
-    assert sweep("2026-10-16")["items_read"] == 0
+def test_running_the_day_twice_sends_nothing_more(stack: Any) -> None:
+    run_day(stack, "2026-10-09")
+    run_day(stack, "2026-10-09")
+    assert (len(to(CONTACT)), len(to(SECOND)), len(sent())) == (1, 1, 2)
 
 
-def test_the_first_day_past_the_due_day_marks_it_overdue(stack: Any) -> None:
-    report = sweep("2026-10-16")
-    assert report["marked_overdue"] == 1
-    record = reads.obligations([stack["upload"]])[stack["upload"]]
-    assert record.stored_status.value == "OVERDUE"
-    assert sweep("2026-10-16")["marked_overdue"] == 0
-
-
-def test_an_ses_failure_is_reported_for_that_message_only_and_retried(
-    stack: Any, monkeypatch: pytest.MonkeyPatch
+def test_a_rerun_of_the_day_reminds_each_contact_of_what_arose_since_and_nothing_twice(
+    stack: Any,
 ) -> None:
-    # Given two contacts' digests in one batch and SES failing for the first one only,
+    # Given the day swept and delivered, and then a second vehicle certified with the same
+    # due day (its five-working-days reminder is due today as well),
+    run_day(stack, "2026-10-09")
+    second = certify_second()
+    # When the same day is swept again,
+    run_day(stack, "2026-10-09")
+    # Then each contact got one more email, listing only the new obligation.
+    for contact in (CONTACT, SECOND):
+        first, extra = to(contact)
+        assert stack["upload"] in body(first)
+        assert second in body(extra)
+        assert stack["upload"] not in body(extra)
+
+
+def test_a_contact_added_takes_part_in_the_next_sweep(stack: Any) -> None:
+    # Given the five-days reminder sent to the two contacts,
+    run_day(stack, "2026-10-09")
+    # When a third contact is added and the day before the due day is swept,
+    add_contact("legal@fuzhou-motors.example.cn", "zh-CN")
+    run_day(stack, "2026-10-14")
+    # Then all three got the one-day reminder, and the two first ones got nothing else twice.
+    assert [len(to(c)) for c in (CONTACT, SECOND)] == [2, 2]
+    [third] = to("legal@fuzhou-motors.example.cn")
+    assert stack["upload"] in body(third)
+
+
+def test_a_contact_removed_is_not_reminded_again(stack: Any) -> None:
+    run_day(stack, "2026-10-09")
+    result = gql(UPDATE, {"input": {"id": AUTOMAKER_ID, "contacts": CONTACTS[:1]}}, auth=AUTO)
+    assert result["data"]["updateEnterprise"]["userErrors"] == []
+    run_day(stack, "2026-10-14")
+    assert (len(to(CONTACT)), len(to(SECOND))) == (2, 1)
+
+
+def test_a_job_delivered_twice_sends_one_email(stack: Any) -> None:
+    # Given the day's tasks gathered and one contact's job message delivered twice,
     from functions.remind import handler
 
-    real_send = delivery.send_email
-    calls: list[str] = []
-
-    def flaky(recipient: str, subject: str, text: str, html: str) -> str:
-        calls.append(recipient)
-        if len(calls) == 1:
-            raise delivery.DeliveryError("SES throttled", retryable=True)
-        return real_send(recipient, subject, text, html)
-
-    monkeypatch.setattr("functions.remind.send_email", flaky)
     sweep("2026-10-09")
-    sweep("2026-10-12")  # a second day's job for the same contact: two jobs in the batch
-    sqs, url = stack["sqs"], stack["queue"]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    result = handler(sqs_event(messages, arn), REMIND.context())
-    # Then only the failed message is reported, the other one was sent...
-    assert len(result["batchItemFailures"]) == 1
-    assert len(sent()) == 1
-    # ...and the retry of the failed one sends nothing twice: its stage went out already.
-    failed = [
-        m for m in messages if m["MessageId"] == result["batchItemFailures"][0]["itemIdentifier"]
-    ]
-    assert handler(sqs_event(failed, arn), REMIND.context())["batchItemFailures"] == []
+    drain(stack)  # the gather tasks
+    messages, arn = receive(stack)
+    jobs = [m for m in messages if "job" in json.loads(m["Body"])]
+    assert len(jobs) == 2
+    twice = sqs_event([jobs[0], jobs[0]], arn)
+    # When both copies are handled, in one batch and again later,
+    assert handler(twice, REMIND.context())["batchItemFailures"] == []
+    assert handler(twice, REMIND.context())["batchItemFailures"] == []
+    # Then one email went out.
     assert len(sent()) == 1
 
 
-def test_a_poison_message_fails_every_time(stack: Any) -> None:
-    from functions.remind import handler
-
-    poison = {
-        "Records": [
-            {
-                "messageId": "p1",
-                "receiptHandle": "r",
-                "body": "not json",
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": "x",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:q",
-                "awsRegion": "ap-southeast-1",
-            }
-        ]
-    }
-    assert handler(poison, REMIND.context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
-    assert handler(poison, REMIND.context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
-
-
-def test_a_sweep_interrupted_half_way_loses_nothing_and_duplicates_nothing(
+def test_a_gather_that_died_after_queueing_one_contact_loses_nothing_and_duplicates_nothing(
     stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a second enterprise contact, and a sweep that dies after enqueueing the first job,
-    from compliance.store import reminders as job_store
-
-    update = """mutation ($input: RegisterEnterpriseInput!) { registerEnterprise(input: $input) {
-        userErrors { code } } }"""
-    other = "91440300192317458F"
-    gql(
-        update,
-        {
-            "input": {
-                "id": other,
-                "name": "Shenzhen EV",
-                "kinds": ["AUTOMAKER"],
-                "contacts": [{"email": "trace@shenzhen-ev.example.cn", "language": "en"}],
-            }
-        },
-        auth=ADMIN,
-    )
-    other_auth = bearer_header("ENTERPRISE_ADMIN", other)
-    gql(
-        """mutation { announceModel(input: {model: "SZ6500BEV", announcedOn: "2026-09-01"}) {
-        userErrors { code } } }""",
-        auth=other_auth,
-    )
-    their_pack = f"X12PB010000001{production_date_code(date(2026, 9, 1))}{3:07d}"
-    batteries = [{"code": their_pack}]
-    gql(REGISTER_PACKS, {"input": {"batteries": batteries}}, auth=MAKER)
-    supply([their_pack], BATTERY_MAKER_ID, other, "2026-09-02")
-    certified = gql(
-        CERTIFY, {"vin": vin(2), "model": "SZ6500BEV", "pack": their_pack}, auth=other_auth
-    )
-    assert certified["data"]["issueFactoryCertificate"]["userErrors"] == []
-    real = job_store.mark_enqueued
+    # Given a gather task that dies after queueing the first contact's job,
+    real = reminder_store.mark_enqueued
     calls = 0
 
     def dies_on_second(identifier: str, now: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:
-            raise RuntimeError("Lambda timed out")
+            raise StoreUnavailableError("Lambda timed out")
         real(identifier, now)
 
-    monkeypatch.setattr(job_store, "mark_enqueued", dies_on_second)
-    with pytest.raises(RuntimeError):
-        sweep("2026-10-09")
-    monkeypatch.setattr(job_store, "mark_enqueued", real)
-    # When the sweep is run again and every queued message is delivered,
-    rerun = sweep("2026-10-09")
-    assert rerun["jobs_already_done"] == 1  # the first job, finished before the crash
-    for _ in range(3):
-        drain(stack)
+    monkeypatch.setattr(reminder_store, "mark_enqueued", dies_on_second)
+    sweep("2026-10-09")
+    assert len(drain(stack)) == 1  # the automaker's gather task failed
+    monkeypatch.setattr(reminder_store, "mark_enqueued", real)
+    # When the task comes back (a re-run of the day here: the failed message is still hidden)
+    # and everything queued is delivered, the first contact's job queued before the crash too,
+    sweep("2026-10-09")
+    drain_all(stack)
     # Then each contact got exactly one email.
-    recipients = sorted(m.destinations[0] for m in sent())  # moto lists To twice for raw mail
-    assert recipients == [CONTACT, "trace@shenzhen-ev.example.cn"]
+    assert (len(to(CONTACT)), len(to(SECOND))) == (1, 1)
 
 
-def test_the_recorded_sqs_batch_sends_the_good_job_and_reports_only_the_poison(
-    stack: Any,
+def test_a_gather_that_died_after_freezing_its_batch_sends_the_frozen_list(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given the sweep of 2026-10-09 made the job the recorded event names,
+    # Given the day's batch frozen but the schedule not moved (the task died),
+    def dies(*args: Any, **kwargs: Any) -> Any:
+        raise StoreUnavailableError("DynamoDB did not answer")
+
+    real = reminder_store.move_forward
+    monkeypatch.setattr(reminder_store, "move_forward", dies)
+    sweep("2026-10-09")
+    assert drain(stack)  # failed
+    monkeypatch.setattr(reminder_store, "move_forward", real)
+    # and a second obligation arising before the task is retried,
+    second = certify_second()
+    # When the task comes back (the failed message is still hidden: a re-run brings it) and
+    # the day is swept once more,
+    run_day(stack, "2026-10-09")
+    run_day(stack, "2026-10-09")
+    # Then each contact got the frozen list first and the new one in a second round, each once.
+    for contact in (CONTACT, SECOND):
+        first, extra = to(contact)
+        assert stack["upload"] in body(first)
+        assert second not in body(first)
+        assert second in body(extra)
+        assert stack["upload"] not in body(extra)
+
+
+def test_a_failed_record_after_sending_is_tried_again_in_place_and_sends_once(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given DynamoDB failing the first time a sent digest is recorded,
+    real = reminder_store.finish
+    failures = 0
+
+    def flaky(identifier: str, now: Any, message_id: str | None, items: int) -> None:
+        nonlocal failures
+        if message_id and failures == 0:
+            failures += 1
+            raise StoreUnavailableError("DynamoDB did not answer")
+        real(identifier, now, message_id, items)
+
+    monkeypatch.setattr(reminder_store, "finish", flaky)
+    # When the day is swept and delivered, and every message delivered once more,
+    run_day(stack, "2026-10-09")
+    run_day(stack, "2026-10-09")
+    # Then each contact still got one email.
+    assert failures == 1
+    assert (len(to(CONTACT)), len(to(SECOND))) == (1, 1)
+
+
+def test_the_next_stage_goes_out_and_a_sent_stage_does_not_repeat(stack: Any) -> None:
+    # Given the automaker's upload (due 10-15) and its standing duty to submit disassembly
+    # information (reminded on the first working day of each week),
+    standing = _standing_duty()
+    # When Friday 10-09 (T-5), Monday 10-12 (still T-5) and Wednesday 10-14 (T-1) are swept,
+    run_day(stack, "2026-10-09")
+    run_day(stack, "2026-10-12")
+    run_day(stack, "2026-10-14")
+    # Then each contact got the upload twice (T-5, T-1) and the standing duty on 10-09 (its
+    # first reminder, overdue since September) and on Monday 10-12, in three emails a contact.
+    for contact in (CONTACT, SECOND):
+        emails = [body(m) for m in to(contact)]
+        assert [stack["upload"] in e for e in emails] == [True, False, True]
+        assert [standing in e for e in emails] == [True, True, False]
+    item = ObligationItem.get(stack["upload"], consistent_read=True)
+    assert item.reminders_sent == {"2026-10-15:T-5", "2026-10-15:T-1"}
+
+
+def test_nothing_is_sent_after_fulfilment_and_the_schedule_forgets_it(stack: Any) -> None:
+    # Given the due day's tasks gathered, When the obligation is fulfilled before delivery,
+    sweep("2026-10-15")
+    drain(stack)
+    fulfil = gql(FULFIL, {"id": stack["upload"], "on": "2026-10-15"}, auth=AUTO)
+    assert fulfil["data"]["fulfillObligation"]["userErrors"] == []
+    drain_all(stack)
+    # Then no email lists it, and the next day's gather reads nothing (the standing duty's
+    # next week has not come).
+    assert [m for m in sent() if stack["upload"] in body(m)] == []
+    gathered = reminding.gather(
+        date(2026, 10, 16),
+        AUTOMAKER_ID,
+        now=datetime.now(CHINA_TZ),
+        calendar=_calendar(),
+        enqueue=lambda messages: None,
+    )
+    assert gathered.items_read == 0
+
+
+def test_the_first_day_past_the_due_day_marks_it_overdue_once(stack: Any) -> None:
+    run_day(stack, "2026-10-16")
+    record = reads.obligations([stack["upload"]])[stack["upload"]]
+    assert record.stored_status.value == "OVERDUE"
+    item = ObligationItem.get(stack["upload"], consistent_read=True)
+    assert (item.version, item.reminders_sent) == (2, {"2026-10-15:OVERDUE+0"})
+    run_day(stack, "2026-10-16")
+    assert ObligationItem.get(stack["upload"], consistent_read=True).version == 2
+    assert (len(to(CONTACT)), len(to(SECOND))) == (1, 1)
+
+
+def test_an_ses_failure_is_reported_for_that_message_only_and_retried_once(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given SES failing for the first digest it is asked to send,
     from functions.remind import handler
 
+    real_send = delivery.send_email
+    calls: list[str] = []
+
+    def flaky(recipient: str, email: Any, now: datetime) -> str:
+        calls.append(recipient)
+        if len(calls) == 1:
+            raise delivery.DeliveryError("SES throttled", retryable=True)
+        return real_send(recipient, email, now)
+
+    monkeypatch.setattr("functions.remind.send_email", flaky)
     sweep("2026-10-09")
+    drain(stack)  # gather tasks
+    messages, arn = receive(stack)
+    # When the two contacts' jobs are handled in one batch,
+    result = handler(sqs_event(messages, arn), REMIND.context())
+    # Then only the failed one is reported, the other was sent,
+    assert len(result["batchItemFailures"]) == 1
+    assert len(sent()) == 1
+    # and the retry of the failed one sends it, once.
+    failed = [
+        m for m in messages if m["MessageId"] == result["batchItemFailures"][0]["itemIdentifier"]
+    ]
+    assert handler(sqs_event(failed, arn), REMIND.context())["batchItemFailures"] == []
+    assert handler(sqs_event(failed, arn), REMIND.context())["batchItemFailures"] == []
+    assert (len(to(CONTACT)), len(to(SECOND))) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "body_text",
+    ["not json", '{"job": ""}', '{"gather": {"day": "2026-13-01", "enterprise": "X"}}', "[]"],
+)
+def test_a_poison_message_fails_every_time(stack: Any, body_text: str) -> None:
+    from functions.remind import handler
+
+    poison = sqs_event(
+        [{"MessageId": "p1", "ReceiptHandle": "r", "Body": body_text, "MD5OfBody": "x"}],
+        "arn:aws:sqs:ap-southeast-1:123456789012:q",
+    )
+    assert handler(poison, REMIND.context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
+    assert handler(poison, REMIND.context())["batchItemFailures"] == [{"itemIdentifier": "p1"}]
+    assert sent() == []
+
+
+def test_the_recorded_sqs_batch_gathers_the_good_task_and_reports_only_the_poison(
+    stack: Any,
+) -> None:
+    from functions.remind import handler
+
     event = json.loads(
         (Path(__file__).parents[2] / "events/remind/batch-good-and-poison.json").read_text()
     )
-    # When the recorded batch (the good job and a poison message) is handled,
+    # When the recorded batch (a gather task and a poison message) is handled,
     result = handler(event, REMIND.context())
-    # Then only the poison is reported, and the digest went out once.
+    # Then only the poison is reported, and the jobs it queued send one digest per contact.
     assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][1]["messageId"]}]
-    assert len(sent()) == 1
+    drain_all(stack)
+    assert (len(to(CONTACT)), len(to(SECOND))) == (1, 1)
 
 
 def test_the_recorded_schedule_events_sweep_today_or_the_named_day(stack: Any) -> None:
@@ -454,36 +475,160 @@ def test_the_recorded_schedule_events_sweep_today_or_the_named_day(stack: Any) -
     assert daily["sweep_date"] == datetime.now(CHINA_TZ).date().isoformat()
 
 
-@pytest.mark.parametrize("outside", [50, 500])
-def test_a_sweep_reads_only_the_obligations_inside_its_horizon(stack: Any, outside: int) -> None:
-    # Given the one obligation due inside the horizon of 2026-10-09, and `outside` more that are
-    # not: due after the horizon, standing, or already fulfilled,
-    from compliance.store.models import ObligationItem
+def test_a_standing_duty_is_reminded_once_a_week_while_open(stack: Any) -> None:
+    # Given a standing duty of the automaker (no due date) that arose on Wednesday 2026-10-14,
+    obligation_item(
+        "ob_standing1", AUTOMAKER_ID, "350100", None, arose_on=date(2026, 10, 14)
+    ).save()
+    # When every day from then to the end of the next week but one is swept,
+    for day in range(14, 32):
+        run_day(stack, f"2026-10-{day:02d}")
+    # Then it went out on Monday 10-19 and Monday 10-26 only, to each contact.
+    weeks = ObligationItem.get("ob_standing1", consistent_read=True).reminders_sent
+    assert weeks == {"WEEK:2026-W43", "WEEK:2026-W44"}
+    standing = [m for m in to(SECOND) if "ob_standing1" in body(m)]
+    assert [parsed(m)["Subject"] is not None for m in standing] == [True, True]
+    assert len([m for m in to(CONTACT) if "ob_standing1" in body(m)]) == 2
 
+
+def _standing_duty() -> str:
+    """The automaker's standing duty to submit disassembly information (no due date)."""
+    [standing] = [
+        item.id
+        for item in ObligationItem.by_responsible_due.query(AUTOMAKER_ID)
+        if item.due_date is None
+    ]
+    return str(standing)
+
+
+def _calendar() -> Any:
+    from compliance.store.calendars import current_calendar
+
+    return current_calendar()
+
+
+@pytest.fixture
+def dynamo_calls(stack: Any) -> Iterator[list[tuple[str, str]]]:
+    """Every DynamoDB call the test makes after asking for this: (operation, table)."""
+    calls: list[tuple[str, str]] = []
+    events = ObligationItem._get_connection().connection.client.meta.events
+
+    def hook(model: Any, params: dict[str, Any], **kwargs: Any) -> None:
+        calls.append((model.name, str(params.get("TableName", ""))))
+
+    events.register("before-parameter-build.dynamodb", hook)
+    yield calls
+    events.unregister("before-parameter-build.dynamodb", hook)
+
+
+@pytest.mark.parametrize("others", [60, 600])
+def test_a_gather_reads_only_the_reminders_due_whatever_the_table_holds(
+    stack: Any, others: int, request: pytest.FixtureRequest
+) -> None:
+    # Given the automaker's two obligations whose reminders are due on 2026-10-09 (an upload and
+    # a standing duty), and `others` that are not:
+    # due later, standing (their week has not come), or fulfilled,
     with ObligationItem.batch_write() as batch:
-        for n in range(outside):
+        for n in range(others):
             kind = n % 3
             due = None if kind == 1 else date(2026, 12, 1)
-            item = obligation_item(
-                f"ob_filler{n:05d}", AUTOMAKER_ID, f"FILLER{n}", due, fulfilled=kind == 2
+            batch.save(
+                obligation_item(
+                    f"ob_filler{n:05d}",
+                    AUTOMAKER_ID,
+                    f"FILLER{n}",
+                    due,
+                    fulfilled=kind == 2,
+                    arose_on=date(2026, 10, 13),
+                )
             )
-            batch.save(item)
-    # When the sweep runs, Then it reads exactly the one obligation inside the horizon,
-    # however many others the table holds.
-    assert sweep("2026-10-09")["items_read"] == 1
+    calendar = _calendar()
+    calls = request.getfixturevalue("dynamo_calls")
+    # When the automaker's reminders of the day are gathered,
+    gathered = reminding.gather(
+        date(2026, 10, 9),
+        AUTOMAKER_ID,
+        now=datetime.now(CHINA_TZ),
+        calendar=calendar,
+        enqueue=lambda messages: None,
+    )
+    # Then it read exactly those two (the upload and its standing duty's first reminder), in
+    # the same calls whatever the table holds.
+    assert (gathered.items_read, gathered.reminders_due, gathered.jobs_enqueued) == (2, 2, 2)
+    # (Any earlier round looked up, a Query per shard of its schedule, the frozen list written,
+    # one move per obligation due, its contacts, a job per contact, closing.)
+    assert [operation for operation, _ in calls] == [
+        "GetItem",
+        *["Query"] * 4,
+        "BatchWriteItem",
+        "PutItem",
+        *["UpdateItem"] * 2,
+        "BatchGetItem",
+        *["PutItem"] * 2,
+        *["UpdateItem"] * 3,
+    ]
 
 
-def test_recording_a_sent_reminder_leaves_the_obligations_version_alone(stack: Any) -> None:
-    # Given an obligation changed since it was created (marked OVERDUE: version 2),
-    from compliance.store.models import ObligationItem
+def test_the_sweep_reads_only_enterprise_ids(
+    stack: Any, dynamo_calls: list[tuple[str, str]]
+) -> None:
+    # When the day is swept, Then it read the enterprises' ids in one Scan and nothing else.
+    report = sweep("2026-10-09")
+    assert report["enterprises_queued"] == 2
+    assert dynamo_calls == [("Scan", "nev-local-EnterprisesTable")]
 
-    sweep("2026-10-16")
-    before = ObligationItem.get(stack["upload"], consistent_read=True).version
-    assert before == 2
-    # When its reminder is delivered and recorded,
-    drain(stack)
-    after = ObligationItem.get(stack["upload"], consistent_read=True)
-    # Then the sent stage is recorded and the version is unchanged (never reset), so a writer
-    # holding an older version still fails its check.
-    assert after.reminders_sent == {"2026-10-15:OVERDUE+0"}
-    assert after.version == before
+
+def test_a_day_of_two_thousand_reminders_is_one_email_per_contact_with_the_full_list(
+    stack: Any,
+) -> None:
+    # Given 2,000 more uploads of the automaker with their five-days reminder due on 10-09,
+    due = date(2026, 10, 15)
+    with ObligationItem.batch_write() as batch:
+        for n in range(2000):
+            batch.save(
+                obligation_item(
+                    f"ob_bulk{n:05d}", AUTOMAKER_ID, vin(100 + n), due, arose_on=date(2026, 9, 24)
+                )
+            )
+    # When the day is swept and delivered,
+    run_day(stack, "2026-10-09")
+    # Then each contact got one email: an HTML part under 100 KB, and a CSV attachment whose
+    # rows are every obligation of the day (the 2,000, the upload, the standing duty).
+    for contact in (CONTACT, SECOND):
+        [email] = to(contact)
+        message = parsed(email)
+        html = message.get_body(("html",))
+        assert html is not None
+        assert len(html.get_content().encode()) < 100 * 1024
+        [attachment] = list(message.iter_attachments())
+        assert str(attachment.get_filename()).endswith(".csv")
+        rows = attachment.get_content()
+        if isinstance(rows, bytes):
+            rows = rows.decode("utf-8-sig")
+        lines = [line for line in rows.lstrip("\ufeff").splitlines() if line]
+        assert len(lines) == 1 + 2002
+        listed = {n for n in range(2000) if f"ob_bulk{n:05d}" in rows}
+        assert listed == set(range(2000))
+        assert stack["upload"] in rows
+
+
+def test_obligations_stored_before_the_reminder_index_are_given_their_dates_once(
+    stack: Any,
+) -> None:
+    # Given an open obligation written without a next reminder date (as before the index
+    # existed), and a fulfilled one,
+    old = obligation_item("ob_before1", AUTOMAKER_ID, vin(90), date(2026, 10, 15))
+    old.remind_pk = old.remind_sk = None
+    old.save()
+    obligation_item("ob_before2", AUTOMAKER_ID, vin(91), date(2026, 10, 15), fulfilled=True).save()
+    # When the backfill runs, twice,
+    first = reminder_store.backfill_schedules(_calendar())
+    second = reminder_store.backfill_schedules(_calendar())
+    # Then the open one got the date its first stage begins (T-5: 10-09), once, the closed one
+    # none, and the day's sweep reminds each contact of it.
+    assert (first, second) == (1, 0)
+    item = ObligationItem.get("ob_before1", consistent_read=True)
+    assert str(item.remind_sk).startswith("2026-10-09#")
+    assert ObligationItem.get("ob_before2", consistent_read=True).remind_sk is None
+    run_day(stack, "2026-10-09")
+    assert all("ob_before1" in body(m) for m in to(CONTACT) + to(SECOND))

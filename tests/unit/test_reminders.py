@@ -1,7 +1,8 @@
-"""The reminder schedule: which stage an obligation is in on a day, and the horizon a sweep
-reads. Properties over random due, fulfilment and sweep dates prove that each stage goes out at
-most once, nothing goes out after fulfilment or waiver, and overdue starts exactly the day
-after the due day."""
+"""The reminder schedule: which stage an obligation is in on a day, and the date its next
+reminder is due (what the sweep's index is keyed by). Properties over random due and sweep
+dates prove that each stage goes out at most once, that following the reminder dates meets
+every stage a day-by-day walk meets, and that overdue starts exactly the day after the due
+day."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compliance.calendar import default_calendar
-from compliance.reminders import DEFAULT_POLICY, ReminderPolicy, horizon_end, stage_on
+from compliance.reminders import (
+    ReminderPolicy,
+    first_reminder_on,
+    first_working_day_of_week,
+    next_reminder_on,
+    stage_for,
+    stage_on,
+)
 
 CALENDAR = default_calendar()
 DAYS = st.dates(date(2025, 1, 1), date(2026, 12, 1))
@@ -45,12 +53,6 @@ def test_a_make_up_saturday_counts_as_a_working_day_left() -> None:
     stage = stage_on(date(2026, 10, 15), date(2026, 10, 9), CALENDAR)
     assert stage is not None
     assert stage.working_days_left == 5
-
-
-def test_the_horizon_is_the_furthest_reminder_ahead() -> None:
-    # A sweep on 2026-09-29 must see what is due up to 5 working days later, across the
-    # holidays: 09-30, 10-08, 10-09, 10-10 (make-up), 10-12.
-    assert horizon_end(date(2026, 9, 29), CALENDAR, DEFAULT_POLICY) == date(2026, 10, 12)
 
 
 def _sent_over(due: date, start: date, stop: date) -> list[str]:
@@ -101,3 +103,121 @@ def test_a_custom_policy_is_validated() -> None:
         ReminderPolicy(working_days_before=(0,))
     with pytest.raises(ValueError, match="at least 1 day"):
         ReminderPolicy(overdue_every_days=0)
+
+
+# --- the next reminder date (what the sweep's index is keyed by) -------------------------------
+
+NEAR = st.integers(-40, 40)
+
+
+def _key(due: date | None, day: date) -> str | None:
+    stage = stage_for(due, day, CALENDAR)
+    return stage.key if stage else None
+
+
+@given(due=DAYS, offset=NEAR)
+def test_the_next_reminder_is_the_first_day_whose_stage_differs(due: date, offset: int) -> None:
+    # Given an obligation due on `due`, looked at on a day up to 40 days either side,
+    after = due + timedelta(days=offset)
+    # When its next reminder date is asked for,
+    following = next_reminder_on(due, after, CALENDAR)
+    # Then it is later, the stage changes on it, and no day before it changes the stage.
+    assert following > after
+    assert _key(due, following) is not None
+    assert _key(due, following) != _key(due, after)
+    day = after + timedelta(days=1)
+    while day < following:
+        assert _key(due, day) == _key(due, after), day
+        day += timedelta(days=1)
+
+
+@given(due=DAYS, offset=NEAR)
+def test_the_first_reminder_is_today_in_a_stage_else_the_day_the_first_stage_begins(
+    due: date, offset: int
+) -> None:
+    # Given an obligation arising `offset` days before its due day (negative: after it),
+    today = due - timedelta(days=offset)
+    # When its first reminder date is set,
+    first = first_reminder_on(due, today, CALENDAR)
+    # Then a stage applies on it, and on no day from today until then.
+    assert first >= today
+    assert _key(due, first) is not None
+    day = today
+    while day < first:
+        assert _key(due, day) is None, day
+        day += timedelta(days=1)
+
+
+@given(due=DAYS, offset=st.integers(0, 30))
+def test_following_the_schedule_sends_every_stage_once_in_order(due: date, offset: int) -> None:
+    # Given an obligation arising `offset` days before its due day,
+    today = due - timedelta(days=offset)
+    end = due + timedelta(days=30)
+    # When the sweep follows its reminder dates until a month after the due day,
+    visited: list[str | None] = []
+    day = first_reminder_on(due, today, CALENDAR)
+    while day <= end:
+        visited.append(_key(due, day))
+        day = next_reminder_on(due, day, CALENDAR)
+    # Then it meets exactly the distinct stages a day-by-day walk meets, in the same order.
+    walked: list[str | None] = []
+    day = today
+    while day <= end:
+        key = _key(due, day)
+        if key is not None and (not walked or walked[-1] != key):
+            walked.append(key)
+        day += timedelta(days=1)
+    assert visited == walked
+
+
+def test_the_national_day_week_moves_t5_to_the_working_day_before_the_holidays() -> None:
+    # Given an upload due Thursday 2026-10-15 (10-01..07 rest, Saturday 10-10 a make-up day),
+    due = date(2026, 10, 15)
+    # Then it arising on 2026-09-20 is first reminded 10-09 (T-5), then 10-14, 10-15, 10-16.
+    first = first_reminder_on(due, date(2026, 9, 20), CALENDAR)
+    second = next_reminder_on(due, first, CALENDAR)
+    third = next_reminder_on(due, second, CALENDAR)
+    fourth = next_reminder_on(due, third, CALENDAR)
+    fifth = next_reminder_on(due, fourth, CALENDAR)
+    assert (first, second, third, fourth, fifth) == (
+        date(2026, 10, 9),
+        date(2026, 10, 14),
+        date(2026, 10, 15),
+        date(2026, 10, 16),
+        date(2026, 10, 23),
+    )
+
+
+@given(day=DAYS)
+def test_a_standing_duty_is_reminded_on_the_first_working_day_of_each_week(day: date) -> None:
+    # Given a standing duty (no due date) arising on `day`,
+    first = first_reminder_on(None, day, CALENDAR)
+    second = next_reminder_on(None, first, CALENDAR)
+    # Then each reminder falls on the first working day of its week, weeks apart, never twice
+    # in one week, and the first is the first such day from `day` on.
+    for reminder in (first, second):
+        assert reminder == first_working_day_of_week(reminder, CALENDAR)
+    assert first >= day
+    assert second.isocalendar()[:2] != first.isocalendar()[:2]
+    assert (second - first).days >= 7 - first.weekday()
+    assert _key(None, first) != _key(None, second)
+
+
+def test_a_week_of_spring_festival_holidays_has_no_standing_reminder() -> None:
+    # Given the 2026 Spring Festival week (Monday 02-16 to Sunday 02-22 all rest days),
+    assert first_working_day_of_week(date(2026, 2, 18), CALENDAR) is None
+    # When a standing duty's reminder follows the one of the week before,
+    following = next_reminder_on(None, date(2026, 2, 9), CALENDAR)
+    # Then it skips to the first working day after the holidays' week.
+    assert following == first_working_day_of_week(date(2026, 2, 23), CALENDAR)
+    assert following is not None
+    assert following >= date(2026, 2, 23)
+
+
+@given(end=DAYS, n=st.integers(0, 10))
+def test_first_day_within_is_where_at_most_n_working_days_remain(end: date, n: int) -> None:
+    # When the calendar is asked from which day at most n working days remain until `end`,
+    start = CALENDAR.first_day_within(end, n)
+    # Then from that day on at most n remain, and the day before more than n.
+    assert CALENDAR.working_days_between(start, end) <= n
+    assert CALENDAR.working_days_between(start - timedelta(days=1), end) > n
