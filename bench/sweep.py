@@ -1,7 +1,7 @@
 """Benchmark of the daily reminders: the coordinator sweep, an enterprise's gather and each
 contact's digest, on moto in this process (``local.aws.local_aws``: DynamoDB, SQS and SES).
 
-Owns the figures in docs/BENCHMARKS.md ("Daily reminders"). Run with ``make bench`` or
+Owns the figures in docs/BENCHMARKS.md ("Daily sweep and reminders"). Run with ``make bench`` or
 ``python -m bench.sweep`` (about 2.5 minutes).
 
 1. A gather costs what is due, not what is open. One enterprise and the sweep of Monday
@@ -66,7 +66,7 @@ DATED = ("SALES_TRACE_UPLOAD", "PRODUCTION_TRACE_UPLOAD", "AUTOMAKER_RETIREMENT_
 PREFECTURES = ("350100", "350200", "440300", "440100", "330100", "320500", "510100", "420100")
 # (R due, O open not due, gather runs), the table growing from one to the next. The previous
 # design's read is measured at the first R only (on moto it takes 12 s at O = 20,000).
-CONFIGS = ((1_000, 2_000, 3), (1_000, 20_000, 3), (3_000, 20_000, 2))
+CONFIGS = ((1_000, 2_000, 3), (1_000, 20_000, 3), (4_000, 20_000, 2))
 ENTERPRISES = 2_000
 BIG = 36_000
 RENDERS = 3
@@ -443,9 +443,9 @@ def freeze_big(world: World, big: Big) -> None:
         record = ObligationRecord(obligation, status, None, None, None, (), NOW, NOW, 1)
         read_key = remind_sk(SWEEP_DAY, obligation.id)
         entries.append(entry_for(record, read_key, SWEEP_DAY, world.cal))
-    rows = [entries[i : i + store.CHUNK_ENTRIES] for i in range(0, BIG, store.CHUNK_ENTRIES)]
+    rows = store.entry_rows(entries)
     big.rows = len(rows)
-    big.largest = max(len("\n".join(entry.line() for entry in row).encode()) for row in rows)
+    big.largest = max(len(row.encode()) for row in rows)
     try:
         store.create_batch(SWEEP_DAY, "91110000MA9999999X", 1, entries, NOW)
         big.outcome = "stored"

@@ -47,8 +47,9 @@ from compliance.store.records import (
 RETENTION = timedelta(days=90)
 # How long one worker may hold a job while sending before another may take it over.
 SEND_LEASE = timedelta(minutes=5)
-# Entries per chunk row: about 75 bytes each, so a row stays far below DynamoDB's 400 KB.
-CHUNK_ENTRIES = 4000
+# The most bytes of entries one row holds: DynamoDB refuses an item over 400 KB, and an entry's
+# length varies with its ids and stage (about 100-115 bytes), so rows are cut by size.
+ROW_BYTES = 300_000
 # Concurrent writes when moving a large enterprise's schedule forward.
 WRITERS = 16
 
@@ -175,6 +176,24 @@ def _batch(header: ReminderBatchItem) -> Batch:
     )
 
 
+def entry_rows(entries: list[Entry]) -> list[str]:
+    """The entries as the text of their rows, one entry per line, each row at most ROW_BYTES."""
+    rows: list[str] = []
+    lines: list[str] = []
+    size = 0
+    for entry in entries:
+        line = entry.line()
+        length = len(line.encode()) + 1
+        if lines and size + length > ROW_BYTES:
+            rows.append("\n".join(lines))
+            lines, size = [], 0
+        lines.append(line)
+        size += length
+    if lines:
+        rows.append("\n".join(lines))
+    return rows
+
+
 def create_batch(
     day: date, enterprise: str, round_: int, entries: list[Entry], now: datetime
 ) -> Batch:
@@ -183,14 +202,14 @@ def create_batch(
     nobody reads (they expire) and never changes the winner's list."""
     identifier = batch_id(day, enterprise, round_)
     prefix = f"{identifier}#{uuid.uuid4().hex[:12]}"
-    chunks = [entries[i : i + CHUNK_ENTRIES] for i in range(0, len(entries), CHUNK_ENTRIES)]
+    chunks = entry_rows(entries)
     expires = now + RETENTION
     with translated_errors(), ReminderBatchItem.batch_write() as writer:
         for n, chunk in enumerate(chunks):
             writer.save(
                 ReminderBatchItem(
                     job=f"{prefix}#{n}",
-                    entries="\n".join(entry.line() for entry in chunk),
+                    entries=chunk,
                     expires_at=expires,
                 )
             )

@@ -632,3 +632,30 @@ def test_obligations_stored_before_the_reminder_index_are_given_their_dates_once
     assert ObligationItem.get("ob_before2", consistent_read=True).remind_sk is None
     run_day(stack, "2026-10-09")
     assert all("ob_before1" in body(m) for m in to(CONTACT) + to(SECOND))
+
+
+def test_a_day_list_of_thirty_six_thousand_entries_is_stored_and_read_back_whole(
+    stack: Any,
+) -> None:
+    # Given the list of the largest automaker's day: 36,000 entries of the longest kind (an
+    # overdue stage, ids as the platform makes them),
+    entries = [
+        reminder_store.Entry(
+            obligation_id=f"ob_{n:024x}",
+            stage="OVERDUE+12",
+            sent_key="2026-08-20:OVERDUE+12",
+            read_key=f"2026-11-19#ob_{n:024x}",
+            next_on=date(2026, 11, 26),
+            overdue=n % 2 == 0,
+        )
+        for n in range(36_000)
+    ]
+    # When it is frozen as a batch and read back,
+    stored = reminder_store.create_batch(
+        date(2026, 11, 19), AUTOMAKER_ID, 1, entries, datetime.now(CHINA_TZ)
+    )
+    read = reminder_store.get_batch(stored.id)
+    # Then every row fits DynamoDB's item limit and the list comes back whole, in order.
+    assert all(len(row.encode()) <= 300_000 for row in reminder_store.entry_rows(entries))
+    assert read is not None
+    assert read.entries == tuple(entries)
