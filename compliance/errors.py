@@ -20,6 +20,11 @@ class StoreUnavailableError(StoreError):
     known to have been written."""
 
 
+class StoreRejectedError(StoreError):
+    """DynamoDB refused the request as invalid (a ValidationException): a defect in this code,
+    not a state of the service. Retrying cannot help; it is logged and answered INTERNAL."""
+
+
 class PartlyWrittenError(StoreError):
     """A change written in several transactions stopped after some of them: what they wrote
     stands, the rest was not written. Sending the same request again records only the rest (its

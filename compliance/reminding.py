@@ -28,6 +28,7 @@ from typing import Any
 from msgspec import Struct
 
 from compliance.calendar import WorkingDayCalendar
+from compliance.enterprises import Enterprise
 from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.mail import Digest, DigestItem, RenderedEmail, render_digest
 from compliance.obligations import ObligationRecord
@@ -149,8 +150,18 @@ def gather(
     ]
     if not entries:
         return report
+    known = reads.enterprise(enterprise)
+    if known is None or not known.contacts:
+        # Nobody to remind: the schedule stays where it is, so the first contact added hears
+        # of every stage due from then on (the metric and its alarm say who has none). Only
+        # the day's OVERDUE transitions are written.
+        report.without_contacts = True
+        report.reminders_due = sum(1 for entry in entries if entry.stage)
+        moved = store.move_forward(entries, now, schedule=False)
+        report.marked_overdue += moved.marked_overdue
+        return report
     batch = store.create_batch(day, enterprise, round_, entries, now)
-    _apply(batch, now, enqueue, report)
+    _apply(batch, now, enqueue, report, known)
     return report
 
 
@@ -163,7 +174,8 @@ def entry_for(record: ObligationRecord, read_key: str, day: date, cal: WorkingDa
     if stage is None:
         # Its date came before its first stage (a schedule set under another policy): it is
         # only moved to where its first stage begins.
-        return Entry(record.id, "", "", read_key, next_reminder_on(due, day, cal), False)
+        following = next_reminder_on(due, day, cal)
+        return Entry(record.id, "", "", read_key, following, False, _iso(due))
     return Entry(
         obligation_id=record.id,
         stage=stage.key,
@@ -171,10 +183,21 @@ def entry_for(record: ObligationRecord, read_key: str, day: date, cal: WorkingDa
         read_key=read_key,
         next_on=next_reminder_on(due, day, cal),
         overdue=due is not None and due < day and record.stored_status is ObligationStatus.OPEN,
+        due=_iso(due),
     )
 
 
-def _apply(batch: store.Batch, now: datetime, enqueue: Enqueue, report: Gathered) -> None:
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _apply(
+    batch: store.Batch,
+    now: datetime,
+    enqueue: Enqueue,
+    report: Gathered,
+    enterprise: Enterprise | None = None,
+) -> None:
     """Move the batch's obligations forward and queue each contact's job; then close it. Every
     step may be repeated: the moves are conditional and the jobs have fixed ids."""
     moved = store.move_forward(batch.entries, now)
@@ -182,7 +205,7 @@ def _apply(batch: store.Batch, now: datetime, enqueue: Enqueue, report: Gathered
     report.rounds += 1
     reminded = sum(1 for entry in batch.entries if entry.stage)
     report.reminders_due += reminded
-    enterprise = reads.enterprise(batch.enterprise)
+    enterprise = enterprise or reads.enterprise(batch.enterprise)
     contacts = enterprise.contacts if enterprise else ()
     if reminded and not contacts:
         report.without_contacts = True

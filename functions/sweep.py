@@ -7,6 +7,7 @@ running it twice for a day queues tasks that find their work done.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,13 +24,24 @@ metrics = Metrics()
 
 
 def sweep_date(event: dict[str, Any], now: datetime) -> date:
+    """The China date to sweep. A day after today is refused: sweeping it would move every
+    schedule past the reminders of the days between, which would then never go out. The local
+    stack, which plays with dates, allows it (ALLOW_FUTURE_SWEEPS=1)."""
+    today = now.astimezone(CHINA_TZ).date()
     value = (event or {}).get("today")
     if value is None:
-        return now.astimezone(CHINA_TZ).date()
+        return today
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"'today' must be a date like 2026-10-12; got {value!r}") from None
+    if day > today and os.environ.get("ALLOW_FUTURE_SWEEPS") != "1":
+        raise ValueError(
+            f"'today' {day.isoformat()} is after today in China ({today.isoformat()}): a sweep "
+            "of a later day would move reminders past the days before it; re-run only missed "
+            "days"
+        )
+    return day
 
 
 @metrics.log_metrics

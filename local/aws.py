@@ -24,7 +24,7 @@ import boto3
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from local import moto_fixes
+from local import dynamo_rules, moto_fixes
 from local.tables import create_tables
 
 REGION = "ap-southeast-1"
@@ -85,6 +85,7 @@ def start_aws(environ: MutableMapping[str, str] | None = None) -> LocalAws:
         region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or REGION
 
     moto_fixes.apply()
+    dynamo_rules.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -124,6 +125,7 @@ def start_aws(environ: MutableMapping[str, str] | None = None) -> LocalAws:
 def local_aws() -> Iterator[Any]:
     """In-process moto with every table of template.yaml created, as the local stack has."""
     moto_fixes.apply()
+    dynamo_rules.install()
     with mock_aws():
         client = boto3.client("dynamodb")
         create_tables(client)

@@ -28,6 +28,7 @@ from typing import Any
 
 import boto3
 
+from compliance.calendar import CHINA_TZ
 from local.calls import function_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,7 @@ def run(parameters: dict[str, str]) -> dict[str, Any]:
     from functions.remind import handler as remind
     from functions.sweep import handler as sweep
 
-    raw = parameters.get("today") or datetime.now(UTC).date().isoformat()
+    raw = parameters.get("today") or datetime.now(CHINA_TZ).date().isoformat()
     today = parse_day(raw, "today")  # ValueError: the gateway answers 400 with its message
     before = len(_sent_messages())
     report = sweep(schedule_event(today), function_settings("SweepFunction").context())

@@ -22,7 +22,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 # Standing duties have no due date; they sort after every dated one in the due-date indexes.
@@ -39,6 +39,9 @@ class _Meta:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     max_retry_attempts = 3
     base_backoff_ms = 25
+    # At least as many as the threads that write at once (compliance/store/reminders.py), so no
+    # connection is dropped and opened again.
+    max_pool_connections = 20
 
 
 # --- enterprises ----------------------------------------------------------------------------
@@ -263,7 +266,8 @@ class ObligationsByRemind(GlobalSecondaryIndex["ObligationItem"]):
 
     class Meta:
         index_name = "by_remind"
-        projection = AllProjection()
+        # Keys only: the sweep reads the items themselves, consistently, after finding them.
+        projection = KeysOnlyProjection()
 
     remind_pk = UnicodeAttribute(hash_key=True)
     remind_sk = UnicodeAttribute(range_key=True)

@@ -14,12 +14,12 @@ from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException, UpdateError
 
 from compliance.calendar import WorkingDayCalendar
-from compliance.errors import ConflictError, StoreUnavailableError
+from compliance.errors import ConflictError
 from compliance.obligations import ObligationRecord
 from compliance.reminders import first_reminder_on
 from compliance.rules import Reschedule, reschedule
 from compliance.store.models import ObligationItem, RescheduleMap
-from compliance.store.reads import translated_errors
+from compliance.store.reads import store_failure, translated_errors
 from compliance.store.records import (
     OPEN_PARTITION,
     due_key,
@@ -42,9 +42,9 @@ def _save(item: ObligationItem, actions: list[object]) -> None:
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise ConflictError(_CONFLICT) from error
-        raise StoreUnavailableError(f"DynamoDB update failed: {error}") from error
+        raise store_failure(error, "DynamoDB update failed") from error
     except (PynamoDBException, BotoCoreError) as error:
-        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+        raise store_failure(error, "DynamoDB request failed") from error
 
 
 def apply_calendar(
@@ -74,26 +74,25 @@ def apply_calendar(
             calendar_version=change.after.calendar_version,
             at=now,
         )
-        _save(
-            item,
-            [
-                ObligationItem.due_date.set(change.after.due_date.isoformat()),
-                ObligationItem.provisional.set(change.after.provisional),
-                ObligationItem.calendar_version.set(change.after.calendar_version),
-                ObligationItem.due_key.set(due_key(change.after.due_date, item.id)),
-                # A moved due date starts a fresh reminder schedule (counted from the event, as
-                # when the duty arose: a stage already reached is due at the next sweep).
+        actions: list[object] = [
+            ObligationItem.due_date.set(change.after.due_date.isoformat()),
+            ObligationItem.provisional.set(change.after.provisional),
+            ObligationItem.calendar_version.set(change.after.calendar_version),
+            ObligationItem.due_key.set(due_key(change.after.due_date, item.id)),
+            ObligationItem.reschedules.set((ObligationItem.reschedules | []).append([entry])),
+            ObligationItem.updated_at.set(now),
+        ]
+        if change.after.due_date != change.before.due_date:
+            # A moved due date starts a fresh reminder schedule (counted from the event, as
+            # when the duty arose: a stage already reached is due at the next sweep). A
+            # deadline only confirmed (no longer provisional) keeps its schedule, so no stage
+            # goes out twice.
+            first = first_reminder_on(
+                change.after.due_date, date.fromisoformat(item.trigger_date), calendar
+            )
+            actions += [
                 ObligationItem.remind_pk.set(remind_pk(item.responsible, item.id)),
-                ObligationItem.remind_sk.set(
-                    remind_sk(
-                        first_reminder_on(
-                            change.after.due_date, date.fromisoformat(item.trigger_date), calendar
-                        ),
-                        item.id,
-                    )
-                ),
-                ObligationItem.reschedules.set((ObligationItem.reschedules | []).append([entry])),
-                ObligationItem.updated_at.set(now),
-            ],
-        )
+                ObligationItem.remind_sk.set(remind_sk(first, item.id)),
+            ]
+        _save(item, actions)
     return changes

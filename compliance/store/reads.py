@@ -18,7 +18,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
 from compliance.enterprises import Enterprise
-from compliance.errors import StoreUnavailableError
+from compliance.errors import StoreError, StoreRejectedError, StoreUnavailableError
 from compliance.lifecycle import BatteryState, EventRecord, ModelState, VehicleState
 from compliance.network import ServicePoint
 from compliance.obligations import ObligationRecord
@@ -63,13 +63,30 @@ def storable(key: str) -> bool:
     return bool(key) and len(key.encode()) <= MAX_KEY_BYTES
 
 
+def store_failure(error: Exception, what: str = "DynamoDB request failed") -> StoreError:
+    """The domain error for an AWS failure: StoreRejectedError when DynamoDB refused the request
+    as invalid (retrying cannot help), StoreUnavailableError otherwise."""
+    cause: BaseException | None = error
+    while cause is not None:
+        response = getattr(cause, "response", None)
+        if isinstance(response, dict) and (
+            response.get("Error", {}).get("Code") == "ValidationException"
+        ):
+            return StoreRejectedError(f"DynamoDB refused the request: {cause}")
+        if getattr(cause, "cause_response_code", None) == "ValidationException":
+            return StoreRejectedError(f"DynamoDB refused the request: {error}")
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return StoreUnavailableError(f"{what}: {error}")
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """AWS failures leave the store as StoreUnavailableError, not botocore or PynamoDB types."""
+    """AWS failures leave the store as domain errors (store_failure), not botocore or PynamoDB
+    types."""
     try:
         yield
     except (PynamoDBException, BotoCoreError) as error:
-        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+        raise store_failure(error) from error
 
 
 def _batch(
@@ -240,7 +257,10 @@ def _status_condition(statuses: frozenset[ObligationStatus], today: date) -> Any
     open_stored = stored.is_in(ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value)
     parts = []
     if ObligationStatus.OPEN in statuses:
-        parts.append(open_stored & (ObligationItem.due_key >= today.isoformat()))
+        # Not `due_key`: it is the sort key of every index this is read from, and DynamoDB
+        # refuses key attributes in a FilterExpression. A standing duty has no due date.
+        not_late = (due >= today.isoformat()) | due.does_not_exist()
+        parts.append(open_stored & not_late)
     if ObligationStatus.OVERDUE in statuses:
         parts.append(open_stored & (due < today.isoformat()))
     done = [s.value for s in statuses if s not in (ObligationStatus.OPEN, ObligationStatus.OVERDUE)]

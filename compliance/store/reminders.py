@@ -34,7 +34,7 @@ from compliance.store.models import (
     ReminderBatchItem,
     ReminderJobItem,
 )
-from compliance.store.reads import translated_errors
+from compliance.store.reads import store_failure, translated_errors
 from compliance.store.records import (
     OPEN_PARTITION,
     REMIND_SHARDS,
@@ -78,18 +78,27 @@ class Due(Struct, frozen=True):
 
 def due_for(enterprise: str, day: date) -> Due:
     """The enterprise's open obligations whose next reminder is due on or before `day`: one
-    Query per shard of the sparse `by_remind` index, reading nothing else."""
-    records: list[ObligationRecord] = []
-    keys: dict[str, str] = {}
+    Query per shard of the sparse `by_remind` index (reading nothing else), then the items
+    themselves read consistently. An index answers eventually: right after a gather moved an
+    obligation forward, or a fulfilment closed it, the index may still show it due, and only the
+    item says otherwise."""
+    bound = f"{day.isoformat()}~"
+    candidates: list[str] = []
     with translated_errors():
         for shard in range(REMIND_SHARDS):
             for item in ObligationItem.by_remind.query(
                 f"{enterprise}#{shard}",
-                range_key_condition=ObligationItem.remind_sk <= f"{day.isoformat()}~",
+                range_key_condition=ObligationItem.remind_sk <= bound,
             ):
+                candidates.append(item.id)
+        records: list[ObligationRecord] = []
+        keys: dict[str, str] = {}
+        for item in ObligationItem.batch_get(sorted(set(candidates)), consistent_read=True):
+            if item.remind_sk and item.responsible == enterprise and item.remind_sk <= bound:
                 records.append(obligation_from_item(item))
                 keys[item.id] = str(item.remind_sk)
-    return Due(records, keys, len(records))
+    records.sort(key=lambda record: keys[record.id])
+    return Due(records, keys, len(candidates))
 
 
 # --- batches ----------------------------------------------------------------------------------
@@ -104,17 +113,19 @@ class Entry(Struct, frozen=True):
     read_key: str  # its `remind_sk` when the batch was made: the condition for moving it
     next_on: date  # its next reminder
     overdue: bool  # the sweep day is past its due day while it is stored OPEN
+    # Its due date when the batch was made ("" for a standing duty): also a condition for moving
+    # it, since a calendar load can move the due date and leave the next reminder date as it was.
+    due: str = ""
 
     def line(self) -> str:
         flag = "1" if self.overdue else "0"
-        return "\t".join(
-            (self.obligation_id, self.stage, self.sent_key, self.read_key, str(self.next_on), flag)
-        )
+        fields = (self.obligation_id, self.stage, self.sent_key, self.read_key)
+        return "\t".join((*fields, str(self.next_on), flag, self.due))
 
     @classmethod
     def parse(cls, line: str) -> Entry:
-        oid, stage, sent_key, read_key, next_on, flag = line.split("\t")
-        return cls(oid, stage, sent_key, read_key, date.fromisoformat(next_on), flag == "1")
+        oid, stage, sent_key, read_key, next_on, flag, due = line.split("\t")
+        return cls(oid, stage, sent_key, read_key, date.fromisoformat(next_on), flag == "1", due)
 
 
 class Batch(Struct, frozen=True):
@@ -228,13 +239,13 @@ def create_batch(
         header.save(condition=ReminderBatchItem.job.does_not_exist())
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
-            raise StoreUnavailableError(f"DynamoDB put failed: {error}") from error
+            raise store_failure(error, "DynamoDB put failed") from error
         stored = get_batch(identifier)
         if stored is None:
             raise StoreUnavailableError(f"batch {identifier} exists and cannot be read") from error
         return stored
     except (PynamoDBException, BotoCoreError) as error:
-        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+        raise store_failure(error, "DynamoDB request failed") from error
     return Batch(identifier, day, enterprise, round_, tuple(entries), "OPEN")
 
 
@@ -256,14 +267,17 @@ class Moved(Struct, frozen=True):
     skipped: int = 0  # closed, rescheduled or already moved since the batch was made
 
 
-def move_forward(entries: Iterable[Entry], now: datetime) -> Moved:
+def move_forward(entries: Iterable[Entry], now: datetime, *, schedule: bool = True) -> Moved:
     """Record each entry's stage on its obligation and set its next reminder, turning it
-    OVERDUE where due; each write only if the obligation's schedule is still as the batch read
-    it, so a repeat changes nothing and a fulfilment or a calendar load since wins."""
+    OVERDUE where due; each write only if the obligation's schedule and due date are still as
+    the batch read them, so a repeat changes nothing and a fulfilment or a calendar load since
+    wins. With `schedule` False (nobody to remind) only the OVERDUE transitions are written."""
+    if not schedule:
+        entries = [entry for entry in entries if entry.overdue]
     connection = ObligationItem._get_connection()
     connection.connection.client  # noqa: B018 - build the shared client before the threads use it
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        outcomes = list(pool.map(lambda e: _move_one(connection, e, now), entries))
+        outcomes = list(pool.map(lambda e: _move_one(connection, e, now, schedule), entries))
     return Moved(
         moved=sum(1 for o in outcomes if o is not None),
         marked_overdue=sum(1 for o in outcomes if o),
@@ -271,7 +285,7 @@ def move_forward(entries: Iterable[Entry], now: datetime) -> Moved:
     )
 
 
-def _move_one(connection: Any, entry: Entry, now: datetime) -> bool | None:
+def _move_one(connection: Any, entry: Entry, now: datetime, schedule: bool) -> bool | None:
     """True: moved and marked overdue; False: moved; None: left alone."""
     item = ObligationItem
     actions: list[Any] = [
@@ -279,6 +293,10 @@ def _move_one(connection: Any, entry: Entry, now: datetime) -> bool | None:
         item.reminders_sent.add({entry.sent_key}),
     ]
     condition = item.remind_sk == entry.read_key
+    condition &= (item.due_date == entry.due) if entry.due else item.due_date.does_not_exist()
+    if not schedule:
+        # Only the change of status: the schedule stays where it is (nobody was reminded).
+        actions = []
     if entry.overdue:
         # A change of status is a change of the duty: it moves the version (and so races a
         # fulfilment read before it, which then reads again), and its time.
@@ -293,9 +311,9 @@ def _move_one(connection: Any, entry: Entry, now: datetime) -> bool | None:
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return None
-        raise StoreUnavailableError(f"DynamoDB update failed: {error}") from error
+        raise store_failure(error, "DynamoDB update failed") from error
     except (PynamoDBException, BotoCoreError) as error:
-        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+        raise store_failure(error, "DynamoDB request failed") from error
     return entry.overdue
 
 
@@ -354,13 +372,13 @@ def create_job(job: Job, now: datetime) -> Job:
         item.save()  # a new item: saved only if no job has this id yet
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
-            raise StoreUnavailableError(f"DynamoDB put failed: {error}") from error
+            raise store_failure(error, "DynamoDB put failed") from error
         existing = get_job(job.id)
         if existing is None:
             raise StoreUnavailableError(f"job {job.id} exists and cannot be read") from error
         return existing
     except (PynamoDBException, BotoCoreError) as error:
-        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+        raise store_failure(error, "DynamoDB request failed") from error
     return _job(item)
 
 
@@ -385,9 +403,9 @@ def _move(identifier: str, condition: object, actions: list[object], what: str) 
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             raise ConflictError(f"job {identifier} could not be {what}") from error
-        raise StoreUnavailableError(f"DynamoDB update failed: {error}") from error
+        raise store_failure(error, "DynamoDB update failed") from error
     except (PynamoDBException, BotoCoreError) as error:
-        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+        raise store_failure(error, "DynamoDB request failed") from error
 
 
 def mark_enqueued(identifier: str, now: datetime) -> None:

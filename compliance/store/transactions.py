@@ -8,8 +8,9 @@ from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from compliance.errors import ConflictError, StoreUnavailableError
+from compliance.errors import ConflictError
 from compliance.store.models import ObligationItem
+from compliance.store.reads import store_failure
 
 _CONFLICTS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
@@ -33,6 +34,6 @@ def commit(
         reasons = {r.code for r in (error.cancellation_reasons or []) if r is not None}
         if reasons & _CONFLICTS:
             raise ConflictError(conflict) from error
-        raise StoreUnavailableError(f"DynamoDB transaction failed: {error}") from error
+        raise store_failure(error, "DynamoDB transaction failed") from error
     except (PynamoDBException, BotoCoreError) as error:
-        raise StoreUnavailableError(f"DynamoDB request failed: {error}") from error
+        raise store_failure(error, "DynamoDB request failed") from error

@@ -555,15 +555,17 @@ def test_a_gather_reads_only_the_reminders_due_whatever_the_table_holds(
     # Then it read exactly those two (the upload and its standing duty's first reminder), in
     # the same calls whatever the table holds.
     assert (gathered.items_read, gathered.reminders_due, gathered.jobs_enqueued) == (2, 2, 2)
-    # (Any earlier round looked up, a Query per shard of its schedule, the frozen list written,
-    # one move per obligation due, its contacts, a job per contact, closing.)
+    # (Any earlier round looked up, a Query per shard of its schedule, the items themselves
+    # read consistently, its contacts, the frozen list written, one move per obligation due, a
+    # job per contact, closing.)
     assert [operation for operation, _ in calls] == [
         "GetItem",
         *["Query"] * 4,
+        "BatchGetItem",
+        "BatchGetItem",
         "BatchWriteItem",
         "PutItem",
         *["UpdateItem"] * 2,
-        "BatchGetItem",
         *["PutItem"] * 2,
         *["UpdateItem"] * 3,
     ]
@@ -659,3 +661,54 @@ def test_a_day_list_of_thirty_six_thousand_entries_is_stored_and_read_back_whole
     assert all(len(row.encode()) <= 300_000 for row in reminder_store.entry_rows(entries))
     assert read is not None
     assert read.entries == tuple(entries)
+
+
+def test_an_enterprise_without_contacts_keeps_its_schedule_for_the_first_contact_added(
+    stack: Any,
+) -> None:
+    # Given the automaker with no contacts on the day its upload reaches T-5,
+    result = gql(UPDATE, {"input": {"id": AUTOMAKER_ID, "contacts": []}}, auth=AUTO)
+    assert result["data"]["updateEnterprise"]["userErrors"] == []
+    run_day(stack, "2026-10-09")
+    assert sent() == []
+    # When a contact is added and the next working day is swept,
+    result = gql(UPDATE, {"input": {"id": AUTOMAKER_ID, "contacts": CONTACTS[:1]}}, auth=AUTO)
+    assert result["data"]["updateEnterprise"]["userErrors"] == []
+    run_day(stack, "2026-10-12")
+    # Then that contact is told of the stage nobody heard of (T-5), and it is recorded once.
+    [email] = to(CONTACT)
+    assert stack["upload"] in body(email)
+    item = ObligationItem.get(stack["upload"], consistent_read=True)
+    assert item.reminders_sent == {"2026-10-15:T-5"}
+
+
+def test_an_enterprise_without_contacts_still_turns_overdue(stack: Any) -> None:
+    gql(UPDATE, {"input": {"id": AUTOMAKER_ID, "contacts": []}}, auth=AUTO)
+    run_day(stack, "2026-10-16")
+    item = ObligationItem.get(stack["upload"], consistent_read=True)
+    assert item.status == "OVERDUE"
+    assert not item.reminders_sent  # nobody was reminded
+
+
+def test_a_move_is_skipped_when_a_calendar_load_moved_the_due_date_since_the_list_was_frozen(
+    stack: Any,
+) -> None:
+    # Given the gather of 10-09 read the upload (due 10-15) and froze its T-5 entry,
+    read = ObligationItem.get(stack["upload"], consistent_read=True)
+    record = reads.obligations([stack["upload"]])[stack["upload"]]
+    entry = reminding.entry_for(record, str(read.remind_sk), date(2026, 10, 9), _calendar())
+    # When a calendar load moves the due date a day earlier, leaving the reminder date as it was,
+    read.update(actions=[ObligationItem.due_date.set("2026-10-14")])
+    assert ObligationItem.get(stack["upload"], consistent_read=True).remind_sk == read.remind_sk
+    moved = reminder_store.move_forward([entry], datetime.now(CHINA_TZ))
+    # Then the move is skipped: its next reminder stays to be worked out from the new due date.
+    assert (moved.moved, moved.skipped) == (0, 1)
+    assert ObligationItem.get(stack["upload"], consistent_read=True).reminders_sent is None
+
+
+def test_the_sweep_refuses_a_day_after_today(stack: Any) -> None:
+    from functions.sweep import handler
+
+    later = date.fromordinal(datetime.now(CHINA_TZ).date().toordinal() + 3).isoformat()
+    with pytest.raises(ValueError, match="after today in China"):
+        handler({"today": later}, SWEEP.context())
