@@ -17,7 +17,8 @@ PY313 := PYENV_VERSION=3.13.0 python3.13
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
 	@echo "make token ROLE=... [ENTERPRISE=USCC]   a dev token for the local stack"
-	@echo "make sweep TODAY=2026-10-12   run the daily sweep on the local stack; emails in outbox/"
+	@echo "make sweep TODAY=2026-10-12 [PORT=...]   run the daily sweep on the local stack; emails in outbox/<date>/run-<n>-<time>/"
+	@echo "make backfill-reminders   once after upgrading a deployed stack: next reminder dates for stored obligations"
 	@echo "make test       every gate: format, lint, types, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make soak       60 s load test: 16 clients against a local stack started for it"

@@ -8,7 +8,7 @@ Owns the figures in docs/BENCHMARKS.md ("Daily sweep and reminders"). Run with `
    2026-12-28: R obligations whose next reminder is that day (overdue, due today, due within 5
    working days, standing duties whose week begins) and O open ones whose next reminder is later
    (due later, overdue with their weekly reminder on another day, standing ones of next week),
-   plus O/4 closed. (R, O) = (1,000, 2,000), (1,000, 20,000), then (3,000, 20,000), the table
+   plus O/4 closed. (R, O) = (1,000, 2,000), (1,000, 20,000), then (4,000, 20,000), the table
    growing between them; ``gather`` runs on each, its changes undone between runs. Beside it, on
    the same table, the previous design's read: one Query of the sparse ``open_by_due`` index
    (partition OPEN, due key up to the 5th working day ahead), which reads every open dated

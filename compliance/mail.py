@@ -34,16 +34,18 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
-import jinja2
 from markupsafe import Markup, escape
 from msgspec import Struct
 
 from compliance.regions import lookup
 from compliance.reminders import Stage
 from compliance.rules import SubjectKind
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = [
     "DIGEST_CARDS_MAX",
@@ -90,7 +92,7 @@ _CARD_SUBJECT_MAX: Final = 120
 # The stage kinds of compliance.reminders, in the order the digest lists them.
 _URGENCY: Final = {"OVERDUE": 0, "DUE": 1, "BEFORE": 2, "STANDING": 3}
 # The catalogue's word for each kind (status_*), and how the templates style it.
-_STATUS: Final = {"OVERDUE": "overdue", "DUE": "due", "BEFORE": "before", "STANDING": "standing"}
+_STATUS: Final = {kind: kind.lower() for kind in _URGENCY}
 
 # The rule name is carried by the item in both languages; which one a section shows.
 _RULE_NAME: Final[Mapping[str, Callable[[DigestItem], str]]] = {
@@ -237,6 +239,10 @@ class _Resources(Struct, frozen=True):
 
 @cache
 def _resources() -> _Resources:
+    # Imported on first render only: the sweep and gather tasks share this module's types and
+    # never render, and the templates library is most of its import time.
+    import jinja2
+
     folder = resources.files(_TEMPLATE_PACKAGE).joinpath(_TEMPLATE_DIR)
     sources = {
         entry.name: entry.read_text(encoding="utf-8")

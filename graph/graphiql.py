@@ -103,6 +103,7 @@ def _script_json(value: object) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+@functools.cache
 def _boot() -> str:
     return _BOOT % {"sign_in": _script_json(list(SIGN_IN_STEPS))}
 

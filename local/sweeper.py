@@ -80,7 +80,7 @@ def run(parameters: dict[str, str]) -> dict[str, Any]:
     from functions.remind import handler as remind
     from functions.sweep import handler as sweep
 
-    raw = parameters.get("today") or datetime.now(CHINA_TZ).date().isoformat()
+    raw = parameters.get("today") or china_today().isoformat()
     today = parse_day(raw, "today")  # ValueError: the gateway answers 400 with its message
     before = len(_sent_messages())
     report = sweep(schedule_event(today), function_settings("SweepFunction").context())
@@ -352,8 +352,6 @@ def parse_day(raw: str, name: str = "TODAY") -> date:
 
 
 def china_today() -> date:
-    from compliance.calendar import CHINA_TZ
-
     return datetime.now(CHINA_TZ).date()
 
 

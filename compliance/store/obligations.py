@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from botocore.exceptions import BotoCoreError
-from pynamodb.exceptions import PynamoDBException, UpdateError
-
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError
 from compliance.obligations import ObligationRecord
 from compliance.reminders import first_reminder_on
 from compliance.rules import Reschedule, reschedule
 from compliance.store.models import ObligationItem, RescheduleMap
-from compliance.store.reads import store_failure, translated_errors
+from compliance.store.reads import conditionally, translated_errors
 from compliance.store.records import (
     OPEN_PARTITION,
     due_key,
@@ -37,14 +34,8 @@ _CONFLICT = (
 def _save(item: ObligationItem, actions: list[object]) -> None:
     """Apply `actions` if nobody changed the item since it was read (its version), and take
     the stored result back into `item`. One item needs no transaction."""
-    try:
-        item.update(actions=actions)  # type: ignore[arg-type]
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError(_CONFLICT) from error
-        raise store_failure(error, "DynamoDB update failed") from error
-    except (PynamoDBException, BotoCoreError) as error:
-        raise store_failure(error, "DynamoDB request failed") from error
+    if not conditionally(lambda: item.update(actions=actions)):  # type: ignore[arg-type]
+        raise ConflictError(_CONFLICT)
 
 
 def apply_calendar(

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
 from msgspec import Struct
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from pynamodb.models import Model
 
 from compliance.enterprises import Enterprise
@@ -77,6 +77,20 @@ def store_failure(error: Exception, what: str = "DynamoDB request failed") -> St
             return StoreRejectedError(f"DynamoDB refused the request: {error}")
         cause = cause.__cause__ or getattr(cause, "cause", None)
     return StoreUnavailableError(f"{what}: {error}")
+
+
+def conditionally(write: Callable[[], object]) -> bool:
+    """Run one conditional write: True when it was written, False when its condition failed
+    (someone else changed the item first); any other failure leaves as store_failure."""
+    try:
+        write()
+    except (PutError, UpdateError) as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise store_failure(error) from error
+    except (PynamoDBException, BotoCoreError) as error:
+        raise store_failure(error) from error
+    return True
 
 
 @contextmanager

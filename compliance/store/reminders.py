@@ -17,11 +17,10 @@ import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from botocore.exceptions import BotoCoreError
 from msgspec import Struct
-from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError, StoreUnavailableError
@@ -34,7 +33,7 @@ from compliance.store.models import (
     ReminderBatchItem,
     ReminderJobItem,
 )
-from compliance.store.reads import store_failure, translated_errors
+from compliance.store.reads import conditionally, translated_errors
 from compliance.store.records import (
     OPEN_PARTITION,
     REMIND_SHARDS,
@@ -235,18 +234,12 @@ def create_batch(
         created_at=now,
         expires_at=expires,
     )
-    try:
-        header.save(condition=ReminderBatchItem.job.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise store_failure(error, "DynamoDB put failed") from error
-        stored = get_batch(identifier)
-        if stored is None:
-            raise StoreUnavailableError(f"batch {identifier} exists and cannot be read") from error
-        return stored
-    except (PynamoDBException, BotoCoreError) as error:
-        raise store_failure(error, "DynamoDB request failed") from error
-    return Batch(identifier, day, enterprise, round_, tuple(entries), "OPEN")
+    if conditionally(lambda: header.save(condition=ReminderBatchItem.job.does_not_exist())):
+        return Batch(identifier, day, enterprise, round_, tuple(entries), "OPEN")
+    stored = get_batch(identifier)
+    if stored is None:
+        raise StoreUnavailableError(f"batch {identifier} exists and cannot be read")
+    return stored
 
 
 def close_batch(identifier: str) -> None:
@@ -306,14 +299,10 @@ def _move_one(connection: Any, entry: Entry, now: datetime, schedule: bool) -> b
             item.updated_at.set(now),
         ]
         condition &= item.status == ObligationStatus.OPEN.value
-    try:
-        connection.update_item(entry.obligation_id, actions=actions, condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise store_failure(error, "DynamoDB update failed") from error
-    except (PynamoDBException, BotoCoreError) as error:
-        raise store_failure(error, "DynamoDB request failed") from error
+    if not conditionally(
+        lambda: connection.update_item(entry.obligation_id, actions=actions, condition=condition)
+    ):
+        return None
     return entry.overdue
 
 
@@ -368,18 +357,12 @@ def create_job(job: Job, now: datetime) -> Job:
         updated_at=now,
         expires_at=now + RETENTION,
     )
-    try:
-        item.save()  # a new item: saved only if no job has this id yet
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise store_failure(error, "DynamoDB put failed") from error
-        existing = get_job(job.id)
-        if existing is None:
-            raise StoreUnavailableError(f"job {job.id} exists and cannot be read") from error
-        return existing
-    except (PynamoDBException, BotoCoreError) as error:
-        raise store_failure(error, "DynamoDB request failed") from error
-    return _job(item)
+    if conditionally(item.save):  # a new item: saved only if no job has this id yet
+        return _job(item)
+    existing = get_job(job.id)
+    if existing is None:
+        raise StoreUnavailableError(f"job {job.id} exists and cannot be read")
+    return existing
 
 
 def get_job(identifier: str) -> Job | None:
@@ -394,18 +377,15 @@ def get_job(identifier: str) -> Job | None:
 
 def _move(identifier: str, condition: object, actions: list[object], what: str) -> None:
     item = ReminderJobItem(job=identifier)
-    try:
-        item.update(
+    written = conditionally(
+        lambda: item.update(
             actions=actions,  # type: ignore[arg-type]
             condition=condition,  # type: ignore[arg-type]
             add_version_condition=False,
         )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError(f"job {identifier} could not be {what}") from error
-        raise store_failure(error, "DynamoDB update failed") from error
-    except (PynamoDBException, BotoCoreError) as error:
-        raise store_failure(error, "DynamoDB request failed") from error
+    )
+    if not written:
+        raise ConflictError(f"job {identifier} could not be {what}")
 
 
 def mark_enqueued(identifier: str, now: datetime) -> None:
@@ -491,19 +471,15 @@ def backfill_schedules(calendar: WorkingDayCalendar) -> int:
                 continue
             due = date.fromisoformat(item.due_date) if item.due_date else None
             first = first_reminder_on(due, date.fromisoformat(item.trigger_date), calendar)
-            try:
-                connection.update_item(
-                    item.id,
-                    actions=[
-                        ObligationItem.remind_pk.set(remind_pk(item.responsible, item.id)),
-                        ObligationItem.remind_sk.set(remind_sk(first, item.id)),
-                    ],
-                    condition=ObligationItem.remind_sk.does_not_exist()
-                    & ObligationItem.open_partition.exists(),
-                )
-            except UpdateError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                continue
-            written += 1
+            actions = [
+                ObligationItem.remind_pk.set(remind_pk(item.responsible, item.id)),
+                ObligationItem.remind_sk.set(remind_sk(first, item.id)),
+            ]
+            still_missing = (
+                ObligationItem.remind_sk.does_not_exist() & ObligationItem.open_partition.exists()
+            )
+            write = partial(
+                connection.update_item, item.id, actions=actions, condition=still_missing
+            )
+            written += conditionally(write)
     return written

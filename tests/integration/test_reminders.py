@@ -712,3 +712,27 @@ def test_the_sweep_refuses_a_day_after_today(stack: Any) -> None:
     later = date.fromordinal(datetime.now(CHINA_TZ).date().toordinal() + 3).isoformat()
     with pytest.raises(ValueError, match="after today in China"):
         handler({"today": later}, SWEEP.context())
+
+
+def test_a_digest_lists_only_its_own_enterprises_obligations(stack: Any) -> None:
+    # Given the battery maker with a contact too, and both enterprises with reminders due,
+    maker_contact = "compliance@cells.example.cn"
+    update = {"id": BATTERY_MAKER_ID, "contacts": [{"email": maker_contact, "language": "en"}]}
+    result = gql(UPDATE, {"input": update}, auth=ADMIN)
+    assert result["data"]["updateEnterprise"]["userErrors"] == []
+    maker_duties = {item.id for item in ObligationItem.by_responsible_due.query(BATTERY_MAKER_ID)}
+    automaker_duties = {item.id for item in ObligationItem.by_responsible_due.query(AUTOMAKER_ID)}
+    assert maker_duties
+    # When the day is swept,
+    run_day(stack, "2026-10-09")
+    # Then the maker's digest names none of the automaker's duties (nor its name or VINs), and
+    # the automaker's none of the maker's.
+    [maker_email] = to(maker_contact)
+    text = body(maker_email)
+    assert [oid for oid in maker_duties if oid in text]  # its own standing duty is there
+    assert not [oid for oid in automaker_duties if oid in text]
+    assert "Fuzhou" not in text
+    assert vin(1) not in text
+    for contact in (CONTACT, SECOND):
+        for email in to(contact):
+            assert not [oid for oid in maker_duties if oid in body(email)]

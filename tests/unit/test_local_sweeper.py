@@ -295,7 +295,7 @@ def test_a_5xx_answer_points_at_the_stacks_terminal(
     out = capsys.readouterr().out
     assert status == 1
     assert "failed (HTTP 500: Internal Server Error)" in out
-    assert "is the local stack running" not in out
+    assert "starts the local stack" not in out
 
 
 # --- TODAY is checked first ----------------------------------------------------------------
