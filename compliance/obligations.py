@@ -221,6 +221,21 @@ def covered_by_point(
     )
 
 
+def coverage_lost(record: ObligationRecord, now: datetime) -> ObligationRecord:
+    """A coverage duty open again: the last active point covering its region was deactivated
+    or moved away, so the enterprise again has no point there. The region's duty stands for as
+    long as the enterprise sells there; the point's own record keeps who changed it and when."""
+    return replace(
+        record,
+        stored_status=ObligationStatus.OPEN,
+        fulfilled_on=None,
+        platform_receipt=None,
+        closed_by=None,
+        closed_at=None,
+        updated_at=now,
+    )
+
+
 def _fulfilled_already(record: ObligationRecord) -> Violation:
     assert record.fulfilled_on is not None
     receipt = f" with receipt {record.platform_receipt}" if record.platform_receipt else ""

@@ -36,6 +36,7 @@ from compliance.services.store import (
     CodeUnclaimed,
     NewObligation,
     OnRecord,
+    PointUnchanged,
     PutBattery,
     PutEnterprise,
     PutEvent,
@@ -43,6 +44,7 @@ from compliance.services.store import (
     PutServicePoint,
     PutVehicle,
     ReleasePointKey,
+    ReopenObligation,
     Stored,
     Unit,
     Write,
@@ -120,6 +122,16 @@ class MemoryStore:
             if p.operator == operator and p.active and (p.point_type, p.coverage_region) in wanted
         )
 
+    def covering_points(self, operator: str, point_type: PointType, region: str) -> dict[str, int]:
+        self.reads["point"] += 1
+        return {
+            p.id: version
+            for p, version in self.tables["point"].values()
+            if p.operator == operator
+            and p.active
+            and (p.point_type, p.coverage_region) == (point_type, region)
+        }
+
     def coverage_duties(
         self, responsible: str, point_type: PointType, region: str
     ) -> list[ObligationRecord]:
@@ -163,8 +175,10 @@ class MemoryStore:
             self._expect("model", write.state.code, write.version)
         elif isinstance(write, NewObligation):
             self._expect("obligation", write.obligation.id, None)
-        elif isinstance(write, CloseObligation):
+        elif isinstance(write, CloseObligation | ReopenObligation):
             self._expect("obligation", write.record.id, write.version)
+        elif isinstance(write, PointUnchanged):
+            self._expect("point", write.point_id, write.version)
         elif isinstance(write, PutServicePoint):
             self._expect("point", write.point.id, write.version)
         elif isinstance(write, ClaimPointKey):
@@ -198,7 +212,7 @@ class MemoryStore:
         elif isinstance(write, NewObligation):
             record = new_record(write.obligation, write.created_at)
             self._put("obligation", record.id, record)
-        elif isinstance(write, CloseObligation):
+        elif isinstance(write, CloseObligation | ReopenObligation):
             self._put(
                 "obligation", write.record.id, replace(write.record, version=write.version + 1)
             )

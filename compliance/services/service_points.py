@@ -1,5 +1,5 @@
-"""Use case: create or update a take-back service point, and close the coverage duty of the
-region it covers.
+"""Use case: create or update a take-back service point, close the coverage duty of the region
+it covers, and open that duty again when the region loses its last active point.
 
 A point is one record however often it is sent: without an id, its natural key (operator,
 type, region, name) finds the point sent before, which is updated, not created again. Only its
@@ -21,13 +21,21 @@ from compliance.network import (
     natural_key,
     point_violations,
 )
-from compliance.obligations import FULFILLED_STATUSES, ObligationRecord, covered_by_point
+from compliance.obligations import (
+    FULFILLED_STATUSES,
+    ObligationRecord,
+    coverage_lost,
+    covered_by_point,
+)
+from compliance.reminders import first_reminder_on
 from compliance.services.outcome import Request
 from compliance.services.store import (
     ClaimPointKey,
     CloseObligation,
+    PointUnchanged,
     PutServicePoint,
     ReleasePointKey,
+    ReopenObligation,
     Store,
     Unit,
     Write,
@@ -47,6 +55,8 @@ class Saved(Struct, frozen=True):
     point: ServicePoint | None
     # The coverage duties of its region that stand fulfilled (by this point or an earlier one).
     fulfilled: tuple[ObligationRecord, ...] = ()
+    # The coverage duties open again because this change left their region without a point.
+    reopened: tuple[ObligationRecord, ...] = ()
     violations: tuple[Violation, ...] = ()
 
 
@@ -106,6 +116,8 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
     else:
         point = existing.value  # the same point sent again: as it is, nothing to write for it
     old_key = _key_of(existing.value) if existing else None
+    uncovered = _uncovered(store, request, existing.value, point) if existing else []
+    writes.extend(uncovered)
     if old_key != key:
         if old_key is not None:
             writes.append(ReleasePointKey(old_key, point.id))
@@ -121,7 +133,37 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
         for d in duties
         if d.id in closed or d.stored_status in FULFILLED_STATUSES
     )
-    return Saved(point, fulfilled)
+    reopened = tuple(
+        replace(w.record, version=w.version + 1)
+        for w in uncovered
+        if isinstance(w, ReopenObligation)
+    )
+    return Saved(point, fulfilled, reopened)
+
+
+def _uncovered(
+    store: Store, request: Request, before: ServicePoint, after: ServicePoint
+) -> list[Write]:
+    """What a point that stops covering its region (deactivated, or moved to another region or
+    type) changes there: the region's fulfilled coverage duties open again when no other
+    active point of the operator covers it; otherwise the other points must stay as read, so
+    that two points switched off at once cannot each count on the other."""
+    region = (before.point_type, before.coverage_region)
+    if not before.active or (after.active and (after.point_type, after.coverage_region) == region):
+        return []
+    others = {
+        point_id: version
+        for point_id, version in store.covering_points(before.operator, *region).items()
+        if point_id != before.id
+    }
+    if others:
+        return [PointUnchanged(point_id, version) for point_id, version in sorted(others.items())]
+    remind_on = first_reminder_on(None, request.today, store.calendar())
+    return [
+        ReopenObligation(coverage_lost(duty, request.now), duty.version, remind_on)
+        for duty in store.coverage_duties(before.operator, *region)
+        if duty.stored_status in FULFILLED_STATUSES
+    ]
 
 
 def _key_of(point: ServicePoint) -> str:

@@ -75,6 +75,23 @@ class CloseObligation(Struct, frozen=True):
     version: int
 
 
+class ReopenObligation(Struct, frozen=True):
+    """A closed obligation open again (a coverage duty whose region lost its last point); it
+    rejoins the reminder schedule on `remind_on`."""
+
+    record: ObligationRecord
+    version: int
+    remind_on: date
+
+
+class PointUnchanged(Struct, frozen=True):
+    """A condition, not a change: the service point is still at the version read. A region is
+    judged covered by its other active points only while none of them changes meanwhile."""
+
+    point_id: str
+    version: int
+
+
 class PutServicePoint(Struct, frozen=True):
     point: ServicePoint
     version: int | None
@@ -115,7 +132,9 @@ Write = (
     | PutModel
     | NewObligation
     | CloseObligation
+    | ReopenObligation
     | PutServicePoint
+    | PointUnchanged
     | ClaimPointKey
     | ReleasePointKey
     | PutEnterprise
@@ -169,6 +188,11 @@ class Store(Protocol):
     ) -> frozenset[tuple[PointType, str]]:
         """Which of `regions` (point type, coverage region) an active point of `operator`
         covers. Reads only those regions, however many points the operator has."""
+        ...
+
+    def covering_points(self, operator: str, point_type: PointType, region: str) -> dict[str, int]:
+        """The active points of `operator` covering one region, with their versions. Reads only
+        that region's points."""
         ...
 
     def coverage_duties(

@@ -35,6 +35,7 @@ from compliance.services.store import (
     CodeUnclaimed,
     NewObligation,
     OnRecord,
+    PointUnchanged,
     PutBattery,
     PutEnterprise,
     PutEvent,
@@ -42,6 +43,7 @@ from compliance.services.store import (
     PutServicePoint,
     PutVehicle,
     ReleasePointKey,
+    ReopenObligation,
     Stored,
     Unit,
     Write,
@@ -60,6 +62,7 @@ from compliance.store.models import (
 )
 from compliance.store.reads import names_a_record, storable, translated_errors
 from compliance.store.records import (
+    OPEN_PARTITION,
     battery_from_item,
     battery_item,
     enterprise_from_item,
@@ -71,6 +74,8 @@ from compliance.store.records import (
     model_item,
     obligation_from_item,
     obligation_item,
+    remind_pk,
+    remind_sk,
     service_point_from_item,
     service_point_item,
     subject_key,
@@ -191,6 +196,20 @@ class DynamoStore:
                     found.add((point_type, region))
         return frozenset(found)
 
+    def covering_points(self, operator: str, point_type: PointType, region: str) -> dict[str, int]:
+        with translated_errors():
+            return {
+                point.id: int(point.version or 0)
+                for point in ServicePointItem.by_operator.query(
+                    operator,
+                    range_key_condition=ServicePointItem.type_region.startswith(
+                        f"{point_type.value}#{region}#"
+                    ),
+                    consistent_read=False,
+                )
+                if point.active
+            }
+
     def coverage_duties(
         self, responsible: str, point_type: PointType, region: str
     ) -> list[ObligationRecord]:
@@ -248,8 +267,10 @@ def _subjects(write: Write) -> list[_ItemKey]:
         return [("model", write.state.code, "")]
     if isinstance(write, NewObligation):
         return [("obligation", write.obligation.id, "")]
-    if isinstance(write, CloseObligation):
+    if isinstance(write, CloseObligation | ReopenObligation):
         return [("obligation", write.record.id, "")]
+    if isinstance(write, PointUnchanged):
+        return [("point", write.point_id, "")]
     if isinstance(write, PutServicePoint):
         return [("point", write.point.id, "")]
     if isinstance(write, ClaimPointKey | ReleasePointKey):
@@ -324,8 +345,19 @@ def _add(tx: TransactWrite, write: Write) -> None:
             ObligationItem(write.record.id, version=write.version),
             actions=_closing_actions(write.record),
         )
+    elif isinstance(write, ReopenObligation):
+        tx.update(
+            ObligationItem(write.record.id, version=write.version),
+            actions=_reopening_actions(write),
+        )
     elif isinstance(write, PutServicePoint):
         tx.save(service_point_item(write.point, write.version))
+    elif isinstance(write, PointUnchanged):
+        tx.condition_check(
+            ServicePointItem,
+            write.point_id,
+            condition=(ServicePointItem.version == write.version) & ServicePointItem.active,
+        )
     elif isinstance(write, ClaimPointKey):
         claim = ServicePointKeyClaim(f"KEY#{write.key}", point_id=write.point_id)
         tx.save(claim, condition=ServicePointKeyClaim.id.does_not_exist())
@@ -346,6 +378,22 @@ def _add(tx: TransactWrite, write: Write) -> None:
             f"MFR#{write.code}",
             condition=ManufacturerCodeClaim.pk.does_not_exist(),
         )
+
+
+def _reopening_actions(write: ReopenObligation) -> list[Any]:
+    """Open again, back in the open index and the reminder schedule; the closing's fields go."""
+    item, record = ObligationItem, write.record
+    return [
+        item.status.set(record.stored_status.value),
+        item.fulfilled_on.remove(),
+        item.platform_receipt.remove(),
+        item.closed_by.remove(),
+        item.closed_at.remove(),
+        item.open_partition.set(OPEN_PARTITION),
+        item.remind_pk.set(remind_pk(record.obligation.responsible_enterprise, record.id)),
+        item.remind_sk.set(remind_sk(write.remind_on, record.id)),
+        item.updated_at.set(record.updated_at),
+    ]
 
 
 def _closing_actions(record: ObligationRecord) -> list[Any]:

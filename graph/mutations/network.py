@@ -21,11 +21,20 @@ class ServicePointPayload:
     obligations: list[ObligationType] = strawberry.field(
         description="The coverage duties of its region that stand fulfilled."
     )
+    reopened_obligations: list[ObligationType] = strawberry.field(
+        description=(
+            "The coverage duties of the region the point stopped covering (deactivated, or "
+            "moved to another region or type) that are open again: no other active point of "
+            "yours covers that region."
+        )
+    )
     user_errors: list[UserError]
 
 
 def _refused(errors: list[UserError]) -> ServicePointPayload:
-    return ServicePointPayload(service_point=None, obligations=[], user_errors=errors)
+    return ServicePointPayload(
+        service_point=None, obligations=[], reopened_obligations=[], user_errors=errors
+    )
 
 
 @strawberry.type
@@ -64,6 +73,7 @@ class ServicePointMutations:
             return ServicePointPayload(
                 service_point=ServicePointType(point=saved.point),
                 obligations=[ObligationType(record=r) for r in saved.fulfilled],
+                reopened_obligations=[ObligationType(record=r) for r in saved.reopened],
                 user_errors=[],
             )
 

@@ -12,6 +12,7 @@ import pytest
 
 from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
+from compliance.store.models import ObligationItem
 from local.aws import local_aws
 from local.calls import api_event, bearer_header, invoke
 from tests.api import gql, onboard, supply, table_snapshot
@@ -435,6 +436,39 @@ class TestObligations:
             "gaps": 0,
             "regions": [{"regionCode": "440300", "covered": True, "openObligation": None}],
         }
+
+    def test_deactivating_the_last_point_opens_the_coverage_gap_and_its_reminders_again(
+        self, vehicle: dict[str, Any]
+    ) -> None:
+        # Given a vehicle sold in Nanshan and the automaker's one collection point there
+        gql(
+            REGISTER_VEHICLE,
+            {"input": {"vin": vin(1), "registeredOn": "2026-09-24", "regionCode": "440305"}},
+            auth=AUTO,
+        )
+        point = """mutation ($active: Boolean!, $id: ID) { upsertServicePoint(input: {
+               id: $id, name: "Nanshan collection", pointType: COLLECTION,
+               regionCode: "440305", active: $active}) { servicePoint { id }
+               obligations { id } reopenedObligations { id status } userErrors { code } } }"""
+        opened = gql(point, {"active": True}, auth=AUTO)["data"]["upsertServicePoint"]
+        duty = opened["obligations"][0]["id"]
+        # When the automaker deactivates it
+        closed = gql(point, {"active": False, "id": opened["servicePoint"]["id"]}, auth=AUTO)[
+            "data"
+        ]["upsertServicePoint"]
+        # Then the duty is open again, the region is a gap, and the duty is on the schedule
+        assert closed["reopenedObligations"] == [{"id": duty, "status": "OPEN"}]
+        coverage = "{ serviceCoverage { gaps regions { covered openObligation { id } } } }"
+        assert gql(coverage, auth=AUTO)["data"]["serviceCoverage"] == {
+            "gaps": 1,
+            "regions": [{"covered": False, "openObligation": {"id": duty}}],
+        }
+        item = ObligationItem.get(duty, consistent_read=True)
+        assert (item.status, item.open_partition, item.fulfilled_on) == ("OPEN", "OPEN", None)
+        assert item.remind_pk is not None
+        assert item.remind_pk.startswith(f"{AUTOMAKER_ID}#")
+        assert item.remind_sk is not None
+        assert item.remind_sk.endswith(f"#{duty}")
 
     def test_loading_2027_moves_the_provisional_deadlines_it_touches(
         self, vehicle: dict[str, Any]
