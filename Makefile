@@ -18,7 +18,7 @@ help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
 	@echo "make token ROLE=... [ENTERPRISE=USCC]   a dev token for the local stack"
 	@echo "make sweep TODAY=2026-10-12 [PORT=...]   run the daily sweep on the local stack; emails in outbox/<date>/run-<n>-<time>/"
-	@echo "make backfill-reminders   once after upgrading a deployed stack: next reminder dates for stored obligations"
+	@echo "make backfill-reminders   once after upgrading a deployed stack (writes paused): index keys, counts and reminder dates of stored obligations"
 	@echo "make test       every gate: format, lint, types, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make soak       60 s load test: 16 clients against a local stack started for it"
@@ -81,6 +81,12 @@ bench: venv
 		$(MAKE) --no-print-directory $(VENV313)/.installed && \
 		$(BIN)/python -m bench.cold_start --python $(BIN)/python --python $(VENV313)/bin/python; \
 	else $(BIN)/python -m bench.cold_start; fi
+	@# SnapStart: what a restore of the API function still does, on the runtime's Python 3.13
+	@# where this machine has it.
+	@if $(PY313) -c pass 2>/dev/null; then \
+		$(MAKE) --no-print-directory $(VENV313)/.installed && \
+		$(BIN)/python -m bench.snapstart --python $(VENV313)/bin/python; \
+	else $(BIN)/python -m bench.snapstart; fi
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.local_start
 
@@ -96,7 +102,8 @@ run: venv
 	$(BIN)/python -m local.run
 
 # The Lambda artifact, Docker-free: dependencies cross-installed for python3.13 on arm64,
-# bytecode compiled, then imported and asked one request to prove it (tools/build_lambda.py).
+# trimmed to what the functions load, bytecode compiled by a 3.13, then imported and asked one
+# request to prove it (tools/build_lambda.py).
 build: venv
 	$(BIN)/python -m tools.build_lambda
 

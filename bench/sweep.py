@@ -320,7 +320,7 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
     from compliance.lifecycle import EnterpriseKind
     from compliance.mail import RenderedEmail
     from compliance.store.models import EnterpriseItem, ObligationItem, ReminderBatchItem
-    from compliance.store.records import OPEN_PARTITION, enterprise_item, obligation_from_item
+    from compliance.store.records import NATIONAL_SHARDS, enterprise_item, obligation_from_item
     from local.queues import create_queues
 
     delivery._client.cache_clear()
@@ -365,9 +365,10 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
     def previous_read() -> int:
         condition = ObligationItem.due_key <= f"{world.horizon.isoformat()}~"
         read = 0
-        for item in ObligationItem.open_by_due.query(OPEN_PARTITION, range_key_condition=condition):
-            obligation_from_item(item)  # as the previous sweep did with every item it read
-            read += 1
+        for partition in (f"{s}#{n}" for s in ("OPEN", "OVERDUE") for n in range(NATIONAL_SHARDS)):
+            for item in ObligationItem.open_by_due.query(partition, range_key_condition=condition):
+                obligation_from_item(item)  # as the previous sweep did with every item it read
+                read += 1
         return read
 
     sizes: list[Size] = []

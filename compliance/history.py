@@ -173,7 +173,3 @@ def second_life_battery(original: BatteryState, event: LifecycleEvent) -> Batter
         original_code=original.code,
         history=0,  # the re-coding is in the history of the code it replaces
     )
-
-
-def with_child(parent: BatteryState, child_code: str) -> BatteryState:
-    return replace(parent, child_codes=parent.child_codes | {child_code})

@@ -193,8 +193,10 @@ class BatteryState(Struct, frozen=True):
     original_code: str | None = None  # for a second-life code, the code it replaced
     recoded_as: str | None = None
     vehicle_automaker: str | None = None  # the automaker of the vehicle it is installed in now
-    parent_code: str | None = None  # the pack or module it belongs to
-    child_codes: frozenset[str] = frozenset()
+    # The pack or module it belongs to, set when it is registered and never changed. A parent
+    # does not list its parts: they are found by this reference (the batteries table's
+    # `by_parent` index), so registering a part leaves its parent as it was.
+    parent_code: str | None = None
     history: int = 1  # events in its history
 
 

@@ -37,6 +37,7 @@ from compliance.rules import ObligationStatus, RuleSet, load_rule_set
 from compliance.store import reads
 from compliance.store import reminders as store
 from compliance.store.reminders import Entry
+from compliance.store.rescheduling import Page, page_of
 
 Enqueue = Callable[[Sequence[dict[str, Any]]], None]
 Send = Callable[[str, RenderedEmail, datetime], str]
@@ -68,8 +69,10 @@ class UnknownJobError(ValueError):
     queue)."""
 
 
-def task_of(body: str) -> Gather | DeliverJob:
-    """The task a queue message carries, or UnknownJobError saying what is wrong with it."""
+def task_of(body: str) -> Gather | DeliverJob | Page:
+    """The task a queue message carries, or UnknownJobError saying what is wrong with it. The
+    queue also carries the pages of a calendar load's rescheduling (`reschedule`,
+    compliance/store/rescheduling.py)."""
     try:
         message = json.loads(body)
     except json.JSONDecodeError:
@@ -78,6 +81,8 @@ def task_of(body: str) -> Gather | DeliverJob:
         job = message.get("job")
         if isinstance(job, str) and job:
             return DeliverJob(job)
+        if "reschedule" in message and (page := page_of(message["reschedule"])) is not None:
+            return page
         task = message.get("gather")
         if isinstance(task, dict):
             enterprise, day = task.get("enterprise"), task.get("day")
@@ -157,7 +162,7 @@ def gather(
         # the day's OVERDUE transitions are written.
         report.without_contacts = True
         report.reminders_due = sum(1 for entry in entries if entry.stage)
-        moved = store.move_forward(entries, now, schedule=False)
+        moved = store.move_forward(entries, now, enterprise=enterprise, schedule=False)
         report.marked_overdue += moved.marked_overdue
         return report
     batch = store.create_batch(day, enterprise, round_, entries, now)
@@ -200,7 +205,7 @@ def _apply(
 ) -> None:
     """Move the batch's obligations forward and queue each contact's job; then close it. Every
     step may be repeated: the moves are conditional and the jobs have fixed ids."""
-    moved = store.move_forward(batch.entries, now)
+    moved = store.move_forward(batch.entries, now, enterprise=batch.enterprise)
     report.marked_overdue += moved.marked_overdue
     report.rounds += 1
     reminded = sum(1 for entry in batch.entries if entry.stage)

@@ -16,6 +16,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+# Imported for its SnapStart hooks: Lambda runs only hooks the handler's module imports.
+import functions.snapshot  # noqa: F401
 from graph import replay
 from graph.context import principal_from_claims, principal_from_lambda_context
 from graph.http import Execution, HttpRequest, HttpResponse, handle

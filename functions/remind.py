@@ -1,10 +1,11 @@
 """The reminder Lambda: an SQS batch of reminder tasks in, partial batch failures out.
 
-A message is either an enterprise's gather task for a day (read what is due, freeze it, move the
-schedule, queue a job per contact) or one contact's digest job (send it once). A duplicate
-delivery of finished work is a success that does nothing. A failure is reported for that
-message only, so SQS retries it alone; a message that can never succeed ends in the
-dead-letter queue after the retries.
+A message is an enterprise's gather task for a day (read what is due, freeze it, move the
+schedule, queue a job per contact), one contact's digest job (send it once), or one page of the
+rescheduling a calendar load queued (move the deadlines of up to 200 open obligations, record
+the page, queue the next). A duplicate delivery of finished work is a success that does
+nothing. A failure is reported for that message only, so SQS retries it alone; a message that
+can never succeed ends in the dead-letter queue after the retries.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from msgspec.structs import asdict
 from compliance.delivery import enqueue, send_email
 from compliance.reminding import DeliverJob, deliver, gather, task_of
 from compliance.store.calendars import current_calendar
+from compliance.store.rescheduling import Page, run_page
 
 logger = Logger()
 metrics = Metrics()
@@ -33,8 +35,8 @@ metrics = Metrics()
 # crashed invocation: the function-errors alarm is kept for real crashes.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 # A task started with less time than this left is handed back to the queue instead: the
-# largest enterprise's gather or digest takes well under it, and a timeout mid-task would
-# fail the whole batch.
+# largest enterprise's gather or digest, and a rescheduling page (a few seconds), take well
+# under it, and a timeout mid-task would fail the whole batch.
 TIME_NEEDED_MS = 90_000
 
 
@@ -49,6 +51,16 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     ):
         raise OutOfTimeError(f"message {record.message_id} left for the next invocation")
     now = datetime.now(UTC)
+    if isinstance(task, Page):
+        page = run_page(task, calendar=current_calendar(), now=now, enqueue=enqueue)
+        logger.info("calendar load rescheduled a page", extra=asdict(page))
+        for name, value in (
+            ("RescheduleExamined", page.examined),
+            ("RescheduleMoved", page.moved),
+            ("RescheduleConfirmed", page.confirmed),
+        ):
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        return
     if isinstance(task, DeliverJob):
         outcome = deliver(task.job, now=now, calendar=current_calendar(), send=send_email)
         logger.info(

@@ -34,6 +34,19 @@ class BadUserInput(ClientError):  # noqa: N818
     code = "BAD_USER_INPUT"
 
 
+class QueryTooCostly(ClientError):  # noqa: N818
+    """The document could make more DynamoDB calls than one request may (graph/cost.py)."""
+
+    code = "QUERY_TOO_COSTLY"
+
+
+class QueryTooLarge(ClientError):  # noqa: N818
+    """The document selects more fields than any client needs, or one field more often than
+    makes sense; refused before validation, whose cost grows with them (graph/limits.py)."""
+
+    code = "QUERY_TOO_LARGE"
+
+
 class Unavailable(ClientError):  # noqa: N818
     """The store kept failing after retries: the request may be retried later."""
 

@@ -26,6 +26,7 @@ from graph.schema import MAX_TOKENS, build_schema
 from graph.settings import Settings
 
 MAX_BODY_BYTES = 1_000_000
+_NEVER_RAN = frozenset({"GRAPHQL_VALIDATION_FAILED", "QUERY_TOO_LARGE", "QUERY_TOO_COSTLY"})
 _JSON = "application/json"
 _GRAPHQL_JSON = "application/graphql-response+json"
 _HTML = "text/html; charset=utf-8"
@@ -117,16 +118,15 @@ def handle(
     result = asyncio.run(_execute(graphql_request, principal, settings, now, request.request_id))
     errors: list[dict[str, Any]] = [dict(e.formatted) for e in result.errors or []]
     execution.error_codes = [str((e.get("extensions") or {}).get("code")) for e in errors]
-    # A document that failed validation never ran: that is a bad request.
-    if (
-        result.data is None
-        and errors
-        and all(c == "GRAPHQL_VALIDATION_FAILED" for c in execution.error_codes)
-    ):
-        return _errors(400, errors, request)
+    # A document that failed validation, or is larger or costlier than the API runs, never
+    # ran: that is a bad request.
+    if result.data is None and errors and all(c in _NEVER_RAN for c in execution.error_codes):
+        return _errors(400, errors, request, result.extensions)
     payload: dict[str, Any] = {"data": result.data}
     if errors:
         payload["errors"] = errors
+    if result.extensions:
+        payload["extensions"] = result.extensions
     return HttpResponse(200, _dump(payload), _response_type(request))
 
 
@@ -220,8 +220,16 @@ def _error_json(error: GraphQLError, code: str) -> dict[str, Any]:
     return formatted
 
 
-def _errors(status: int, errors: list[dict[str, Any]], request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status, _dump({"errors": errors}), _response_type(request))
+def _errors(
+    status: int,
+    errors: list[dict[str, Any]],
+    request: HttpRequest,
+    extensions: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {"errors": errors}
+    if extensions:
+        body["extensions"] = dict(extensions)
+    return HttpResponse(status, _dump(body), _response_type(request))
 
 
 def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> HttpResponse:

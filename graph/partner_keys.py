@@ -29,11 +29,13 @@ from compliance.partner_keys import (
 from compliance.store import partner_keys as key_store
 from graph.context import Principal, Role
 from graph.errors import Forbidden, Unavailable
+from graph.limits import (
+    PARTNER_KEY_DESCRIPTION_MAX_LENGTH,
+    PARTNER_KEY_NAME_MAX_LENGTH,
+    input_errors,
+)
 from graph.permissions import require_principal, require_role
 from graph.types import EnterpriseType, Info, ObligationType, UserError, load_enterprise
-
-NAME_MAX_LENGTH = 100
-DESCRIPTION_MAX_LENGTH = 500
 
 PartnerKeyStatusType = strawberry.enum(KeyStatus, name="PartnerKeyStatus")
 
@@ -143,20 +145,30 @@ def _manages(principal: Principal, enterprise_id: str) -> bool:
     return principal.role is Role.PLATFORM_ADMIN or principal.enterprise_id == enterprise_id
 
 
-def _input_errors(input: CreatePartnerKeyInput) -> list[UserError]:
+def _input_errors(info: Info, input: CreatePartnerKeyInput) -> list[UserError]:
+    """The name and description (a blank name counts as none; their wording is the one
+    clients have long been shown), then the input's other limits; the scopes are looked into
+    only when they are within theirs."""
     errors: list[UserError] = []
     name = input.name.strip()
     if not name:
         errors.append(_error("REQUIRED", "Name the partner system.", "input", "name"))
-    elif len(name) > NAME_MAX_LENGTH:
-        message = f"The name has {len(name)} characters; at most {NAME_MAX_LENGTH} are accepted."
+    elif len(name) > PARTNER_KEY_NAME_MAX_LENGTH:
+        most = PARTNER_KEY_NAME_MAX_LENGTH
+        message = f"The name has {len(name)} characters; at most {most} are accepted."
         errors.append(_error("TOO_LONG", message, "input", "name"))
-    if input.description is not None and len(input.description) > DESCRIPTION_MAX_LENGTH:
+    if (
+        input.description is not None
+        and len(input.description) > PARTNER_KEY_DESCRIPTION_MAX_LENGTH
+    ):
         message = (
             f"The description has {len(input.description)} characters; "
-            f"at most {DESCRIPTION_MAX_LENGTH} are accepted."
+            f"at most {PARTNER_KEY_DESCRIPTION_MAX_LENGTH} are accepted."
         )
         errors.append(_error("TOO_LONG", message, "input", "description"))
+    checked = {("input", "name"), ("input", "description")}
+    if over := [e for e in input_errors(info, input) if tuple(e.field) not in checked]:
+        return errors + over
     for issue in check_scopes(input.scopes):
         path = ["input", "scopes"] + ([str(issue.index)] if issue.index is not None else [])
         errors.append(_error(issue.code, issue.message, *path))
@@ -193,7 +205,9 @@ class PartnerKeyMutation:
     ) -> PartnerKeyPayload:
         principal = _key_manager(info)
         enterprise_id = str(input.enterprise_id)
-        errors = _input_errors(input)
+        errors = _input_errors(info, input)
+        if any(e.code in ("TOO_LONG", "TOO_MANY_ITEMS") for e in errors):
+            return _refused(errors)  # refused before any enterprise is looked up
         # Another enterprise is not looked up at all: whether it exists is not the caller's.
         enterprise = (
             await info.context.loaders.enterprise.load(enterprise_id)
@@ -239,6 +253,8 @@ class PartnerKeyMutation:
     )
     def revoke_partner_key(self, info: Info, input: RevokePartnerKeyInput) -> PartnerKeyPayload:
         principal = _key_manager(info)
+        if over := input_errors(info, input):
+            return _refused(over)
         key_id = str(input.id)
         try:
             key = key_store.get(key_id) if is_key_id(key_id) else None

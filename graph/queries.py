@@ -8,11 +8,12 @@ import strawberry
 from compliance.codes import decode_battery_code
 from compliance.errors import StoreUnavailableError
 from compliance.network import POINT_TYPE_OF_RULE, PointType
-from compliance.rules import ObligationStatus
-from compliance.store import reads
+from compliance.rules import ObligationStatus, SubjectKind
+from compliance.store import reads, summaries
 from graph.cursors import decode_cursor, encode_cursor
 from graph.errors import BadUserInput, Unavailable
 from graph.inputs import ObligationFilter
+from graph.mutations.calendar import calendar_rescheduling
 from graph.permissions import (
     can_see_enterprise,
     can_see_obligation,
@@ -38,6 +39,21 @@ from graph.types import (
     load_battery,
     load_vehicle,
 )
+
+# Longer than any VIN (17), battery code (24), model code or region code: a filter value beyond
+# it cannot name anything stored, and DynamoDB refuses keys over 2 KB.
+MAX_SUBJECT_LENGTH = 64
+
+
+def _position(key: dict[str, object]) -> str:
+    """The due-key position a cursor holds; one from before positions were used is refused."""
+    position = key.get("after")
+    if not isinstance(position, str) or not position:
+        raise BadUserInput(
+            "The 'after' cursor is from an earlier version of this list; start again without it.",
+            field="after",
+        )
+    return position
 
 
 def _unavailable(error: StoreUnavailableError) -> Unavailable:
@@ -104,6 +120,7 @@ class Query:
                 field="first",
             )
         where = _filter(filter)
+        subject = _subject(filter)
         scope = enterprise_scope(
             principal, str(filter.enterprise_id) if filter and filter.enterprise_id else None
         )
@@ -112,28 +129,36 @@ class Query:
         )
         if not scope.visible:
             return empty
-        store_scope = reads.ObligationScope(responsible=scope.enterprise_id)
-        binding = json.dumps([principal.subject, scope.enterprise_id, where.canonical()])
-        start = decode_cursor(after, binding, settings.cursor_key) if after else None
+        store_scope = reads.ObligationScope(responsible=scope.enterprise_id, subject=subject)
+        binding = json.dumps(
+            [principal.subject, scope.enterprise_id, where.canonical(), subject and list(subject)]
+        )
+        start = _position(decode_cursor(after, binding, settings.cursor_key)) if after else None
         try:
             page = reads.obligation_page(
                 store_scope, first=first, after=start, where=where, today=info.context.today
             )
         except StoreUnavailableError as error:
             raise _unavailable(error) from error
+
+        def cursor(position: str) -> str:
+            return encode_cursor({"after": position}, binding, settings.cursor_key)
+
         edges = [
-            ObligationEdge(
-                node=ObligationType(record=record),
-                cursor=encode_cursor(store_scope.key_of(record), binding, settings.cursor_key),
-            )
-            for record in page.records
+            ObligationEdge(node=ObligationType(record=record), cursor=cursor(position))
+            for record, position in zip(page.records, page.positions, strict=True)
         ]
+        # A page cut short by its read budget may hold fewer edges than asked, even none: its
+        # end cursor is where the reading stopped, so the next page goes on from there.
+        end = page.next_after or (page.positions[-1] if page.positions else None)
+        plain = not subject and where == reads.ObligationFilter(statuses=where.statuses)
         return ObligationConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=page.next_key is not None,
-                end_cursor=edges[-1].cursor if edges else None,
+                has_next_page=page.next_after is not None,
+                end_cursor=cursor(end) if end else None,
             ),
+            counted_as=(scope.enterprise_id, where.statuses) if plain else None,
         )
 
     @strawberry.field(description="Service-point coverage: covered regions and open gaps.")
@@ -151,16 +176,7 @@ class Query:
             return CoverageReport(enterprise_id=enterprise_id, regions=[], gaps=0)
         try:
             points = reads.service_points_of(scope.enterprise_id)
-            gaps = reads.obligation_page(
-                reads.ObligationScope(responsible=scope.enterprise_id),
-                first=info.context.settings.max_page_size,
-                after=None,
-                where=reads.ObligationFilter(
-                    statuses=frozenset({ObligationStatus.OPEN, ObligationStatus.WAIVED}),
-                    rule_ids=frozenset(POINT_TYPE_OF_RULE),
-                ),
-                today=info.context.today,
-            ).records
+            gaps = reads.coverage_gaps(scope.enterprise_id)
         except StoreUnavailableError as error:
             raise _unavailable(error) from error
         rows: dict[tuple[PointType, str], CoverageRegion] = {}
@@ -224,13 +240,9 @@ class Query:
                 provisional=0,
                 next_due=None,
             )
-        if scope.enterprise_id is None:
-            raise BadUserInput(
-                "Name the enterprise: enterpriseId is required for regulators.",
-                field="enterpriseId",
-            )
         try:
-            summary = reads.obligation_summary(scope.enterprise_id, today)
+            # A regulator naming no enterprise gets the nation's summary.
+            summary = summaries.obligation_summary(scope.enterprise_id, today)
         except StoreUnavailableError as error:
             raise _unavailable(error) from error
         next_due = (
@@ -239,7 +251,7 @@ class Query:
             else None
         )
         return ComplianceSummary(
-            enterprise_id=strawberry.ID(scope.enterprise_id),
+            enterprise_id=strawberry.ID(scope.enterprise_id) if scope.enterprise_id else None,
             as_of=today,
             open=summary.counts[ObligationStatus.OPEN],
             overdue=summary.counts[ObligationStatus.OVERDUE],
@@ -249,6 +261,12 @@ class Query:
             provisional=summary.provisional,
             next_due=ObligationType(record=next_due) if next_due else None,
         )
+
+    calendar_rescheduling = strawberry.field(
+        resolver=calendar_rescheduling,
+        description="How far a calendar load's rescheduling has got (platform admins and "
+        "regulators); null when that version queued none.",
+    )
 
 
 def _filter(filter: ObligationFilter | None) -> reads.ObligationFilter:
@@ -263,9 +281,59 @@ def _filter(filter: ObligationFilter | None) -> reads.ObligationFilter:
             "dueOnOrAfter is later than dueOnOrBefore: no date can satisfy both.",
             field="filter",
         )
+    if (
+        filter.triggered_on_or_after
+        and filter.triggered_on_or_before
+        and filter.triggered_on_or_after > filter.triggered_on_or_before
+    ):
+        raise BadUserInput(
+            "triggeredOnOrAfter is later than triggeredOnOrBefore: no date can satisfy both.",
+            field="filter",
+        )
     return reads.ObligationFilter(
         statuses=frozenset(ObligationStatus(s) for s in filter.status or []),
         rule_ids=frozenset(filter.rule_id or []),
         due_on_or_after=filter.due_on_or_after,
         due_on_or_before=filter.due_on_or_before,
+        triggered_on_or_after=filter.triggered_on_or_after,
+        triggered_on_or_before=filter.triggered_on_or_before,
     )
+
+
+def _subject(filter: ObligationFilter | None) -> tuple[SubjectKind, str] | None:
+    """The one subject a filter names, as stored (codes and VINs in capitals, as issued)."""
+    if filter is None:
+        return None
+    named = [
+        (name, kind, value.strip())
+        for name, kind, value in (
+            ("vin", SubjectKind.VEHICLE, filter.vin),
+            ("batteryCode", SubjectKind.BATTERY, filter.battery_code),
+            ("modelCode", SubjectKind.MODEL, filter.model_code),
+            ("regionCode", None, filter.region_code),
+        )
+        if value is not None
+    ]
+    if len(named) > 1:
+        given = ", ".join(name for name, _, _ in named)
+        raise BadUserInput(f"Give at most one subject to filter by; got {given}.", field="filter")
+    if not named:
+        return None
+    name, kind, value = named[0]
+    if not value or len(value) > MAX_SUBJECT_LENGTH:
+        raise BadUserInput(
+            f"filter.{name} must be 1 to {MAX_SUBJECT_LENGTH} characters; got {len(value)}.",
+            field="filter",
+        )
+    if kind is None:
+        if not (len(value) == 6 and value.isdigit() and value.endswith("00")):
+            raise BadUserInput(
+                f"filter.regionCode must be a prefecture (like 350100) or a province (like "
+                f"350000): coverage duties are kept for those, not for districts; got {value}.",
+                field="filter",
+            )
+        kind = SubjectKind.PROVINCE if value.endswith("0000") else SubjectKind.PREFECTURE
+        return kind, value
+    if kind is SubjectKind.MODEL:
+        return kind, value
+    return kind, value.upper()

@@ -24,7 +24,10 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from graph.cost import QueryCost
 from graph.errors import error_code, should_mask
+from graph.limits import ArgumentLimits, SelectionLimits
+from graph.lists import ListQuery
 from graph.mutations import Mutation as CoreMutation
 from graph.partner_keys import PartnerKeyMutation, PartnerKeyQuery
 from graph.queries import Query as CoreQuery
@@ -71,9 +74,15 @@ def _extensions(introspection: bool) -> list[Any]:
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=512),
+        # Before validation (and its cache) sees the document: it refuses what would be slow
+        # to validate.
+        SelectionLimits,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: ValidationCache(maxsize=512),
+        # Query arguments over their limits are refused before any resolver or cost estimate.
+        ArgumentLimits,
+        QueryCost,
         CodedErrors,
     ]
     if not introspection:
@@ -82,7 +91,7 @@ def _extensions(introspection: bool) -> list[Any]:
 
 
 @strawberry.type(name="Query")
-class Query(CoreQuery, PartnerKeyQuery):
+class Query(CoreQuery, PartnerKeyQuery, ListQuery):
     pass
 
 

@@ -14,6 +14,7 @@ from strawberry import Private
 from compliance import regions
 from compliance.codes import BatteryCode, BatteryCodeReport, CodeIssue, decode_battery_code
 from compliance.enterprises import Enterprise
+from compliance.errors import StoreUnavailableError
 from compliance.lifecycle import (
     BatteryState,
     BatteryStatus,
@@ -28,8 +29,10 @@ from compliance.lifecycle import (
 from compliance.network import PointType, ServicePoint
 from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus, Rule, SubjectKind, status_on
-from compliance.store import reads
+from compliance.store import summaries
 from graph.context import GraphContext, Principal, Role
+from graph.errors import Unavailable
+from graph.loaders import MAX_CHILDREN, SubjectObligations
 from graph.permissions import (
     can_see_battery,
     can_see_enterprise,
@@ -402,9 +405,18 @@ class BatteryType:
     async def parent(self, info: Info) -> "BatteryType | None":
         return await load_battery(info, self.state.parent_code)
 
-    @strawberry.field
+    @strawberry.field(
+        description=(
+            "Its parts registered with it as their parent (a pack's modules or cells, a "
+            f"module's cells) that you may see, in code order, at most {MAX_CHILDREN:,}. They "
+            "are read from an index: a part registered a moment ago may take a second to "
+            "appear."
+        )
+    )
     async def children(self, info: Info) -> "list[BatteryType]":
-        return await load_batteries(info, sorted(self.state.child_codes))
+        principal = require_principal(info.context)
+        parts = await info.context.loaders.children.load(self.state.code)
+        return [BatteryType(state=s) for s in parts if can_see_battery(principal, s)]
 
     @strawberry.field(description="For a second-life code, the code it replaced.")
     def original_code(self) -> str | None:
@@ -415,12 +427,13 @@ class BatteryType:
         return self.state.recoded_as
 
     @strawberry.field(description="Every recorded event, oldest first.")
-    def events(self) -> list[LifecycleEventType]:
-        return [LifecycleEventType(record=r) for r in reads.history(f"B#{self.state.code}")]
+    async def events(self, info: Info) -> list[LifecycleEventType]:
+        history = await info.context.loaders.history.load(f"B#{self.state.code}")
+        return [LifecycleEventType(record=r) for r in history]
 
     @strawberry.field
-    def obligations(self, info: Info) -> "list[ObligationType]":
-        return subject_obligations(info, SubjectKind.BATTERY, self.state.code)
+    async def obligations(self, info: Info) -> "list[ObligationType]":
+        return await subject_obligations(info, SubjectKind.BATTERY, self.state.code)
 
 
 async def load_battery(info: Info, code: str | None) -> BatteryType | None:
@@ -501,12 +514,13 @@ class VehicleType:
         return await load_batteries(info, sorted(self.state.battery_codes))
 
     @strawberry.field
-    def obligations(self, info: Info) -> "list[ObligationType]":
-        return subject_obligations(info, SubjectKind.VEHICLE, self.state.vin)
+    async def obligations(self, info: Info) -> "list[ObligationType]":
+        return await subject_obligations(info, SubjectKind.VEHICLE, self.state.vin)
 
     @strawberry.field(description="Every recorded event, oldest first.")
-    def events(self) -> list[LifecycleEventType]:
-        return [LifecycleEventType(record=r) for r in reads.history(f"V#{self.state.vin}")]
+    async def events(self, info: Info) -> list[LifecycleEventType]:
+        history = await info.context.loaders.history.load(f"V#{self.state.vin}")
+        return [LifecycleEventType(record=r) for r in history]
 
 
 async def load_vehicle(info: Info, vin: str | None) -> VehicleType | None:
@@ -683,17 +697,20 @@ class ObligationType:
         ]
 
 
-def subject_obligations(info: Info, kind: SubjectKind, subject_id: str) -> list[ObligationType]:
+async def subject_obligations(
+    info: Info, kind: SubjectKind, subject_id: str
+) -> list[ObligationType]:
     """A vehicle's or battery's obligations that the caller may see, in due-date order."""
     principal = require_principal(info.context)
-    page = reads.obligation_page(
-        reads.ObligationScope(subject=(kind, subject_id)),
-        first=info.context.settings.max_page_size,
-        after=None,
-        where=reads.ObligationFilter(),
-        today=info.context.today,
+    records = await info.context.loaders.subject_obligations.load(
+        SubjectObligations(
+            kind=kind,
+            subject_id=subject_id,
+            first=info.context.settings.max_page_size,
+            today=info.context.today,
+        )
     )
-    return [ObligationType(record=r) for r in page.records if can_see_obligation(principal, r)]
+    return [ObligationType(record=r) for r in records if can_see_obligation(principal, r)]
 
 
 @strawberry.type(name="ServicePoint")
@@ -783,10 +800,30 @@ class PageInfo:
 class ObligationConnection:
     edges: list[ObligationEdge]
     page_info: PageInfo
+    # How to count the whole list from maintained counters, when they can say it exactly: the
+    # enterprise (None: the nation) and the statuses asked for (empty: all). None: they cannot.
+    counted_as: Private[tuple[str | None, frozenset[ObligationStatus]] | None] = None
 
     @strawberry.field
     def nodes(self) -> list[ObligationType]:
         return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description=(
+            "How many obligations the whole list holds, as of today, from maintained counts: "
+            "given for a list filtered by status only (or not at all); null when other "
+            "filters apply, since no counter can say that without reading the list."
+        )
+    )
+    def total_count(self, info: Info) -> int | None:
+        if self.counted_as is None:
+            return None
+        enterprise, statuses = self.counted_as
+        try:
+            summary = summaries.obligation_summary(enterprise, info.context.today)
+        except StoreUnavailableError as error:
+            raise Unavailable("Storage is unavailable; retry shortly.") from error
+        return sum(n for status, n in summary.counts.items() if not statuses or status in statuses)
 
 
 @strawberry.type

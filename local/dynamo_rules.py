@@ -87,7 +87,14 @@ def _table(name: str) -> dict[str, tuple[str, ...]] | None:
 
 def check(operation: str, params: Mapping[str, Any]) -> str | None:
     """What DynamoDB would refuse in this request, or None."""
-    for rule in (_filter_on_keys, _unused_placeholders, _sizes_of_batches, _items_and_keys):
+    rules = (
+        _filter_on_keys,
+        _between_order,
+        _unused_placeholders,
+        _sizes_of_batches,
+        _items_and_keys,
+    )
+    for rule in rules:
         if (broken := rule(operation, params)) is not None:
             return broken
     return None
@@ -107,6 +114,26 @@ def _filter_on_keys(operation: str, params: Mapping[str, Any]) -> str | None:
             "Filter Expression can only contain non-primary key attributes: "
             f"Primary key attribute: {clash[0]}"
         )
+    return None
+
+
+_BETWEEN = re.compile(r"BETWEEN\s+(:\w+)\s+AND\s+(:\w+)", re.IGNORECASE)
+
+
+def _between_order(operation: str, params: Mapping[str, Any]) -> str | None:
+    """A key range whose lower bound is above its upper bound is refused (moto answers with
+    nothing). Strings compare by their UTF-8 bytes, as DynamoDB orders them."""
+    if operation != "Query":
+        return None
+    values = params.get("ExpressionAttributeValues", {})
+    for low, high in _BETWEEN.findall(str(params.get("KeyConditionExpression", ""))):
+        a, b = values.get(low, {}).get("S"), values.get(high, {}).get("S")
+        if a is not None and b is not None and a.encode() > b.encode():
+            return (
+                "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to "
+                f"be greater than or equal to lower bound; lower bound operand: AttributeValue: "
+                f"{{S:{a}}}, upper bound operand: AttributeValue: {{S:{b}}}"
+            )
     return None
 
 

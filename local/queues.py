@@ -1,14 +1,25 @@
-"""The template's SQS queues on the local stack, with their redrive policies."""
+"""The template's SQS queues on the local stack, with their redrive policies, and the reminder
+queue's event source: what Lambda's SQS poller does on AWS, played by a thread of the stack."""
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from local.calls import function_settings
+from local.sweeper import sqs_event
 from local.tables import DEFAULT_PREFIX
 from local.template import TEMPLATE, load_template, resources_of_type
 
 QUEUE_TYPE = "AWS::SQS::Queue"
+REMIND_FUNCTION = "RemindFunction"
+# How long the poller waits when the queue was empty; Lambda's poller long-polls for up to 20 s.
+POLL_SECONDS = 1.0
+_log = logging.getLogger("local.queues")
 
 
 def create_queues(client: Any, prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
@@ -38,3 +49,71 @@ def create_queues(client: Any, prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
             "Attributes"
         ]["QueueArn"]
     return urls
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def deliver_batch(client: Any, url: str, arn: str, handler: Handler) -> tuple[int, int]:
+    """Receive up to ten messages, invoke `handler` with them as an SQS event source batch, and
+    delete those it did not report as failed (a failed one comes back after the queue's
+    visibility timeout). How many were received and how many failed."""
+    messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    if not messages:
+        return 0, 0
+    result = handler(sqs_event(messages, arn), function_settings(REMIND_FUNCTION).context())
+    failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+    done = [m for m in messages if m["MessageId"] not in failed]
+    if done:
+        client.delete_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)
+            ],
+        )
+    return len(messages), len(failed)
+
+
+class ReminderQueuePoller:
+    """Delivers the reminder queue's messages to the remind function while the stack runs, so
+    that work the API queues (a calendar load's rescheduling, page after page) is done as on
+    AWS. A sweep (`make sweep`) drains the queue itself and writes the emails of its run to the
+    outbox: it runs inside `exclusive()`, during which the poller takes nothing."""
+
+    def __init__(self, client: Any, url: str, handler: Handler) -> None:
+        self._client, self._url, self._handler = client, url, handler
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reminder-queue", daemon=True)
+
+    def start(self) -> ReminderQueuePoller:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the queue: the poller takes no message until the block ends."""
+        with self._lock:
+            yield
+
+    def _run(self) -> None:
+        arn = self._client.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                with self._lock:
+                    while not self._stop.is_set():
+                        received, failed = deliver_batch(
+                            self._client, self._url, arn, self._handler
+                        )
+                        if received:
+                            _log.info("reminder queue: %d delivered, %d failed", received, failed)
+                        if not received or failed == received:
+                            break  # empty, or only failures left: they come back later
+            except Exception:  # one bad batch must not stop the queue for the rest of the run
+                _log.exception("reminder queue: delivering a batch failed; polling goes on")

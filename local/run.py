@@ -8,7 +8,9 @@ shell) unless another running stack already has; a clean stop removes it. Ctrl-C
 stops the gateway and moto and exits with status 0.
 
 Reminder emails link each obligation to GraphiQL on this stack, its query filled in
-(``obligation_link_template``): there is no web app on this machine.
+(``obligation_link_template``): there is no web app on this machine. The reminder queue's
+messages are delivered to the remind function as they arrive (``local/queues.py``), as Lambda's
+event source does on AWS: a calendar load's rescheduling finishes on its own.
 
 Environment: ``PORT``; ``CORS_ALLOW_ORIGINS`` (comma-separated); ``LOCAL_JWT_SECRET``;
 ``AWS_ENDPOINT_URL_DYNAMODB`` to use another DynamoDB (DynamoDB Local, a shared moto), or
@@ -43,7 +45,7 @@ from local.aws import LocalAws, start_aws
 from local.calls import function_settings
 from local.environment import API_FUNCTION, function_env
 from local.gateway import DEFAULT_HANDLER, Control, Gateway, Handler, start_gateway
-from local.queues import create_queues
+from local.queues import ReminderQueuePoller, create_queues
 from local.table_digests import not_embedded, table_digests
 from local.tables import create_tables
 
@@ -115,11 +117,19 @@ def _seed_cursor_secret() -> None:
         )
 
 
-def _controls(aws: LocalAws) -> dict[str, Control]:
-    """The local-only commands (POST /_local/<name>): the daily sweep, and the tables' digests
-    where DynamoDB is the embedded moto (its items are read in this process)."""
+def _controls(aws: LocalAws, poller: ReminderQueuePoller | None = None) -> dict[str, Control]:
+    """The local-only commands (POST /_local/<name>): the daily sweep (holding the reminder
+    queue, so that the sweep delivers and writes out every message of its run), and the tables'
+    digests where DynamoDB is the embedded moto (its items are read in this process)."""
+
+    def sweep(parameters: dict[str, str]) -> dict[str, Any]:
+        if poller is None:
+            return sweeper.run(parameters)
+        with poller.exclusive():
+            return sweeper.run(parameters)
+
     return {
-        "sweep": sweeper.run,
+        "sweep": sweep,
         "tables": partial(table_digests, region=aws.region)
         if aws.dynamodb_embedded
         else not_embedded,
@@ -143,6 +153,19 @@ def _api_handler() -> Handler | None:
             raise
         return None
     return handler
+
+
+def _reminder_poller() -> ReminderQueuePoller | None:
+    """The reminder queue's event source, started, when the remind function is there to take
+    its messages (what the API queues, such as a calendar load's rescheduling, is then done a
+    moment later, as on AWS)."""
+    try:
+        from functions.remind import handler
+    except ModuleNotFoundError as missing:
+        if missing.name not in ("functions", "functions.remind"):
+            raise
+        return None
+    return ReminderQueuePoller(_client("sqs"), os.environ["REMINDER_QUEUE_URL"], handler).start()
 
 
 def _record_state(gateway: Gateway) -> bool:
@@ -231,6 +254,7 @@ def main() -> int:
 
     aws = start_aws()
     gateway: Gateway | None = None
+    poller: ReminderQueuePoller | None = None
     try:
         # Explicit settings in the shell win over the template's defaults; table names do not.
         create_tables(_client("dynamodb"))
@@ -243,13 +267,14 @@ def main() -> int:
         _seed_cursor_secret()
 
         handler = _api_handler()
+        poller = _reminder_poller()
         try:
             gateway = start_gateway(
                 handler,
                 port=port,
                 cors_origins=origins,
                 function=function_settings(API_FUNCTION, aws.region),
-                controls=_controls(aws),
+                controls=_controls(aws, poller),
             )
             # Reminder links open GraphiQL locally (there is no web app on this machine).
             os.environ.setdefault("APP_OBLIGATION_URL", obligation_link_template(gateway.url))
@@ -277,6 +302,8 @@ def main() -> int:
         if gateway is not None:
             remove_stack_state()
             gateway.stop()
+        if poller is not None:
+            poller.stop()
         aws.stop()
 
 

@@ -94,10 +94,18 @@ def obligation_item(
     and reminder indexes, as fulfilment leaves it."""
     from compliance.calendar import default_calendar
     from compliance.reminders import first_reminder_on
+    from compliance.rules import ObligationStatus
     from compliance.store.models import ObligationItem  # the store reads its settings on import
-    from compliance.store.records import remind_pk, remind_sk
+    from compliance.store.records import (
+        all_partition,
+        open_partition,
+        remind_pk,
+        remind_sk,
+        status_key,
+    )
 
     created = datetime(2026, 9, 1, tzinfo=UTC)
+    status = ObligationStatus.FULFILLED if fulfilled else ObligationStatus.OPEN
     return ObligationItem(
         id=oid,
         rule_id="SALES_TRACE_UPLOAD",
@@ -115,13 +123,14 @@ def obligation_item(
         due_date=due.isoformat() if due else None,
         calendar_version=calendar_version,
         due_key=f"{due.isoformat() if due else '9999-12-31'}#{oid}",
-        due_partition="ALL",
-        open_partition=None if fulfilled else "OPEN",
+        status_key=status_key(status, due, oid),
+        due_partition=all_partition(oid),
+        open_partition=open_partition(status, oid),
         remind_pk=None if fulfilled else remind_pk(responsible, oid),
         remind_sk=None
         if fulfilled
         else remind_sk(first_reminder_on(due, arose_on, default_calendar()), oid),
-        status="FULFILLED" if fulfilled else "OPEN",
+        status=status.value,
         created_at=created,
         updated_at=created,
     )

@@ -30,6 +30,7 @@ from compliance.lifecycle import (
 from compliance.network import COVERAGE_RULES, PointType, ServicePoint
 from compliance.obligations import ObligationRecord, new_record
 from compliance.services.store import (
+    BatteryUnchanged,
     ClaimManufacturerCode,
     ClaimPointKey,
     CloseObligation,
@@ -90,6 +91,11 @@ class MemoryStore:
 
     def batteries(self, codes: Iterable[str]) -> dict[str, Stored[BatteryState]]:
         return self._get("battery", codes)
+
+    def children(self, parent_code: str, limit: int) -> list[BatteryState]:
+        self.reads["battery"] += 1
+        parts = [b for b, _ in self.tables["battery"].values() if b.parent_code == parent_code]
+        return sorted(parts, key=lambda b: b.code)[:limit]
 
     def vehicles(self, vins: Iterable[str]) -> dict[str, Stored[VehicleState]]:
         return self._get("vehicle", vins)
@@ -179,6 +185,8 @@ class MemoryStore:
             self._expect("obligation", write.record.id, write.version)
         elif isinstance(write, PointUnchanged):
             self._expect("point", write.point_id, write.version)
+        elif isinstance(write, BatteryUnchanged):
+            self._expect("battery", write.code, write.version)
         elif isinstance(write, PutServicePoint):
             self._expect("point", write.point.id, write.version)
         elif isinstance(write, ClaimPointKey):

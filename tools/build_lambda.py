@@ -5,8 +5,15 @@ cross-installed as wheels for CPython 3.13 on manylinux aarch64 (the functions' 
 architecture in template.yaml), the project's packages are copied beside them without tests or
 tools, and everything is compiled to bytecode with a Python 3.13 when one is installed (Lambda's
 code directory is read-only, so a function without .pyc files compiles its imports on every cold
-start). Finally the artifact is proved: a fresh Python imports `functions.api` from it alone and
-answers one API Gateway event. `sam build` uses this through `BuildMethod: makefile`.
+start). pip itself compiles nothing: it runs under the build's interpreter, whose bytecode the
+runtime would never read.
+
+Only what the functions load ships (``trim``): botocore's and boto3's data for the AWS services
+the functions call (``SERVICES``), not for the other four hundred; no console scripts; no pip
+bookkeeping in the dist-info directories, whose metadata and licences stay. Finally the artifact
+is proved: a fresh Python imports `functions.api` from it alone, runs its SnapStart hooks as
+Lambda's runtime does, answers one API Gateway event and creates a client of every service
+kept. `sam build` uses this through `BuildMethod: makefile`.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -28,10 +36,32 @@ PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.13"
 # Only what the functions import at run time; the data files travel with their packages.
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "README.md", "tests")
+# The AWS services the functions create clients for; botocore (and boto3) ship a model for
+# every service, read only when a client of that service is made. PynamoDB and the
+# idempotency utility call DynamoDB; Powertools' parameters (the cursor key) SSM;
+# compliance/delivery.py SQS and SES v2. tests/unit/test_build_lambda.py fails when the
+# project's code names a service missing here; the proof creates a client of each.
+SERVICES = ("dynamodb", "ssm", "sqs", "sesv2")
+# In a service's model directory, the files botocore reads: the API model, endpoint rules,
+# paginators and waiters; examples-1.json is documentation.
+MODEL_FILE = re.compile(r"(service-2|endpoint-rule-set-1|paginators-1|waiters-2)\.json(\.gz)?")
+# pip's own records in a dist-info directory; METADATA (read by importlib.metadata), WHEEL (read
+# by the proof), entry points and licences stay.
+PIP_RECORDS = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 
 SMOKE = """
 import json, sys
 from functions.api import handler
+# As Lambda's runtime runs the SnapStart hooks: before the snapshot (last registered first),
+# then after the restore. The priming answers its DynamoDB calls itself: nothing leaves here.
+from snapshot_restore_py import get_after_restore, get_before_snapshot
+hooks = get_before_snapshot()
+while hooks:
+    func, args, kwargs = hooks.pop()
+    func(*args, **kwargs)
+for func, args, kwargs in get_after_restore():
+    func(*args, **kwargs)
+print("artifact primed and restored")
 QUERY = '{ me { role } decodeBatteryCode(code: "X12PB010000001G320000001") { valid } }'
 event = {
     "version": "2.0", "routeKey": "POST /graphql", "rawPath": "/graphql", "rawQueryString": "",
@@ -48,8 +78,14 @@ class Context:
 response = handler(event, Context())
 body = json.loads(response["body"])
 assert response["statusCode"] == 200, response
-assert body == {"data": {"me": {"role": "REGULATOR"}, "decodeBatteryCode": {"valid": True}}}, body
+assert "errors" not in body, body
+assert body["data"] == {"me": {"role": "REGULATOR"}, "decodeBatteryCode": {"valid": True}}, body
 print("artifact answers:", response["body"])
+import botocore.session
+session = botocore.session.get_session()
+for service in SERVICES:
+    session.create_client(service, region_name="ap-southeast-1")
+print("artifact has the models of", ", ".join(SERVICES))
 """
 
 
@@ -97,15 +133,16 @@ def build(out: Path) -> None:
             "--python-version",
             PYTHON_VERSION,
             "--only-binary=:all:",
+            # pip would compile with this interpreter (the project's 3.11 here): bytecode
+            # the 3.13 runtime never reads. Compiled below with a 3.13, or not at all.
+            "--no-compile",
             *runtime_requirements(),
         ],
         check=True,
     )
     for package in PACKAGES:
         shutil.copytree(ROOT / package, out / package, ignore=SKIP)
-    # pip's own records and the wheels' caches are not needed at run time.
-    for leftover in out.glob("*.dist-info/RECORD"):
-        leftover.unlink()
+    trim(out)
     interpreter = python313()
     if interpreter is None:
         print("build: no Python 3.13 here; shipping sources (cold starts compile them)")
@@ -124,6 +161,26 @@ def build(out: Path) -> None:
             ],
             check=True,
         )
+
+
+def trim(out: Path) -> None:
+    """Remove what no function reads at run time from the installed dependencies in `out`."""
+    # Console scripts (strawberry's CLI, jmespath's jp.py): the runtime imports modules only.
+    shutil.rmtree(out / "bin", ignore_errors=True)
+    for record in PIP_RECORDS:
+        for leftover in out.glob(f"*.dist-info/{record}"):
+            leftover.unlink()
+    botocore_data = out / "botocore" / "data"
+    for entry in botocore_data.iterdir():
+        if entry.is_dir() and entry.name not in SERVICES:
+            shutil.rmtree(entry)
+    for entry in botocore_data.glob("*/*/*"):
+        if entry.is_file() and not MODEL_FILE.fullmatch(entry.name):
+            entry.unlink()
+    # boto3's resource models (boto3.resource()), by service like botocore's.
+    for entry in (out / "boto3" / "data").iterdir():
+        if entry.is_dir() and entry.name not in SERVICES:
+            shutil.rmtree(entry)
 
 
 def size_of(path: Path) -> int:
@@ -190,6 +247,9 @@ def _answer_one_request(interpreter: list[str], ahead: list[Path], out: Path) ->
         "AWS_DEFAULT_REGION": "ap-southeast-1",
         "STAGE": "dev",
         "CURSOR_SECRET": "build-check",
+        # The priming signs the requests it answers itself; anything will do.
+        "AWS_ACCESS_KEY_ID": "build-check",
+        "AWS_SECRET_ACCESS_KEY": "build-check",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         **({"PYENV_VERSION": os.environ["PYENV_VERSION"]} if "PYENV_VERSION" in os.environ else {}),
@@ -197,7 +257,11 @@ def _answer_one_request(interpreter: list[str], ahead: list[Path], out: Path) ->
     path = [str(p) for p in (*ahead, out)]
     subprocess.run(
         # -I -S: no environment variables, no user or site packages; only what `path` lists.
-        [*interpreter, "-I", "-S", "-c", f"import sys; sys.path[:0] = {path!r}\n" + SMOKE],
+        [
+            *interpreter,
+            *("-I", "-S", "-c"),
+            f"import sys; sys.path[:0] = {path!r}\nSERVICES = {SERVICES!r}\n" + SMOKE,
+        ],
         check=True,
         env=env,
         cwd="/",

@@ -41,7 +41,7 @@ def _commit(store: Store, read: ObligationRecord, closing: Closing) -> Closed:
         return Closed(None, closing.violations)
     if not closing.changed:  # the same closing sent again: the same answer, nothing written
         return Closed(closing.record)
-    store.commit([Unit((CloseObligation(closing.record, read.version),))])
+    store.commit([Unit((CloseObligation(closing.record, read.version, read.stored_status),))])
     return Closed(replace(closing.record, version=read.version + 1))
 
 

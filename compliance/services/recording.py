@@ -32,7 +32,6 @@ from compliance.history import (
     produced_battery,
     second_life_battery,
     with_battery,
-    with_child,
 )
 from compliance.lifecycle import (
     CERTIFICATION_EVENTS,
@@ -54,6 +53,7 @@ from compliance.reminders import first_reminder_on
 from compliance.rules import Obligation, TriggerFacts, obligations_for
 from compliance.services.outcome import Recorded, Refusal, Request
 from compliance.services.store import (
+    BatteryUnchanged,
     CodeUnclaimed,
     NewObligation,
     OnRecord,
@@ -105,6 +105,8 @@ class _Pending(Struct):
     event: LifecycleEvent
     position: int
     touched: dict[tuple[str, str], Any] = field(default_factory=dict)  # key -> state after it
+    # Records its checks read and its write relies on without changing (a part's parent).
+    relies_on: set[tuple[str, str]] = field(default_factory=set)
     obligations: list[Obligation] = field(default_factory=list)
     remind_on: dict[str, date] = field(default_factory=dict)  # obligation id -> first reminder
     unclaimed_code: str | None = None  # a battery registered for a maker not on the platform
@@ -169,7 +171,7 @@ def record(
     store.commit(units, pack=len(units) > 1)
     touched = {key for p in pending for key in p.touched}
     for e in replayed:
-        codes = {e.battery_code, e.new_code, e.parent_code, *e.battery_codes} - {None}
+        codes = {e.battery_code, e.new_code, *e.battery_codes} - {None}
         touched |= {("battery", code) for code in codes if code}
         touched |= {("vehicle", e.vin)} if e.vin else set()
         touched |= {("model", e.model)} if e.model and e.kind in MODEL_EVENTS else set()
@@ -292,6 +294,10 @@ def _units(
             last.update(p.touched)
         unclaimed = sorted({p.unclaimed_code for p in members if p.unclaimed_code})
         writes.extend(CodeUnclaimed(code) for code in unclaimed)
+        # A parent the unit does not write must still be as the checks read it, or as an
+        # earlier unit of the request left it.
+        relied = sorted({key for p in members for key in p.relies_on} - set(last))
+        writes.extend(BatteryUnchanged(code, versions[(kind, code)]) for kind, code in relied)
         for key in sorted(last):
             kind, _ = key
             version = versions.get(key)
@@ -436,9 +442,9 @@ class _State:
         if maker is None:
             pending.unclaimed_code = code[:3]
         self._put(pending, "battery", code, produced_battery(event, maker))
-        parent = self.battery(event.parent_code)
-        if parent is not None:
-            self._put(pending, "battery", parent.code, with_child(parent, code))
+        if event.parent_code is not None:
+            # The part names its parent; the parent is not written, however many parts it has.
+            pending.relies_on.add(("battery", event.parent_code))
 
     def _battery_event(self, event: LifecycleEvent, pending: _Pending) -> None:
         code = event.battery_code

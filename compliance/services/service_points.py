@@ -123,7 +123,7 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
             writes.append(ReleasePointKey(old_key, point.id))
         writes.append(ClaimPointKey(key, point.id))
     closed = {d.id: covered_by_point(d, request.today, request.now, request.by) for d in closing}
-    writes.extend(CloseObligation(closed[d.id], d.version) for d in closing)
+    writes.extend(CloseObligation(closed[d.id], d.version, d.stored_status) for d in closing)
     # As stored once written: the version a retry would read.
     closed = {i: replace(r, version=r.version + 1) for i, r in closed.items()}
     if writes:
@@ -160,7 +160,9 @@ def _uncovered(
         return [PointUnchanged(point_id, version) for point_id, version in sorted(others.items())]
     remind_on = first_reminder_on(None, request.today, store.calendar())
     return [
-        ReopenObligation(coverage_lost(duty, request.now), duty.version, remind_on)
+        ReopenObligation(
+            coverage_lost(duty, request.now), duty.version, remind_on, duty.stored_status
+        )
         for duty in store.coverage_duties(before.operator, *region)
         if duty.stored_status in FULFILLED_STATUSES
     ]

@@ -1,13 +1,13 @@
 """What the use cases need from storage: the Store protocol, and the writes they hand it.
 
 Reads of records by their keys return what is on record now (strongly consistent), with the
-version each record was read at; `covered` and `coverage_duties` read indexes, which DynamoDB
-keeps eventually consistent (a point saved a moment earlier may not count yet). A use case
-validates everything first, then hands the store its changes as units: each unit is written all
-or nothing, and only if every record it changes is still at the version read (or still absent,
-for a new one); otherwise the store raises `compliance.errors.ConflictError` and writes nothing
-of that unit. `compliance.store.dynamo` implements this on DynamoDB; the tests' in-memory store
-implements it on dictionaries.
+version each record was read at; `covered`, `coverage_duties` and `children` read indexes,
+which DynamoDB keeps eventually consistent (a point saved a moment earlier may not count yet). A
+use case validates everything first, then hands the store its changes as units: each unit is
+written all or nothing, and only if every record it changes, or names in a condition, is still
+at the version read (or still absent, for a new one); otherwise the store raises
+`compliance.errors.ConflictError` and writes nothing of that unit. `compliance.store.dynamo`
+implements this on DynamoDB; the tests' in-memory store implements it on dictionaries.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from compliance.enterprises import Enterprise
 from compliance.lifecycle import BatteryState, EventRecord, LifecycleEvent, ModelState, VehicleState
 from compliance.network import PointType, ServicePoint
 from compliance.obligations import ObligationRecord
-from compliance.rules import Obligation
+from compliance.rules import Obligation, ObligationStatus
 
 _T = TypeVar("_T")
 
@@ -73,6 +73,7 @@ class CloseObligation(Struct, frozen=True):
 
     record: ObligationRecord
     version: int
+    was: ObligationStatus  # its stored status when read (the counts move from it)
 
 
 class ReopenObligation(Struct, frozen=True):
@@ -82,6 +83,7 @@ class ReopenObligation(Struct, frozen=True):
     record: ObligationRecord
     version: int
     remind_on: date
+    was: ObligationStatus
 
 
 class PointUnchanged(Struct, frozen=True):
@@ -89,6 +91,17 @@ class PointUnchanged(Struct, frozen=True):
     judged covered by its other active points only while none of them changes meanwhile."""
 
     point_id: str
+    version: int
+
+
+class BatteryUnchanged(Struct, frozen=True):
+    """A condition, not a change: the battery is still at the version read. A part is registered
+    into its pack or module as the checks saw it (its maker holding it, neither disposed nor
+    re-coded) while the parent itself is not written: parts refer to their parent, the parent
+    does not list them. Units that share the condition may share one write, which checks it
+    once."""
+
+    code: str
     version: int
 
 
@@ -135,6 +148,7 @@ Write = (
     | ReopenObligation
     | PutServicePoint
     | PointUnchanged
+    | BatteryUnchanged
     | ClaimPointKey
     | ReleasePointKey
     | PutEnterprise
@@ -166,6 +180,12 @@ class Store(Protocol):
         ...
 
     def batteries(self, codes: Iterable[str]) -> dict[str, Stored[BatteryState]]: ...
+
+    def children(self, parent_code: str, limit: int) -> list[BatteryState]:
+        """The batteries registered as parts of `parent_code` (its modules or cells), in code
+        order, at most `limit`. Reads an index: a part registered a moment earlier may not be
+        listed yet."""
+        ...
 
     def vehicles(self, vins: Iterable[str]) -> dict[str, Stored[VehicleState]]: ...
 

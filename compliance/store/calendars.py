@@ -21,6 +21,7 @@ from pynamodb.transactions import TransactWrite
 from compliance.calendar import WorkingDayCalendar, YearSchedule, default_calendar
 from compliance.store.models import CalendarYearItem
 from compliance.store.reads import calendar_loads
+from compliance.store.rescheduling import progress_items
 from compliance.store.transactions import commit
 
 CALENDAR = "CN"
@@ -70,8 +71,10 @@ def same_as_loaded(calendar: WorkingDayCalendar, schedule: YearSchedule) -> bool
 def store_load(
     before: WorkingDayCalendar, schedule: YearSchedule, now: datetime, loaded_by: str
 ) -> WorkingDayCalendar:
-    """Record `schedule` as the next calendar version. Two loads racing for the same version
-    cannot both succeed: the second gets ConflictError and can retry on the new calendar."""
+    """Record `schedule` as the next calendar version, with the progress of the rescheduling it
+    needs (compliance/store/rescheduling.py), which the caller queues. Two loads racing for the
+    same version cannot both succeed: the second gets ConflictError and can retry on the new
+    calendar."""
     after = before.with_year(schedule)
     item = CalendarYearItem(
         calendar=CALENDAR,
@@ -87,7 +90,10 @@ def store_load(
     )
 
     def build(tx: TransactWrite) -> None:
-        tx.save(item)  # new item, version None: saved only if this version is not taken yet
+        # New items, version None: saved only if this version is not taken yet.
+        tx.save(item)
+        for progress in progress_items(after.version, schedule.year, now):
+            tx.save(progress)
 
     commit(build, conflict="Another calendar load happened at the same time; retry.")
     return after

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from pynamodb.models import Model
@@ -27,8 +28,9 @@ from compliance.errors import (
 from compliance.lifecycle import BatteryState, LifecycleEvent, ModelState, VehicleState
 from compliance.network import COVERAGE_RULES, PointType, ServicePoint
 from compliance.obligations import ObligationRecord
-from compliance.rules import SubjectKind
+from compliance.rules import ObligationStatus, SubjectKind
 from compliance.services.store import (
+    BatteryUnchanged,
     ClaimManufacturerCode,
     ClaimPointKey,
     CloseObligation,
@@ -49,6 +51,7 @@ from compliance.services.store import (
     Write,
 )
 from compliance.store.calendars import current_calendar
+from compliance.store.counts import StatusChange, add_to_transaction, counter_items
 from compliance.store.models import (
     BatteryItem,
     EnterpriseItem,
@@ -62,7 +65,6 @@ from compliance.store.models import (
 )
 from compliance.store.reads import names_a_record, storable, translated_errors
 from compliance.store.records import (
-    OPEN_PARTITION,
     battery_from_item,
     battery_item,
     enterprise_from_item,
@@ -74,10 +76,12 @@ from compliance.store.records import (
     model_item,
     obligation_from_item,
     obligation_item,
+    open_partition,
     remind_pk,
     remind_sk,
     service_point_from_item,
     service_point_item,
+    status_key,
     subject_key,
     vehicle_from_item,
     vehicle_item,
@@ -135,6 +139,17 @@ class DynamoStore:
 
     def batteries(self, codes: Iterable[str]) -> dict[str, Stored[BatteryState]]:
         return _consistent(BatteryItem, codes, lambda i: i.code, battery_from_item)
+
+    def children(self, parent_code: str, limit: int) -> list[BatteryState]:
+        # One Query of the sparse `by_parent` index (only parts have a parent), in code order;
+        # `limit` items are well under a 1 MB page, so it is one call.
+        if not storable(parent_code) or limit < 1:
+            return []
+        with translated_errors():
+            return [
+                battery_from_item(item)
+                for item in BatteryItem.by_parent.query(parent_code, limit=limit)
+            ]
 
     def vehicles(self, vins: Iterable[str]) -> dict[str, Stored[VehicleState]]:
         return _consistent(VehicleItem, vins, lambda i: i.vin, vehicle_from_item)
@@ -219,10 +234,10 @@ class DynamoStore:
         with translated_errors():
             return [
                 obligation_from_item(item)
-                for item in ObligationItem.by_subject_due.query(
-                    subject_key(kind, region),
-                    filter_condition=(ObligationItem.responsible == responsible)
-                    & (ObligationItem.rule_id == COVERAGE_RULES[point_type]),
+                for item in ObligationItem.by_coverage.query(
+                    responsible,
+                    range_key_condition=ObligationItem.subject_key == subject_key(kind, region),
+                    filter_condition=ObligationItem.rule_id == COVERAGE_RULES[point_type],
                 )
             ]
 
@@ -239,7 +254,7 @@ class DynamoStore:
                 pack
                 and current is not None
                 and _size([*current, unit]) <= MAX_TRANSACTION_ITEMS
-                and not set().union(*map(_item_keys, current)) & _item_keys(unit)
+                and _may_share(current, unit)
             ):
                 current.append(unit)
             else:
@@ -261,6 +276,8 @@ def _subjects(write: Write) -> list[_ItemKey]:
         return [("event", subject, seq) for subject in event_subjects(event)]
     if isinstance(write, PutBattery):
         return [("battery", write.state.code, "")]
+    if isinstance(write, BatteryUnchanged):
+        return [("battery", write.code, "")]
     if isinstance(write, PutVehicle):
         return [("vehicle", write.state.vin, "")]
     if isinstance(write, PutModel):
@@ -281,20 +298,88 @@ def _subjects(write: Write) -> list[_ItemKey]:
 
 
 def _item_keys(unit: Unit) -> set[_ItemKey]:
-    """The items a unit writes. A condition that a manufacturer code is unclaimed is not a
-    write: units that share it may share a transaction, which checks it once."""
+    """The items a unit writes. A condition that a manufacturer code is unclaimed, or that a
+    battery is unchanged, is not a write: units that share it may share a transaction, which
+    checks it once."""
     return {
         key
         for write in unit.writes
-        if not isinstance(write, CodeUnclaimed)
+        if not isinstance(write, CodeUnclaimed | BatteryUnchanged)
         for key in _subjects(write)
     }
 
 
+def _unchanged(units: Sequence[Unit]) -> dict[_ItemKey, int]:
+    """The batteries `units` require unchanged, with the version each must be at."""
+    return {
+        ("battery", w.code, ""): w.version
+        for u in units
+        for w in u.writes
+        if isinstance(w, BatteryUnchanged)
+    }
+
+
+def _may_share(current: Sequence[Unit], unit: Unit) -> bool:
+    """Whether `unit` may join the transaction of `current`: DynamoDB takes one action per item
+    in a transaction, so the unit writes nothing they write or require unchanged, and each
+    battery it requires unchanged is required at the same version, or written by them to
+    exactly that version (the parent registered just before its parts: the transaction then
+    implies the condition, which is left out)."""
+    written = set().union(*map(_item_keys, current))
+    writes = _item_keys(unit)
+    required = _unchanged(current)
+    if writes & (written | required.keys()):
+        return False
+    left_at = {
+        ("battery", w.state.code, ""): (w.version or 0) + 1
+        for u in current
+        for w in u.writes
+        if isinstance(w, PutBattery)
+    }
+    return all(
+        left_at.get(key, required.get(key, version)) == version
+        for key, version in _unchanged([unit]).items()
+    )
+
+
 def _size(units: Sequence[Unit]) -> int:
-    """The actions of one transaction of `units`: one per item written, one per code checked."""
+    """The actions of one transaction of `units`: one per item written, one per code checked,
+    one per battery required unchanged and not written, one per counter item the obligations'
+    status changes add to."""
+    written = set().union(*map(_item_keys, units))
     checked = {w.code for u in units for w in u.writes if isinstance(w, CodeUnclaimed)}
-    return sum(len(_item_keys(u)) for u in units) + len(checked)
+    unchanged = _unchanged(units).keys() - written
+    counted = counter_items(_status_changes(units))
+    return len(written) + len(checked) + len(unchanged) + counted
+
+
+def _status_changes(units: Sequence[Unit]) -> list[StatusChange]:
+    """How the writes of `units` change the obligation counts (compliance/store/counts.py)."""
+    changes = []
+    for unit in units:
+        for write in unit.writes:
+            if isinstance(write, NewObligation):
+                deadline = write.obligation.deadline
+                changes.append(
+                    StatusChange(
+                        write.obligation.responsible_enterprise,
+                        None,
+                        ObligationStatus.OPEN,
+                        bool(deadline and deadline.provisional),
+                    )
+                )
+            elif isinstance(write, CloseObligation | ReopenObligation):
+                record = write.record
+                deadline = record.obligation.deadline
+                changes.append(
+                    StatusChange(
+                        record.obligation.responsible_enterprise,
+                        write.was,
+                        record.stored_status,
+                        bool(deadline and deadline.provisional),
+                    )
+                )
+    return changes
 
 
 def _write(units: Sequence[Unit]) -> None:
@@ -311,16 +396,29 @@ def _write(units: Sequence[Unit]) -> None:
         if records
         else None
     )
-    checked: set[str] = set()
+    checked: set[_ItemKey] = set()
+    written = set().union(*map(_item_keys, units))
+
+    changes = _status_changes(units)
+    # The counter shards follow from the transaction's content, so that botocore's retry of
+    # this very request sends the same transaction (DynamoDB refuses a token with other items).
+    seed = token or "|".join(sorted(key for unit in units for key in map(str, _item_keys(unit))))
 
     def build(tx: TransactWrite) -> None:
+        checked.clear()
         for unit in units:
             for write in unit.writes:
-                if isinstance(write, CodeUnclaimed):
-                    if write.code in checked:
+                # A condition is checked once; a battery the transaction writes is not checked
+                # at all: DynamoDB takes one action per item, and _may_share let the unit in only
+                # if that write leaves the battery at the version required.
+                if isinstance(write, CodeUnclaimed | BatteryUnchanged):
+                    key = _subjects(write)[0]
+                    implied = isinstance(write, BatteryUnchanged) and key in written
+                    if key in checked or implied:
                         continue
-                    checked.add(write.code)
+                    checked.add(key)
                 _add(tx, write)
+        add_to_transaction(tx, changes, seed)
 
     commit(build, token=token, conflict=_CONFLICT)
 
@@ -350,6 +448,8 @@ def _add(tx: TransactWrite, write: Write) -> None:
             ObligationItem(write.record.id, version=write.version),
             actions=_reopening_actions(write),
         )
+    elif isinstance(write, BatteryUnchanged):
+        tx.condition_check(BatteryItem, write.code, condition=BatteryItem.version == write.version)
     elif isinstance(write, PutServicePoint):
         tx.save(service_point_item(write.point, write.version))
     elif isinstance(write, PointUnchanged):
@@ -380,16 +480,24 @@ def _add(tx: TransactWrite, write: Write) -> None:
         )
 
 
+def _due(record: ObligationRecord) -> date | None:
+    deadline = record.obligation.deadline
+    return deadline.due_date if deadline else None
+
+
 def _reopening_actions(write: ReopenObligation) -> list[Any]:
     """Open again, back in the open index and the reminder schedule; the closing's fields go."""
     item, record = ObligationItem, write.record
+    partition = open_partition(record.stored_status, record.id)
+    assert partition is not None, "a reopened obligation is open"
     return [
         item.status.set(record.stored_status.value),
         item.fulfilled_on.remove(),
         item.platform_receipt.remove(),
         item.closed_by.remove(),
         item.closed_at.remove(),
-        item.open_partition.set(OPEN_PARTITION),
+        item.status_key.set(status_key(record.stored_status, _due(record), record.id)),
+        item.open_partition.set(partition),
         item.remind_pk.set(remind_pk(record.obligation.responsible_enterprise, record.id)),
         item.remind_sk.set(remind_sk(write.remind_on, record.id)),
         item.updated_at.set(record.updated_at),
@@ -409,6 +517,7 @@ def _closing_actions(record: ObligationRecord) -> list[Any]:
         item.waived_reason.set(reason) if reason else item.waived_reason.remove(),
         item.closed_by.set(record.closed_by) if record.closed_by else item.closed_by.remove(),
         item.closed_at.set(record.closed_at) if record.closed_at else item.closed_at.remove(),
+        item.status_key.set(status_key(record.stored_status, _due(record), record.id)),
         item.open_partition.remove(),
         item.remind_pk.remove(),
         item.remind_sk.remove(),

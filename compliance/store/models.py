@@ -119,6 +119,28 @@ class VehiclesByAutomaker(GlobalSecondaryIndex["VehicleItem"]):
     vin = UnicodeAttribute(range_key=True)
 
 
+class VehiclesByModel(GlobalSecondaryIndex["VehicleItem"]):
+    """A model's vehicles: an automaker's list filtered by model reads only that model's."""
+
+    class Meta:
+        index_name = "by_model"
+        projection = AllProjection()
+
+    model = UnicodeAttribute(hash_key=True)
+    vin = UnicodeAttribute(range_key=True)
+
+
+class VehiclesByDismantler(GlobalSecondaryIndex["VehicleItem"]):
+    """Sparse: only vehicles a dismantler took in carry `scrapped_by`."""
+
+    class Meta:
+        index_name = "by_dismantler"
+        projection = AllProjection()
+
+    scrapped_by = UnicodeAttribute(hash_key=True)
+    vin = UnicodeAttribute(range_key=True)
+
+
 class VehicleItem(Model):
     class Meta(_Meta):
         table_name = _table("VEHICLES_TABLE", "nev-local-VehiclesTable")
@@ -140,6 +162,8 @@ class VehicleItem(Model):
     version = VersionAttribute()
 
     by_automaker = VehiclesByAutomaker()
+    by_model = VehiclesByModel()
+    by_dismantler = VehiclesByDismantler()
 
 
 # --- batteries ------------------------------------------------------------------------------
@@ -154,7 +178,48 @@ class BatteriesByManufacturer(GlobalSecondaryIndex["BatteryItem"]):
     code = UnicodeAttribute(range_key=True)
 
 
+class BatteriesByResponsible(GlobalSecondaryIndex["BatteryItem"]):
+    """The batteries an enterprise answers for (installed in its vehicles among them: the
+    automaker of a battery's vehicle is the one answering for it)."""
+
+    class Meta:
+        index_name = "by_responsible"
+        projection = AllProjection()
+
+    responsible = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute(range_key=True)
+
+
+class BatteriesByCustodian(GlobalSecondaryIndex["BatteryItem"]):
+    """Sparse: the batteries an enterprise holds; one a buyer off the platform holds has none."""
+
+    class Meta:
+        index_name = "by_custodian"
+        projection = AllProjection()
+
+    custodian = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute(range_key=True)
+
+
+class BatteriesByParent(GlobalSecondaryIndex["BatteryItem"]):
+    """Sparse: the parts of a pack or module (only parts have `parent_code`), in code order. A
+    part names its parent; the parent item does not list its parts, so it stays the same size
+    and is not written when a part is registered. ALL: `Battery.children` shows whole
+    batteries, so one Query answers it without a BatchGet after it."""
+
+    class Meta:
+        index_name = "by_parent"
+        projection = AllProjection()
+
+    parent_code = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute(range_key=True)
+
+
 class BatteryItem(Model):
+    # Items written before parts were found by `by_parent` may carry `child_codes`, a set of
+    # their parts' codes: it is not declared, so it is ignored when they are read, and dropped
+    # the next time they are written.
+
     class Meta(_Meta):
         table_name = _table("BATTERIES_TABLE", "nev-local-BatteriesTable")
 
@@ -173,12 +238,14 @@ class BatteryItem(Model):
     service_point = UnicodeAttribute(null=True)
     original_code = UnicodeAttribute(null=True)
     recoded_as = UnicodeAttribute(null=True)
-    parent_code = UnicodeAttribute(null=True)
-    child_codes = UnicodeSetAttribute(null=True)
+    parent_code = UnicodeAttribute(null=True)  # the pack or module it is a part of
     history = NumberAttribute(default=1)  # events in its history
     version = VersionAttribute()
 
     by_manufacturer = BatteriesByManufacturer()
+    by_responsible = BatteriesByResponsible()
+    by_custodian = BatteriesByCustodian()
+    by_parent = BatteriesByParent()
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -224,12 +291,17 @@ class _ObligationIndex(GlobalSecondaryIndex["ObligationItem"]):
     due_key = UnicodeAttribute(range_key=True)
 
 
-class ObligationsByResponsible(_ObligationIndex):
+class ObligationsByResponsible(GlobalSecondaryIndex["ObligationItem"]):
+    """An enterprise's obligations by stored status, then due date (`status_key`,
+    `<status>#<due date>#<id>`): a status filter is a key range, never a filter over closed
+    history, and each status's range is in due-date order."""
+
     class Meta:
-        index_name = "by_responsible_due"
+        index_name = "by_responsible_status"
         projection = AllProjection()
 
     responsible = UnicodeAttribute(hash_key=True)
+    status_key = UnicodeAttribute(range_key=True)
 
 
 class ObligationsBySubject(_ObligationIndex):
@@ -241,6 +313,10 @@ class ObligationsBySubject(_ObligationIndex):
 
 
 class ObligationsByDue(_ObligationIndex):
+    """Every obligation in the country, written over `NATIONAL_SHARDS` partitions (`ALL#<n>`,
+    compliance/store/records.py) so that no one index partition takes the nation's writes; a
+    regulator's page merges the shards."""
+
     class Meta:
         index_name = "by_due"
         projection = AllProjection()
@@ -249,7 +325,10 @@ class ObligationsByDue(_ObligationIndex):
 
 
 class OpenObligationsByDue(_ObligationIndex):
-    """Sparse: only obligations still open or overdue carry `open_partition`."""
+    """Sparse: only obligations still open or overdue carry `open_partition`,
+    `<stored status>#<shard>` (`OPEN#2`, `OVERDUE#0`): sharded like `by_due`, and split by the
+    stored status so that the obligations past due that the sweep has not yet marked are a
+    short key range."""
 
     class Meta:
         index_name = "open_by_due"
@@ -271,6 +350,19 @@ class ObligationsByRemind(GlobalSecondaryIndex["ObligationItem"]):
 
     remind_pk = UnicodeAttribute(hash_key=True)
     remind_sk = UnicodeAttribute(range_key=True)
+
+
+class ObligationsByCoverage(GlobalSecondaryIndex["ObligationItem"]):
+    """Sparse: only coverage duties (a service point in a prefecture or province) carry
+    `coverage_of`, their enterprise: its coverage duties by region, read by their own keys
+    whatever else it owes."""
+
+    class Meta:
+        index_name = "by_coverage"
+        projection = AllProjection()
+
+    coverage_of = UnicodeAttribute(hash_key=True)
+    subject_key = UnicodeAttribute(range_key=True)
 
 
 class RescheduleMap(MapAttribute[str, Any]):
@@ -301,6 +393,7 @@ class ObligationItem(Model):
     provisional = BooleanAttribute(default=False)
     calendar_version = NumberAttribute(null=True)
     due_key = UnicodeAttribute()
+    status_key = UnicodeAttribute()
     due_partition = UnicodeAttribute()
     open_partition = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
@@ -318,15 +411,38 @@ class ObligationItem(Model):
     reminders_sent = UnicodeSetAttribute(null=True)
     remind_pk = UnicodeAttribute(null=True)
     remind_sk = UnicodeAttribute(null=True)
+    coverage_of = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 
-    by_responsible_due = ObligationsByResponsible()
+    by_responsible_status = ObligationsByResponsible()
     by_subject_due = ObligationsBySubject()
     by_due = ObligationsByDue()
     open_by_due = OpenObligationsByDue()
     by_remind = ObligationsByRemind()
+    by_coverage = ObligationsByCoverage()
+
+
+class ObligationCountsItem(Model):
+    """One shard of an enterprise's obligation counts by stored status (id
+    `COUNT#<USCC>#<shard>`), or of the nation's (`COUNT#*#<shard>`), in the obligations table.
+
+    Every write that creates an obligation or changes its stored status changes a shard of its
+    enterprise's counts and of the nation's in the same transaction, so the counts are exact;
+    the shards spread concurrent writers so that they rarely meet on one item. Not in any index:
+    it has none of their key attributes."""
+
+    class Meta(_Meta):
+        table_name = _table("OBLIGATIONS_TABLE", "nev-local-ObligationsTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    open = NumberAttribute(default=0)
+    overdue = NumberAttribute(default=0)
+    fulfilled = NumberAttribute(default=0)
+    fulfilled_late = NumberAttribute(default=0)
+    waived = NumberAttribute(default=0)
+    provisional = NumberAttribute(default=0)  # open (or overdue) with a provisional deadline
 
 
 # --- service points -------------------------------------------------------------------------
@@ -378,7 +494,10 @@ class ServicePointKeyClaim(Model):
 
 
 class CalendarYearItem(Model):
-    """A year schedule loaded after deployment (sk `YEAR#<yyyy>`), or the version row (`META`)."""
+    """A year schedule loaded after deployment (calendar `CN`, sk `LOAD#<version>`), or the
+    progress of the rescheduling a load queued (calendar `RESCHEDULE#CN`: a header
+    `<version>#<year>` and one cursor `<version>#<year>#<partition>` per partition of the open
+    index; compliance/store/rescheduling.py)."""
 
     class Meta(_Meta):
         table_name = _table("CALENDARS_TABLE", "nev-local-CalendarsTable")
@@ -393,6 +512,16 @@ class CalendarYearItem(Model):
     calendar_version = NumberAttribute(null=True)
     loaded_at = UTCDateTimeAttribute(null=True)
     loaded_by = UnicodeAttribute(null=True)
+    # Rescheduling progress: counted with ADD, each page's record conditional on `page`.
+    partition_keys = UnicodeSetAttribute(null=True)  # header: the partitions it covers
+    page = NumberAttribute(null=True)  # cursor: pages recorded
+    after_key = UnicodeAttribute(null=True)  # cursor: the last due key read; the next page follows
+    queued_page = NumberAttribute(null=True)  # cursor: the page whose message was last queued
+    examined = NumberAttribute(null=True)
+    moved = NumberAttribute(null=True)
+    confirmed = NumberAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -505,6 +634,7 @@ EXTRA_MODELS: tuple[type[Model], ...] = (
     ManufacturerCodeClaim,
     ServicePointKeyClaim,
     ReminderBatchItem,
+    ObligationCountsItem,
 )
 
 

@@ -1,89 +1,169 @@
-"""Deadlines moved by a calendar load: every open obligation the load changes is rescheduled,
-with the move recorded on it and its next reminder set from the new due date.
+"""Deadlines moved by a calendar load, a bounded set of obligations at a time: each open
+obligation the load changes is rescheduled, with the move recorded on it, its next reminder set
+from the new due date, and its change to the counts.
 
-Every move is a versioned write: a move racing a fulfilment or the sweep ends with one winner
-and a ConflictError for the other.
+The moves of up to GROUP obligations are one transaction, each conditional on the version it was
+read at, together with their change to the counts and to whatever progress the caller counts
+them on: a move is counted if and only if it was written. An obligation changed since it was
+read (a fulfilment, the sweep, another worker that moved it first) is read again and, if the
+load still changes it, moved then; one closed in the meantime keeps its deadline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
+
+from msgspec import Struct
+from pynamodb.transactions import TransactWrite
 
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError
-from compliance.obligations import ObligationRecord
 from compliance.reminders import first_reminder_on
-from compliance.rules import Reschedule, reschedule
+from compliance.rules import ObligationStatus, Reschedule, reschedule
+from compliance.store.counts import StatusChange, add_to_transaction
 from compliance.store.models import ObligationItem, RescheduleMap
-from compliance.store.reads import conditionally, translated_errors
+from compliance.store.reads import translated_errors
 from compliance.store.records import (
-    OPEN_PARTITION,
     due_key,
     obligation_from_item,
     remind_pk,
     remind_sk,
+    status_key,
 )
+from compliance.store.transactions import commit
 
+# Obligations moved in one transaction. With a counter item per enterprise (at most one per
+# obligation), the nation's and the caller's progress item, a group writes at most 82 of the
+# 100 items DynamoDB allows; a page of 200 is five transactions instead of two hundred, and
+# the shared counters meet five times less often.
+GROUP = 40
+# Rounds of reading again what changed since it was read before the page is given up (the
+# queue brings it back): each round re-reads only the groups that met a change.
+ATTEMPTS = 3
+_OPEN = (ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value)
 _CONFLICT = (
-    "This obligation was changed by someone else at the same time; nothing was written. "
-    "Read it again and retry."
+    "Obligations kept changing while a calendar load rescheduled them (read again {attempts} "
+    "times); nothing more was written for them. Their page is tried again."
 )
 
-
-def _save(item: ObligationItem, actions: list[object]) -> None:
-    """Apply `actions` if nobody changed the item since it was read (its version), and take
-    the stored result back into `item`. One item needs no transaction."""
-    if not conditionally(lambda: item.update(actions=actions)):  # type: ignore[arg-type]
-        raise ConflictError(_CONFLICT)
+# Adds a group's numbers of moved and confirmed deadlines to the caller's progress, in the
+# transaction that writes them.
+CountMoves = Callable[[TransactWrite, int, int], None]
 
 
-def apply_calendar(
-    calendar: WorkingDayCalendar, year: int, *, now: datetime
-) -> tuple[Reschedule, ...]:
-    """Move every open deadline that loading `year` changes, recording the move on each.
+class Moves(Struct):
+    moved: int = 0  # due date changed
+    confirmed: int = 0  # same due date, no longer provisional
+    conflicts: int = 0  # groups that met a change and were read again
 
-    Reads the open obligations due from that year on (the sparse open index, from the first day
-    of `year`), so closed duties and earlier deadlines are never read.
-    """
-    with translated_errors():
-        items = {
-            item.id: item
-            for item in ObligationItem.open_by_due.query(
-                OPEN_PARTITION,
-                range_key_condition=ObligationItem.due_key >= f"{year}-01-01",
-                filter_condition=ObligationItem.trigger_date <= f"{year}-12-31",
+
+def reschedule_items(
+    items: Iterable[ObligationItem],
+    calendar: WorkingDayCalendar,
+    *,
+    year: int,
+    now: datetime,
+    count: CountMoves | None = None,
+) -> Moves:
+    """Move the deadlines of `items` that loading `year` into `calendar` changes (the pure
+    `compliance.rules.reschedule` decides which), GROUP to a transaction. Closed items are left
+    alone. Raises ConflictError when obligations still changed under it after ATTEMPTS reads:
+    what was written stands and is counted; calling again moves the rest."""
+    current = {item.id: item for item in items if item.status in _OPEN}
+    moves = Moves()
+    for _ in range(ATTEMPTS):
+        records = (obligation_from_item(item).obligation for item in current.values())
+        changes = reschedule(records, calendar, year=year)
+        changed: list[str] = []
+        for start in range(0, len(changes), GROUP):
+            group = changes[start : start + GROUP]
+            try:
+                _write(group, current, calendar, now, count)
+            except ConflictError:
+                changed += [c.obligation_id for c in group]
+                moves.conflicts += 1
+                continue
+            moves.moved += sum(1 for c in group if c.changes_date)
+            moves.confirmed += sum(1 for c in group if not c.changes_date)
+        if not changed:
+            return moves
+        with translated_errors():
+            fresh = ObligationItem.batch_get(changed, consistent_read=True)
+            current = {item.id: item for item in fresh if item.status in _OPEN}
+    raise ConflictError(_CONFLICT.format(attempts=ATTEMPTS))
+
+
+def _write(
+    group: Sequence[Reschedule],
+    items: dict[str, ObligationItem],
+    calendar: WorkingDayCalendar,
+    now: datetime,
+    count: CountMoves | None,
+) -> None:
+    """One transaction: every move of `group` if none of its obligations changed since read."""
+    attempts = itertools.count()
+    seed = ",".join(f"{c.obligation_id}:{items[c.obligation_id].version}" for c in group)
+    moved = sum(1 for c in group if c.changes_date)
+
+    def build(tx: TransactWrite) -> None:
+        changes: list[StatusChange] = []
+        for change in group:
+            item = items[change.obligation_id]
+            tx.update(
+                ObligationItem(item.id, version=item.version),
+                actions=_actions(item, change, calendar, now),
             )
-        }
-    records: Iterable[ObligationRecord] = (obligation_from_item(i) for i in items.values())
-    changes = reschedule((r.obligation for r in records), calendar, year=year)
-    for change in changes:
-        item = items[change.obligation_id]
-        entry = RescheduleMap(
-            before=change.before.due_date.isoformat(),
-            after=change.after.due_date.isoformat(),
-            calendar_version=change.after.calendar_version,
-            at=now,
+            status = ObligationStatus(item.status)
+            changes.append(
+                StatusChange(
+                    item.responsible,
+                    status,
+                    status,
+                    provisional=change.after.provisional,
+                    provisional_before=change.before.provisional,
+                )
+            )
+        # A retry after meeting another transaction on a counter moves to another shard.
+        add_to_transaction(tx, changes, seed, next(attempts))
+        if count is not None:
+            count(tx, moved, len(group) - moved)
+
+    commit(build, conflict="An obligation changed since it was read; nothing was written.")
+
+
+def _actions(
+    item: ObligationItem, change: Reschedule, calendar: WorkingDayCalendar, now: datetime
+) -> list[Any]:
+    """The writes that move `item` as `change` says, the move recorded on it."""
+    entry = RescheduleMap(
+        before=change.before.due_date.isoformat(),
+        after=change.after.due_date.isoformat(),
+        calendar_version=change.after.calendar_version,
+        at=now,
+    )
+    actions: list[Any] = [
+        ObligationItem.due_date.set(change.after.due_date.isoformat()),
+        ObligationItem.provisional.set(change.after.provisional),
+        ObligationItem.calendar_version.set(change.after.calendar_version),
+        ObligationItem.due_key.set(due_key(change.after.due_date, item.id)),
+        ObligationItem.status_key.set(
+            status_key(ObligationStatus(item.status), change.after.due_date, item.id)
+        ),
+        ObligationItem.reschedules.set((ObligationItem.reschedules | []).append([entry])),
+        ObligationItem.updated_at.set(now),
+    ]
+    if change.changes_date:
+        # A moved due date starts a fresh reminder schedule (counted from the event, as when
+        # the duty arose: a stage already reached is due at the next sweep). A deadline only
+        # confirmed (no longer provisional) keeps its schedule, so no stage goes out twice.
+        first = first_reminder_on(
+            change.after.due_date, date.fromisoformat(item.trigger_date), calendar
         )
-        actions: list[object] = [
-            ObligationItem.due_date.set(change.after.due_date.isoformat()),
-            ObligationItem.provisional.set(change.after.provisional),
-            ObligationItem.calendar_version.set(change.after.calendar_version),
-            ObligationItem.due_key.set(due_key(change.after.due_date, item.id)),
-            ObligationItem.reschedules.set((ObligationItem.reschedules | []).append([entry])),
-            ObligationItem.updated_at.set(now),
+        actions += [
+            ObligationItem.remind_pk.set(remind_pk(item.responsible, item.id)),
+            ObligationItem.remind_sk.set(remind_sk(first, item.id)),
         ]
-        if change.after.due_date != change.before.due_date:
-            # A moved due date starts a fresh reminder schedule (counted from the event, as
-            # when the duty arose: a stage already reached is due at the next sweep). A
-            # deadline only confirmed (no longer provisional) keeps its schedule, so no stage
-            # goes out twice.
-            first = first_reminder_on(
-                change.after.due_date, date.fromisoformat(item.trigger_date), calendar
-            )
-            actions += [
-                ObligationItem.remind_pk.set(remind_pk(item.responsible, item.id)),
-                ObligationItem.remind_sk.set(remind_sk(first, item.id)),
-            ]
-        _save(item, actions)
-    return changes
+    return actions

@@ -6,14 +6,17 @@ Batch readers return a dict keyed by the requested keys, with missing keys absen
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
 from msgspec import Struct
+from msgspec.structs import replace
 from pynamodb.exceptions import PutError, PynamoDBException, UpdateError
 from pynamodb.models import Model
 
@@ -34,9 +37,8 @@ from compliance.store.models import (
     VehicleItem,
 )
 from compliance.store.records import (
-    ALL_PARTITION,
+    NATIONAL_SHARDS,
     battery_from_item,
-    due_key,
     enterprise_from_item,
     event_from_item,
     model_from_item,
@@ -154,36 +156,37 @@ def calendar_loads(calendar: str = "CN") -> list[CalendarYearItem]:
 
 
 # --- obligation pages -----------------------------------------------------------------------
+#
+# A page merges ordered streams: key ranges of index partitions, each in due-date order. An
+# enterprise's status buckets (`by_responsible_status`), or the nation's shards (`by_due`,
+# `open_by_due`), or one subject (`by_subject_due`). Each stream is read with one Query of at
+# most a fixed number of items, so a page costs the same whatever the enterprise has on record;
+# what a key range cannot say (rules, trigger dates, a status in a subject's or the nation's
+# closed history) is a filter on those items only, and a page that runs out of its budget
+# before filling says where to go on (`next_after`), possibly with fewer items than asked.
+
+# Items one page may evaluate over all its streams when some condition is not in the key.
+PAGE_BUDGET = 600
+HIGH = "~"  # sorts after every due key (`<date>#<id>`, dates and `9999-12-31`)
+# Sorts before every due key; not "": DynamoDB refuses an empty string in a key condition.
+LOW = "0"
+_BUCKETS = (
+    ObligationStatus.OPEN,
+    ObligationStatus.OVERDUE,
+    ObligationStatus.FULFILLED,
+    ObligationStatus.FULFILLED_LATE,
+    ObligationStatus.WAIVED,
+)
+_CLOCK = frozenset({ObligationStatus.OPEN, ObligationStatus.OVERDUE})
+_pool: ThreadPoolExecutor | None = None
 
 
 class ObligationScope(Struct, frozen=True):
-    """Which index partition a page reads: one enterprise's, one subject's, or everyone's."""
+    """Whose obligations a page lists: one enterprise's, one subject's (an enterprise's
+    share of it when both are given), or the nation's (neither)."""
 
     responsible: str | None = None
     subject: tuple[SubjectKind, str] | None = None
-
-    def query(self, **kwargs: Any) -> Any:
-        if self.responsible is not None:
-            return ObligationItem.by_responsible_due.query(self.responsible, **kwargs)
-        if self.subject is not None:
-            kind, subject_id = self.subject
-            return ObligationItem.by_subject_due.query(subject_key(kind, subject_id), **kwargs)
-        return ObligationItem.by_due.query(ALL_PARTITION, **kwargs)
-
-    def key_of(self, record: ObligationRecord) -> dict[str, dict[str, str]]:
-        """The LastEvaluatedKey DynamoDB would return after `record` in this index."""
-        o = record.obligation
-        key = {
-            "id": {"S": o.id},
-            "due_key": {"S": due_key(o.deadline.due_date if o.deadline else None, o.id)},
-        }
-        if self.responsible is not None:
-            key["responsible"] = {"S": o.responsible_enterprise}
-        elif self.subject is not None:
-            key["subject_key"] = {"S": subject_key(o.subject_kind, o.subject_id)}
-        else:
-            key["due_partition"] = {"S": ALL_PARTITION}
-        return key
 
 
 class ObligationFilter(Struct, frozen=True):
@@ -191,6 +194,8 @@ class ObligationFilter(Struct, frozen=True):
     rule_ids: frozenset[str] = frozenset()
     due_on_or_after: date | None = None
     due_on_or_before: date | None = None
+    triggered_on_or_after: date | None = None
+    triggered_on_or_before: date | None = None
 
     def canonical(self) -> str:
         """The filter as the same text in every process, for what a cursor is bound to. A
@@ -200,62 +205,181 @@ class ObligationFilter(Struct, frozen=True):
             [
                 sorted(status.value for status in self.statuses),
                 sorted(self.rule_ids),
-                self.due_on_or_after.isoformat() if self.due_on_or_after else None,
-                self.due_on_or_before.isoformat() if self.due_on_or_before else None,
+                *(
+                    day.isoformat() if day else None
+                    for day in (
+                        self.due_on_or_after,
+                        self.due_on_or_before,
+                        self.triggered_on_or_after,
+                        self.triggered_on_or_before,
+                    )
+                ),
             ]
         )
 
 
 class ObligationPage(Struct, frozen=True):
     records: list[ObligationRecord]
-    next_key: dict[str, dict[str, str]] | None  # where the next page starts, None at the end
+    positions: list[str]  # each record's place in due-date order (its due key)
+    next_after: str | None  # where the next page starts (exclusive); None at the end
+    queries: int = 0  # DynamoDB Queries made
+    evaluated: int = 0  # items DynamoDB read for them
+
+
+class Stream(Struct, frozen=True):
+    """One index partition's key range `prefix + low` .. `prefix + high` (inclusive)."""
+
+    index: Any
+    hash_key: str
+    key_attribute: str
+    prefix: str
+    low: str
+    high: str
+
+
+class _Read(Struct, frozen=True):
+    items: list[tuple[str, ObligationItem]]  # (position, item) in order
+    frontier: str | None  # the last position evaluated when the range has more; else None
+    evaluated: int
 
 
 def obligation_page(
     scope: ObligationScope,
     *,
     first: int,
-    after: dict[str, dict[str, str]] | None,
+    after: str | None,
     where: ObligationFilter,
     today: date,
 ) -> ObligationPage:
-    """Up to `first` obligations in due-date order (standing duties last).
+    """Up to `first` obligations after position `after`, in due-date order (standing duties
+    last), reading at most `first + 2` items a stream, or the page budget when a condition is
+    not in the key."""
+    streams, filtered = _streams(scope, where, today)
+    streams = [
+        replace(s, low=max(s.low, after)) if after else s for s in streams if _nonempty(s, after)
+    ]
+    if not streams:
+        return ObligationPage([], [], None)
+    condition = _filter_condition(scope, where, today, filtered)
+    limit = first + 2  # the cursor's own item, the page, and one to know another page exists
+    if condition is not None:
+        limit = max(limit, PAGE_BUDGET // len(streams))
+    reads = run_streams(lambda stream: read_stream(stream, condition, limit), streams)
+    frontiers = [r.frontier for r in reads if r.frontier is not None]
+    frontier = min(frontiers) if frontiers else None
+    found = sorted(
+        (position, item)
+        for r in reads
+        for position, item in r.items
+        if position != after and (frontier is None or position <= frontier)
+    )
+    page = found[:first]
+    if len(found) > first:
+        next_after: str | None = page[-1][0]
+    else:
+        next_after = frontier
+    return ObligationPage(
+        records=[obligation_from_item(item) for _, item in page],
+        positions=[position for position, _ in page],
+        next_after=next_after,
+        queries=len(reads),
+        evaluated=sum(r.evaluated for r in reads),
+    )
 
-    Without status or rule filters this is exactly one Query: it asks for one item more than
-    the page, which tells whether another page exists without a second round trip.
-    """
-    kwargs: dict[str, Any] = {
-        "range_key_condition": _due_range(where),
-        "filter_condition": _filters(where, today),
-        "limit": first + 1,
-        "page_size": first + 1,
-        "last_evaluated_key": after,
-    }
-    with translated_errors():
-        records = [obligation_from_item(i) for i in scope.query(**kwargs)]
-    next_key = scope.key_of(records[first - 1]) if len(records) > first else None
-    return ObligationPage(records[:first], next_key)
+
+def _nonempty(stream: Stream, after: str | None) -> bool:
+    return max(stream.low, after or "") <= stream.high
 
 
-def _due_range(where: ObligationFilter) -> Any:
-    low = where.due_on_or_after.isoformat() if where.due_on_or_after else None
+def _due_bounds(where: ObligationFilter) -> tuple[str, str]:
+    low = where.due_on_or_after.isoformat() if where.due_on_or_after else LOW
     # Keys are `<date>#<id>`: `~` sorts after `#`, so `<date>~` is past every key of that day.
-    high = f"{where.due_on_or_before.isoformat()}~" if where.due_on_or_before else None
-    key = ObligationItem.due_key
-    if low and high:
-        return key.between(low, high)
-    if low:
-        return key >= low
-    if high:
-        return key <= high
+    high = f"{where.due_on_or_before.isoformat()}~" if where.due_on_or_before else HIGH
+    return low, high
+
+
+def _clock_ranges(wanted: frozenset[ObligationStatus], today: date) -> tuple[str, str] | None:
+    """The due-key range of the stored OPEN and OVERDUE buckets that holds what the clock calls
+    `wanted`: an open obligation past its due day reads as OVERDUE even before the sweep has
+    written that down, and one rescheduled later reads as OPEN again."""
+    clock = wanted & _CLOCK
+    if clock == _CLOCK:
+        return LOW, HIGH
+    if ObligationStatus.OPEN in clock:
+        return today.isoformat(), HIGH
+    if ObligationStatus.OVERDUE in clock:
+        return LOW, today.isoformat()  # `<today>` sorts before every key of today
     return None
 
 
-def _filters(where: ObligationFilter, today: date) -> Any:
-    conditions = []
+def _streams(
+    scope: ObligationScope, where: ObligationFilter, today: date
+) -> tuple[list[Stream], bool]:
+    """The key ranges a page reads, and whether the status is left to a filter."""
+    low, high = _due_bounds(where)
+    wanted = where.statuses or frozenset(_BUCKETS)
+    index = ObligationItem
+    if scope.subject is not None:
+        # A subject has a handful of obligations: its one partition, statuses filtered.
+        kind, subject_id = scope.subject
+        stream = Stream(
+            index.by_subject_due, subject_key(kind, subject_id), "due_key", "", low, high
+        )
+        return [stream], bool(where.statuses)
+    if scope.responsible is not None:
+        ranges: list[tuple[ObligationStatus, str, str]] = []
+        clock = _clock_ranges(wanted, today)
+        for bucket in _BUCKETS:
+            if bucket in _CLOCK:
+                if clock is not None:
+                    ranges.append((bucket, *clock))
+            elif bucket in wanted:
+                ranges.append((bucket, LOW, HIGH))
+        return [
+            Stream(
+                index.by_responsible_status,
+                scope.responsible,
+                "status_key",
+                f"{bucket.value}#",
+                max(low, r_low),
+                min(high, r_high),
+            )
+            for bucket, r_low, r_high in ranges
+        ], False
+    shards = range(NATIONAL_SHARDS)
+    if where.statuses and where.statuses <= _CLOCK:
+        clock = _clock_ranges(wanted, today)
+        assert clock is not None
+        return [
+            Stream(
+                index.open_by_due,
+                f"{bucket.value}#{shard}",
+                "due_key",
+                "",
+                max(low, clock[0]),
+                min(high, clock[1]),
+            )
+            for bucket in (ObligationStatus.OPEN, ObligationStatus.OVERDUE)
+            for shard in shards
+        ], False
+    return [
+        Stream(index.by_due, f"ALL#{shard}", "due_key", "", low, high) for shard in shards
+    ], bool(where.statuses)
+
+
+def _filter_condition(
+    scope: ObligationScope, where: ObligationFilter, today: date, statuses: bool
+) -> Any:
+    conditions: list[Any] = []
+    if scope.subject is not None and scope.responsible is not None:
+        conditions.append(ObligationItem.responsible == scope.responsible)
     if where.rule_ids:
         conditions.append(ObligationItem.rule_id.is_in(*sorted(where.rule_ids)))
-    if where.statuses:
+    if where.triggered_on_or_after:
+        conditions.append(ObligationItem.trigger_date >= where.triggered_on_or_after.isoformat())
+    if where.triggered_on_or_before:
+        conditions.append(ObligationItem.trigger_date <= where.triggered_on_or_before.isoformat())
+    if statuses:
         conditions.append(_status_condition(where.statuses, today))
     combined = None
     for condition in conditions:
@@ -264,8 +388,7 @@ def _filters(where: ObligationFilter, today: date) -> Any:
 
 
 def _status_condition(statuses: frozenset[ObligationStatus], today: date) -> Any:
-    """Stored status plus the clock: an open obligation past its due day reads as OVERDUE even
-    before the daily sweep has written that down."""
+    """Stored status plus the clock, as a filter (for the few reads whose key has no status)."""
     stored = ObligationItem.status
     due = ObligationItem.due_date
     open_stored = stored.is_in(ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value)
@@ -277,7 +400,7 @@ def _status_condition(statuses: frozenset[ObligationStatus], today: date) -> Any
         parts.append(open_stored & not_late)
     if ObligationStatus.OVERDUE in statuses:
         parts.append(open_stored & (due < today.isoformat()))
-    done = [s.value for s in statuses if s not in (ObligationStatus.OPEN, ObligationStatus.OVERDUE)]
+    done = [s.value for s in statuses if s not in _CLOCK]
     if done:
         parts.append(stored.is_in(*done))
     combined = parts[0]
@@ -286,31 +409,53 @@ def _status_condition(statuses: frozenset[ObligationStatus], today: date) -> Any
     return combined
 
 
-class ObligationSummary(Struct, frozen=True):
-    counts: dict[ObligationStatus, int]
-    provisional: int  # open obligations whose deadline is still provisional
-    next_due: str | None  # id of the open obligation due soonest, today or later
-
-
-def obligation_summary(responsible: str, today: date) -> ObligationSummary:
-    """Counts by status as of `today`, in one paginated Query over the enterprise's partition
-    that fetches only the attributes the counts need."""
-    counts = dict.fromkeys(ObligationStatus, 0)
-    provisional = 0
-    next_due: tuple[str, str] | None = None
-    open_values = {ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value}
-    attributes = ["id", "status", "due_date", "provisional", "fulfilled_on"]
+def read_stream(stream: Stream, condition: Any, limit: int) -> _Read:
+    """One Query: at most `limit` items of the stream's range, in order."""
+    attribute = getattr(ObligationItem, stream.key_attribute)
+    key_range = attribute.between(stream.prefix + stream.low, stream.prefix + stream.high)
+    connection = ObligationItem._get_connection()
     with translated_errors():
-        for item in ObligationItem.by_responsible_due.query(
-            responsible, attributes_to_get=attributes
-        ):
-            due = item.due_date
-            if item.status in open_values:
-                overdue = due is not None and due < today.isoformat()
-                counts[ObligationStatus.OVERDUE if overdue else ObligationStatus.OPEN] += 1
-                provisional += bool(item.provisional)
-                if due is not None and not overdue and (next_due is None or due < next_due[0]):
-                    next_due = (due, item.id)
-            else:
-                counts[ObligationStatus(item.status)] += 1
-    return ObligationSummary(counts, provisional, next_due[1] if next_due else None)
+        data = connection.query(
+            stream.hash_key,
+            range_key_condition=key_range,
+            filter_condition=condition,
+            index_name=stream.index.Meta.index_name,
+            limit=limit,
+        )
+    items = [ObligationItem.from_raw_data(raw) for raw in data.get("Items", [])]
+    last = data.get("LastEvaluatedKey")
+    cut = len(stream.prefix)
+    return _Read(
+        items=[(getattr(item, stream.key_attribute)[cut:], item) for item in items],
+        frontier=last[stream.key_attribute]["S"][cut:] if last else None,
+        evaluated=int(data.get("ScannedCount", len(items))),
+    )
+
+
+def run_streams(read: Callable[[Stream], _T], streams: list[Stream]) -> list[_T]:
+    """Each stream's Query, concurrently when there are several (one shared botocore client,
+    which is thread-safe)."""
+    global _pool
+    if len(streams) == 1:
+        return [read(streams[0])]
+    if _pool is None:
+        ObligationItem._get_connection().connection.client  # noqa: B018 - built before threads
+        _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="obligation-page")
+    # Each Query runs in a copy of the caller's context, so what the request keeps there (its
+    # count of DynamoDB calls, graph/cost.py) sees these calls too.
+    futures = [_pool.submit(contextvars.copy_context().run, read, s) for s in streams]
+    return [future.result() for future in futures]
+
+
+def coverage_gaps(responsible: str) -> list[ObligationRecord]:
+    """An enterprise's open and waived coverage duties: one Query of the sparse `by_coverage`
+    index, which holds its coverage duties and nothing else (bounded by the regions it sells
+    in, never by its other duties)."""
+    wanted = {ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value}
+    wanted.add(ObligationStatus.WAIVED.value)
+    with translated_errors():
+        return [
+            obligation_from_item(item)
+            for item in ObligationItem.by_coverage.query(responsible)
+            if item.status in wanted
+        ]

@@ -7,7 +7,13 @@ shape of a stored record is decided in one place.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Any
+
+from pynamodb.attributes import Attribute, ListAttribute
+from pynamodb.constants import NULL
+from pynamodb.models import Model
 
 from compliance.calendar import Deadline
 from compliance.enterprises import Contact, Enterprise
@@ -24,7 +30,7 @@ from compliance.lifecycle import (
     VehicleState,
     subjects_of,
 )
-from compliance.network import PointType, ServicePoint
+from compliance.network import POINT_TYPE_OF_RULE, PointType, ServicePoint
 from compliance.obligations import ObligationRecord, RescheduleEntry
 from compliance.rules import Obligation, ObligationStatus, Period, SubjectKind
 from compliance.store.models import (
@@ -39,10 +45,12 @@ from compliance.store.models import (
     VehicleItem,
 )
 
-# Obligations still to be acted on carry this in the sparse `open_partition` index key.
-OPEN_PARTITION = "OPEN"
-# Every obligation is in the regulator's due-date index under this one partition.
-ALL_PARTITION = "ALL"
+# How many partitions the nation's due-date indexes (`by_due`, `open_by_due`) are written
+# over. One index partition takes about 1,000 writes a second; the country's obligations arrive
+# at a few hundred a second at peak, in bursts from large disposals. A regulator's page reads
+# every shard (AWS's write-sharding pattern with calculated suffixes), so more shards cost
+# reads: four leave room for four times today's peak.
+NATIONAL_SHARDS = 4
 
 
 def _d(value: str | None) -> date | None:
@@ -168,7 +176,6 @@ def battery_from_item(item: BatteryItem) -> BatteryState:
         recoded_as=item.recoded_as,
         vehicle_automaker=item.vehicle_automaker,
         parent_code=item.parent_code,
-        child_codes=frozenset(item.child_codes or ()),
         history=int(item.history),
     )
 
@@ -189,7 +196,6 @@ def battery_item(state: BatteryState, version: int | None = None) -> BatteryItem
         original_code=state.original_code,
         recoded_as=state.recoded_as,
         parent_code=state.parent_code,
-        child_codes=set(state.child_codes) or None,
         history=state.history,
     )
     if version is not None:
@@ -273,12 +279,38 @@ REMIND_SHARDS = 4
 
 
 def remind_pk(responsible: str, obligation_id: str) -> str:
-    shard = int(hashlib.sha256(obligation_id.encode()).hexdigest()[:8], 16) % REMIND_SHARDS
-    return f"{responsible}#{shard}"
+    return f"{responsible}#{_shard(obligation_id, REMIND_SHARDS)}"
 
 
 def remind_sk(remind_on: date, obligation_id: str) -> str:
     return f"{remind_on.isoformat()}#{obligation_id}"
+
+
+def _shard(key: str, shards: int) -> int:
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % shards
+
+
+def all_partition(obligation_id: str) -> str:
+    """The obligation's partition of the national due-date index."""
+    return f"ALL#{_shard(obligation_id, NATIONAL_SHARDS)}"
+
+
+def open_partition(status: ObligationStatus, obligation_id: str) -> str | None:
+    """Its partition of the sparse national open index, by stored status (OPEN or OVERDUE);
+    None once closed (it leaves the index)."""
+    if status not in (ObligationStatus.OPEN, ObligationStatus.OVERDUE):
+        return None
+    return f"{status.value}#{_shard(obligation_id, NATIONAL_SHARDS)}"
+
+
+def status_key(status: ObligationStatus, due_date: date | None, obligation_id: str) -> str:
+    """Its place in its enterprise's `by_responsible_status` index."""
+    return f"{status.value}#{due_key(due_date, obligation_id)}"
+
+
+def coverage_of(rule_id: str, responsible: str) -> str | None:
+    """Its key in the sparse `by_coverage` index: its enterprise, for a coverage duty only."""
+    return responsible if rule_id in POINT_TYPE_OF_RULE else None
 
 
 def subject_key(kind: SubjectKind, subject_id: str) -> str:
@@ -305,10 +337,14 @@ def obligation_item(obligation: Obligation, now: datetime, remind_on: date) -> O
         provisional=deadline.provisional if deadline else False,
         calendar_version=deadline.calendar_version if deadline else None,
         due_key=due_key(deadline.due_date if deadline else None, obligation.id),
-        due_partition=ALL_PARTITION,
-        open_partition=OPEN_PARTITION,
+        status_key=status_key(
+            ObligationStatus.OPEN, deadline.due_date if deadline else None, obligation.id
+        ),
+        due_partition=all_partition(obligation.id),
+        open_partition=open_partition(ObligationStatus.OPEN, obligation.id),
         remind_pk=remind_pk(obligation.responsible_enterprise, obligation.id),
         remind_sk=remind_sk(remind_on, obligation.id),
+        coverage_of=coverage_of(obligation.rule_id, obligation.responsible_enterprise),
         status=ObligationStatus.OPEN.value,
         vin=obligation.vin,
         battery_code=obligation.battery_code,
@@ -319,37 +355,54 @@ def obligation_item(obligation: Obligation, now: datetime, remind_on: date) -> O
 
 
 def obligation_from_item(item: ObligationItem) -> ObligationRecord:
+    # The item's stored values directly: what each attribute's descriptor would return, without
+    # a descriptor call per field.
+    return _obligation_record(item.attribute_values)
+
+
+def obligation_from_raw(raw: Mapping[str, dict[str, Any]]) -> ObligationRecord:
+    """An obligation straight from the item as DynamoDB returns it (an entry of a Query's or a
+    BatchGet's items): the record `obligation_from_item(ObligationItem.from_raw_data(raw))`
+    gives, without building the PynamoDB item, which costs several times the record (it sets
+    every default twice and copies the reschedule entries' attribute template, even for an
+    empty list)."""
+    return _obligation_record(_stored_values(ObligationItem, raw))
+
+
+def _obligation_record(values: Mapping[str, Any]) -> ObligationRecord:
+    get: Callable[[str], Any] = values.get
     deadline = None
-    if item.due_date is not None:
+    due_date = get("due_date")
+    if due_date is not None:
         deadline = Deadline(
-            due_date=date.fromisoformat(item.due_date),
-            provisional=bool(item.provisional),
-            calendar_version=int(item.calendar_version or 0),
+            due_date=date.fromisoformat(due_date),
+            provisional=bool(get("provisional")),
+            calendar_version=int(get("calendar_version") or 0),
         )
     obligation = Obligation(
-        id=item.id,
-        rule_id=item.rule_id,
-        rule_set_id=item.rule_set_id,
-        rule_set_version=item.rule_set_version,
-        responsible_enterprise=item.responsible,
-        responsible_role=item.responsible_role,
-        subject_kind=SubjectKind(item.subject_kind),
-        subject_id=item.subject_id,
-        trigger_event_id=item.trigger_event_id,
-        trigger_kind=EventKind(item.trigger_kind),
-        trigger_date=date.fromisoformat(item.trigger_date),
-        period=Period.parse(item.period),
+        id=get("id"),
+        rule_id=get("rule_id"),
+        rule_set_id=get("rule_set_id"),
+        rule_set_version=get("rule_set_version"),
+        responsible_enterprise=get("responsible"),
+        responsible_role=get("responsible_role"),
+        subject_kind=SubjectKind(get("subject_kind")),
+        subject_id=get("subject_id"),
+        trigger_event_id=get("trigger_event_id"),
+        trigger_kind=EventKind(get("trigger_kind")),
+        trigger_date=date.fromisoformat(get("trigger_date")),
+        period=Period.parse(get("period")),
         deadline=deadline,
-        vin=item.vin,
-        battery_code=item.battery_code,
-        model=item.model,
+        vin=get("vin"),
+        battery_code=get("battery_code"),
+        model=get("model"),
     )
     return ObligationRecord(
         obligation=obligation,
-        stored_status=ObligationStatus(item.status),
-        fulfilled_on=_d(item.fulfilled_on),
-        platform_receipt=item.platform_receipt,
-        waived_reason=item.waived_reason,
+        stored_status=ObligationStatus(get("status")),
+        fulfilled_on=_d(get("fulfilled_on")),
+        platform_receipt=get("platform_receipt"),
+        waived_reason=get("waived_reason"),
         reschedules=tuple(
             RescheduleEntry(
                 before=date.fromisoformat(r.before),
@@ -357,14 +410,43 @@ def obligation_from_item(item: ObligationItem) -> ObligationRecord:
                 calendar_version=int(r.calendar_version),
                 at=r.at,
             )
-            for r in item.reschedules or ()
+            for r in get("reschedules") or ()
         ),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=int(item.version or 0),
-        closed_by=item.closed_by,
-        closed_at=item.closed_at,
+        created_at=get("created_at"),
+        updated_at=get("updated_at"),
+        version=int(get("version") or 0),
+        closed_by=get("closed_by"),
+        closed_at=get("closed_at"),
     )
+
+
+# Per model, what PynamoDB's deserialisation goes through for each attribute: its name, the
+# attribute, its default, and whether it is a list (an empty one is the empty list PynamoDB's
+# `ListAttribute.deserialize` returns, without instantiating the element type).
+_Plan = tuple[tuple[str, str, Attribute[Any], Any, bool], ...]
+_plans: dict[type[Model], _Plan] = {}
+
+
+def _stored_values(model: type[Model], raw: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The attribute values `model.from_raw_data(raw)` would hold, by attribute name, through the
+    same deserialisers: a stored NULL or an absent attribute reads as its default."""
+    plan = _plans.get(model)
+    if plan is None:
+        plan = _plans[model] = tuple(
+            (name, attr.attr_name, attr, attr.default, isinstance(attr, ListAttribute))
+            for name, attr in model.get_attributes().items()
+        )
+    values: dict[str, Any] = {}
+    for name, stored_name, attr, default, is_list in plan:
+        stored = raw.get(stored_name)
+        if stored and NULL not in stored:
+            value = attr.get_value(stored)
+            values[name] = [] if is_list and not value else attr.deserialize(value)
+        else:
+            value = default() if callable(default) else default
+            if value is not None:
+                values[name] = value
+    return values
 
 
 # --- service points -------------------------------------------------------------------------

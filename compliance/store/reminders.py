@@ -21,12 +21,14 @@ from functools import partial
 from typing import Any
 
 from msgspec import Struct
+from pynamodb.transactions import TransactWrite
 
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.obligations import ObligationRecord
 from compliance.reminders import first_reminder_on
 from compliance.rules import ObligationStatus
+from compliance.store.counts import StatusChange, add_to_transaction
 from compliance.store.models import (
     EnterpriseItem,
     ObligationItem,
@@ -35,12 +37,15 @@ from compliance.store.models import (
 )
 from compliance.store.reads import conditionally, translated_errors
 from compliance.store.records import (
-    OPEN_PARTITION,
+    NATIONAL_SHARDS,
     REMIND_SHARDS,
     obligation_from_item,
+    open_partition,
     remind_pk,
     remind_sk,
+    status_key,
 )
+from compliance.store.transactions import CONFLICT_RETRIES, commit
 
 # Batches and jobs are kept for a quarter: long enough to answer "was I reminded?".
 RETENTION = timedelta(days=90)
@@ -260,17 +265,22 @@ class Moved(Struct, frozen=True):
     skipped: int = 0  # closed, rescheduled or already moved since the batch was made
 
 
-def move_forward(entries: Iterable[Entry], now: datetime, *, schedule: bool = True) -> Moved:
-    """Record each entry's stage on its obligation and set its next reminder, turning it
-    OVERDUE where due; each write only if the obligation's schedule and due date are still as
-    the batch read them, so a repeat changes nothing and a fulfilment or a calendar load since
-    wins. With `schedule` False (nobody to remind) only the OVERDUE transitions are written."""
+def move_forward(
+    entries: Iterable[Entry], now: datetime, *, enterprise: str, schedule: bool = True
+) -> Moved:
+    """Record each entry's stage on its obligation (of `enterprise`) and set its next reminder,
+    turning it OVERDUE where due; each write only if the obligation's schedule and due date are
+    still as the batch read them, so a repeat changes nothing and a fulfilment or a calendar
+    load since wins. With `schedule` False (nobody to remind) only the OVERDUE transitions are
+    written."""
     if not schedule:
         entries = [entry for entry in entries if entry.overdue]
     connection = ObligationItem._get_connection()
     connection.connection.client  # noqa: B018 - build the shared client before the threads use it
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-        outcomes = list(pool.map(lambda e: _move_one(connection, e, now, schedule), entries))
+        outcomes = list(
+            pool.map(lambda e: _move_one(connection, e, now, schedule, enterprise), entries)
+        )
     return Moved(
         moved=sum(1 for o in outcomes if o is not None),
         marked_overdue=sum(1 for o in outcomes if o),
@@ -278,7 +288,9 @@ def move_forward(entries: Iterable[Entry], now: datetime, *, schedule: bool = Tr
     )
 
 
-def _move_one(connection: Any, entry: Entry, now: datetime, schedule: bool) -> bool | None:
+def _move_one(
+    connection: Any, entry: Entry, now: datetime, schedule: bool, enterprise: str
+) -> bool | None:
     """True: moved and marked overdue; False: moved; None: left alone."""
     item = ObligationItem
     actions: list[Any] = [
@@ -292,13 +304,37 @@ def _move_one(connection: Any, entry: Entry, now: datetime, schedule: bool) -> b
         actions = []
     if entry.overdue:
         # A change of status is a change of the duty: it moves the version (and so races a
-        # fulfilment read before it, which then reads again), and its time.
+        # fulfilment read before it, which then reads again), its time, its place in the
+        # status-ordered indexes, and the counts, in one transaction.
+        due = date.fromisoformat(entry.due) if entry.due else None
+        overdue = ObligationStatus.OVERDUE
         actions += [
-            item.status.set(ObligationStatus.OVERDUE.value),
-            item.version.add(1),
+            item.status.set(overdue.value),
+            item.status_key.set(status_key(overdue, due, entry.obligation_id)),
+            item.open_partition.set(str(open_partition(overdue, entry.obligation_id))),
             item.updated_at.set(now),
         ]
         condition &= item.status == ObligationStatus.OPEN.value
+        change = StatusChange(enterprise, ObligationStatus.OPEN, overdue, provisional=False)
+        attempts = iter(range(CONFLICT_RETRIES + 1))
+
+        def build(tx: TransactWrite) -> None:
+            # The version moves without being a condition (the batch read no version; the
+            # schedule, due date and status conditions are what must still hold).
+            tx.update(
+                ObligationItem(entry.obligation_id, version=0),
+                actions=list(actions),
+                condition=condition,
+                add_version_condition=False,
+            )
+            # Another shard on each retry: the gather's writers share the enterprise's counts.
+            add_to_transaction(tx, [change], entry.obligation_id, next(attempts))
+
+        try:
+            commit(build, conflict="changed since the batch read it")
+        except ConflictError:
+            return None
+        return True
     if not conditionally(
         lambda: connection.update_item(entry.obligation_id, actions=actions, condition=condition)
     ):
@@ -457,6 +493,12 @@ def current(obligation_ids: list[str]) -> dict[str, ObligationRecord]:
 # --- schedules of obligations stored before they had one ------------------------------------
 
 
+def _open_items() -> Iterator[ObligationItem]:
+    for status in (ObligationStatus.OPEN, ObligationStatus.OVERDUE):
+        for shard in range(NATIONAL_SHARDS):
+            yield from ObligationItem.open_by_due.query(f"{status.value}#{shard}")
+
+
 def backfill_schedules(calendar: WorkingDayCalendar) -> int:
     """Give every open obligation without a next reminder date its first one (counted from its
     event, as a new one gets it), so that a table written before the reminder index existed
@@ -466,7 +508,7 @@ def backfill_schedules(calendar: WorkingDayCalendar) -> int:
     connection = ObligationItem._get_connection()
     written = 0
     with translated_errors():
-        for item in ObligationItem.open_by_due.query(OPEN_PARTITION):
+        for item in _open_items():
             if item.remind_sk:
                 continue
             due = date.fromisoformat(item.due_date) if item.due_date else None

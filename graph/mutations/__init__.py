@@ -2,9 +2,10 @@
 (`compliance.services`), then writes everything or nothing. `loadCalendarYear` still calls the
 calendar store directly: it has no use case of its own yet.
 
-Expected failures come back as `userErrors` (field path, stable code, message) with nothing
-written; only authentication, authorization and unavailable storage are top-level errors.
-The acting enterprise is always the caller's own, from its token.
+Each checks who calls first, then its input against the limits of graph/limits.py, and only
+then looks into what was sent. Expected failures come back as `userErrors` (field path, stable
+code, message) with nothing written; only authentication, authorization and unavailable
+storage are top-level errors. The acting enterprise is always the caller's own, from its token.
 """
 
 import strawberry

@@ -109,7 +109,12 @@ async def _batteries(
     info: Info,
     run_case: Callable[[Request], Recorded],
     path: FieldPath,
-    codes: list[str],
+    input: SupplyBatteriesInput
+    | InstallBatteriesInput
+    | RemoveBatteriesInput
+    | DisposeBatteriesInput
+    | ReceiveAtServicePointInput
+    | HandOverBatteriesInput,
     vin: str | None = None,
 ) -> BatteriesPayload:
     def refused(errors: list[UserError]) -> BatteriesPayload:
@@ -119,31 +124,34 @@ async def _batteries(
 
     def payload(recorded: Recorded) -> BatteriesPayload:
         return BatteriesPayload(
-            batteries=visible_batteries(info, [recorded.batteries.get(c) for c in codes]),
+            batteries=visible_batteries(info, [recorded.batteries.get(c) for c in input.codes]),
             vehicle=visible_vehicle(info, recorded, vin) if vin else None,
             events=events_of(recorded),
             obligations=obligations_of(recorded),
             user_errors=[],
         )
 
-    return await recorded_answer(info, run_case, path, payload, refused)
+    return await recorded_answer(info, run_case, path, payload, refused, input=input)
 
 
 async def _battery(
-    info: Info, code: str, run_case: Callable[[Request], Recorded], path: FieldPath
+    info: Info,
+    input: SellBatteryDirectlyInput | ReceiveRepairReturnInput,
+    run_case: Callable[[Request], Recorded],
+    path: FieldPath,
 ) -> BatteryPayload:
     def refused(errors: list[UserError]) -> BatteryPayload:
         return BatteryPayload(battery=None, events=[], obligations=[], user_errors=errors)
 
     def payload(recorded: Recorded) -> BatteryPayload:
         return BatteryPayload(
-            battery=visible_battery(info, recorded.batteries.get(code)),
+            battery=visible_battery(info, recorded.batteries.get(input.code)),
             events=events_of(recorded),
             obligations=obligations_of(recorded),
             user_errors=[],
         )
 
-    return await recorded_answer(info, run_case, path, payload, refused)
+    return await recorded_answer(info, run_case, path, payload, refused, input=input)
 
 
 @strawberry.type
@@ -158,7 +166,6 @@ class BatteryMutations:
     async def register_batteries(
         self, info: Info, input: RegisterBatteriesInput
     ) -> RegisterBatteriesPayload:
-        items = [NewBattery(b.code, b.parent_code, b.produced_on) for b in input.batteries]
         path = fields(
             {"battery_code": "code", "occurred_on": "producedOn"},
             items="batteries",
@@ -175,19 +182,25 @@ class BatteryMutations:
         def payload(recorded: Recorded) -> RegisterBatteriesPayload:
             return RegisterBatteriesPayload(
                 registered=visible_batteries(
-                    info, [recorded.batteries.get(item.code) for item in items]
+                    info, [recorded.batteries.get(b.code) for b in input.batteries]
                 ),
                 events=events_of(recorded),
                 obligations=obligations_of(recorded),
                 user_errors=[],
             )
 
+        def register(request: Request) -> Recorded:
+            # Built only once the caller and the input's size are accepted.
+            items = [NewBattery(b.code, b.parent_code, b.produced_on) for b in input.batteries]
+            return use_cases.register_batteries(store, request, items)
+
         return await recorded_answer(
             info,
-            lambda request: use_cases.register_batteries(store, request, items),
+            register,
             path,
             payload,
             refused,
+            input=input,
         )
 
     @strawberry.mutation(
@@ -205,7 +218,7 @@ class BatteryMutations:
                 store, request, input.codes, str(input.automaker_id), input.supplied_on
             ),
             _codes_path("suppliedOn", counterparty="automakerId"),
-            input.codes,
+            input,
         )
 
     @strawberry.mutation(
@@ -222,7 +235,7 @@ class BatteryMutations:
                 store, request, input.vin, input.codes, input.installed_on
             ),
             _codes_path("installedOn"),
-            input.codes,
+            input,
             vin=input.vin,
         )
 
@@ -241,7 +254,7 @@ class BatteryMutations:
                 store, request, input.vin, input.codes, input.removed_on, reason
             ),
             _codes_path("removedOn"),
-            input.codes,
+            input,
             vin=input.vin,
         )
 
@@ -252,7 +265,7 @@ class BatteryMutations:
         store = info.context.store
         return await _battery(
             info,
-            input.code,
+            input,
             lambda request: use_cases.sell_directly(
                 store,
                 request,
@@ -283,7 +296,7 @@ class BatteryMutations:
         store = info.context.store
         return await _battery(
             info,
-            input.code,
+            input,
             lambda request: use_cases.receive_repair_return(
                 store, request, input.code, input.received_on
             ),
@@ -304,7 +317,7 @@ class BatteryMutations:
                 store, request, input.codes, input.disposed_on, origin
             ),
             _codes_path("disposedOn"),
-            input.codes,
+            input,
         )
         return DisposeBatteriesPayload(
             disposed=payload.batteries,
@@ -329,7 +342,7 @@ class BatteryMutations:
                 store, request, str(input.service_point_id), input.codes, input.received_on
             ),
             _codes_path("receivedOn", service_point="servicePointId"),
-            input.codes,
+            input,
         )
 
     @strawberry.mutation(
@@ -351,7 +364,7 @@ class BatteryMutations:
                 store, request, point, input.codes, input.handed_over_on, str(input.recipient_id)
             ),
             _codes_path("handedOverOn", service_point="servicePointId", counterparty="recipientId"),
-            input.codes,
+            input,
         )
 
     @strawberry.mutation(
@@ -386,4 +399,5 @@ class BatteryMutations:
             path,
             payload,
             refused,
+            input=input,
         )

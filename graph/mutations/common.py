@@ -1,6 +1,7 @@
-"""What every mutation shares: who acts (the request a use case is given), storage failures
-turned into answers once, violations turned into user errors at the input path the client
-sent, and payload records shown with the same visibility as queries."""
+"""What every mutation shares: who acts (the request a use case is given) and what its input
+may hold (graph/limits.py), checked in that order before anything else; storage failures
+turned into answers once; violations turned into user errors at the input path the client
+sent; and payload records shown with the same visibility as queries."""
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
@@ -15,6 +16,7 @@ from compliance.lifecycle import ACTOR, BatteryState, Violation
 from compliance.services.outcome import Recorded, Refusal, Request
 from graph.context import SCOPE_EVENTS
 from graph.errors import Forbidden, Unavailable
+from graph.limits import MAX_USER_ERRORS, input_errors
 from graph.permissions import (
     can_see_battery,
     can_see_model,
@@ -34,25 +36,16 @@ from graph.types import (
 
 _T = TypeVar("_T")
 
-# The longest identifier a mutation accepts. Real ones are short (a USCC has 18 characters, a
-# battery code 24, an obligation id 27, a model code about 10); the limit keeps a request from
-# reaching DynamoDB with a key it refuses, which would otherwise read as an outage.
-ID_MAX_LENGTH = 128
-
 
 def error(code: str, message: str, *path: str | int) -> UserError:
     return UserError(field=[str(p) for p in path], code=code, message=message)
 
 
 def id_errors(value: str, what: str, *path: str) -> list[UserError]:
-    """An identifier that is blank or too long can name nothing: say so, where and why."""
+    """An identifier that is blank names nothing: say so, where and why. (One too long to name
+    anything was refused with the input's other limits.)"""
     if not value.strip():
         return [error("REQUIRED", f"Give the {what}; it is empty.", *path)]
-    if len(value) > ID_MAX_LENGTH:
-        message = (
-            f"The {what} is {len(value):,} characters long; at most {ID_MAX_LENGTH} are accepted."
-        )
-        return [error("TOO_LONG", message, *path)]
     return []
 
 
@@ -109,17 +102,43 @@ def refusal_errors(refusals: Iterable[Refusal], path: FieldPath) -> list[UserErr
 
 
 def _unique(errors: Iterable[UserError]) -> list[UserError]:
+    """Each error once (events of one change can share a cause), and at most `MAX_USER_ERRORS`
+    of them, then one saying how many more there are: a batch of malformed codes must not
+    make an answer too large to send."""
     found: list[UserError] = []
-    for user_error in errors:  # events of one change can share a cause
-        if user_error not in found:
+    seen: set[tuple[tuple[str, ...], str, str]] = set()
+    more = 0
+    for user_error in errors:
+        key = (tuple(user_error.field), user_error.code, user_error.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(found) < MAX_USER_ERRORS:
             found.append(user_error)
+        else:
+            more += 1
+    if more:
+        found.append(
+            error(
+                "TOO_MANY_ERRORS",
+                f"{more:,} more problems were found and are not listed; correct these and send "
+                "the request again to see the rest.",
+                "input",
+            )
+        )
     return found
 
 
-async def request_of(info: Info, scope: str, *, admin: bool = False) -> Request:
-    """The request a use case runs for: the caller's own enterprise, from its token only."""
+async def request_of(
+    info: Info, scope: str, *, admin: bool = False, input: object | None = None
+) -> Request:
+    """The request a use case runs for: the caller's own enterprise, from its token only. Its
+    `input` is then held to the limits (`Failed` with its userErrors when over them), before
+    anything is read."""
     context = info.context
     actor_id = require_enterprise_writer(context, scope, admin=admin)
+    if input is not None and (over := input_errors(info, input)):
+        raise Failed(*over)
     actor = await context.loaders.enterprise.load(actor_id)
     if actor is None:
         raise Forbidden(f"Enterprise {actor_id} is not registered; ask the platform to onboard it.")
@@ -132,9 +151,9 @@ async def request_of(info: Info, scope: str, *, admin: bool = False) -> Request:
     )
 
 
-class Failed(Exception):  # noqa: N818 - control flow: the use case ended in a user error
-    def __init__(self, user_error: UserError) -> None:
-        self.user_error = user_error
+class Failed(Exception):  # noqa: N818 - control flow: the mutation ends in user errors
+    def __init__(self, *user_errors: UserError) -> None:
+        self.user_errors = list(user_errors)
 
 
 def run(use_case: Callable[[], _T]) -> _T:
@@ -160,12 +179,12 @@ def run(use_case: Callable[[], _T]) -> _T:
 async def answer(
     attempt: Callable[[], Awaitable[_T]], refused: Callable[[list[UserError]], _T]
 ) -> _T:
-    """The payload `attempt` builds, or, when the use case failed in `run`, the payload
-    `refused` builds from that one user error."""
+    """The payload `attempt` builds, or, when it ended in `Failed` (input over its limits, or a
+    use case that failed in `run`), the payload `refused` builds from those user errors."""
     try:
         return await attempt()
     except Failed as failure:
-        return refused([failure.user_error])
+        return refused(failure.user_errors)
 
 
 async def recorded_answer(
@@ -175,14 +194,16 @@ async def recorded_answer(
     payload: Callable[[Recorded], _T],
     refused: Callable[[list[UserError]], _T],
     *,
+    input: object,
     invalid: Callable[[], list[UserError]] | None = None,
 ) -> _T:
     """The answer of a mutation that records events: the caller's request (refused if the
-    caller may not write events), then `invalid` input errors, then the use case's refusals at
-    the input path `path` gives, or `payload` of what it recorded."""
+    caller may not write events), then `input` against its limits, then `invalid` input
+    errors, then the use case's refusals at the input path `path` gives, or `payload` of what
+    it recorded."""
 
     async def attempt() -> _T:
-        request = await request_of(info, SCOPE_EVENTS)
+        request = await request_of(info, SCOPE_EVENTS, input=input)
         if invalid is not None and (errors := invalid()):
             return refused(errors)
         recorded = run(lambda: run_case(request))

@@ -9,6 +9,7 @@ from compliance.services import enterprises as use_cases
 from compliance.services.enterprises import Saved
 from graph.context import Role
 from graph.inputs import RegisterEnterpriseInput, UpdateEnterpriseInput
+from graph.limits import input_errors
 from graph.mutations.common import Failed, fields, id_errors, run, user_errors
 from graph.permissions import require_role
 from graph.types import EnterpriseType, Info, ObligationType, UserError
@@ -31,8 +32,8 @@ def _payload(saved: Saved) -> EnterprisePayload:
     )
 
 
-def _failed(failure: Failed) -> EnterprisePayload:
-    return EnterprisePayload(enterprise=None, obligations=[], user_errors=[failure.user_error])
+def _refused(errors: list[UserError]) -> EnterprisePayload:
+    return EnterprisePayload(enterprise=None, obligations=[], user_errors=errors)
 
 
 @strawberry.type
@@ -45,6 +46,8 @@ class EnterpriseMutations:
     )
     def register_enterprise(self, info: Info, input: RegisterEnterpriseInput) -> EnterprisePayload:
         require_role(info.context, Role.PLATFORM_ADMIN)
+        if over := input_errors(info, input):
+            return _refused(over)
         enterprise = Enterprise(
             id=str(input.id),
             name=input.name.strip(),
@@ -58,7 +61,7 @@ class EnterpriseMutations:
         try:
             return _payload(run(lambda: use_cases.register(store, enterprise)))
         except Failed as failure:
-            return _failed(failure)
+            return _refused(failure.user_errors)
 
     @strawberry.mutation(
         description=(
@@ -70,8 +73,10 @@ class EnterpriseMutations:
     def update_enterprise(self, info: Info, input: UpdateEnterpriseInput) -> EnterprisePayload:
         principal = require_role(info.context, Role.PLATFORM_ADMIN, Role.ENTERPRISE_ADMIN)
         caller = None if principal.role is Role.PLATFORM_ADMIN else principal.enterprise_id
-        if invalid := id_errors(str(input.id), "enterprise id (USCC)", "input", "id"):
-            return EnterprisePayload(enterprise=None, obligations=[], user_errors=invalid)
+        if invalid := input_errors(info, input) or id_errors(
+            str(input.id), "enterprise id (USCC)", "input", "id"
+        ):
+            return _refused(invalid)
         contacts = (
             [Contact(c.email, c.language) for c in input.contacts]
             if input.contacts is not None
@@ -92,5 +97,5 @@ class EnterpriseMutations:
                 )
             )
         except Failed as failure:
-            return _failed(failure)
+            return _refused(failure.user_errors)
         return _payload(saved)

@@ -49,7 +49,7 @@ class ServicePointMutations:
         self, info: Info, input: ServicePointInput
     ) -> ServicePointPayload:
         async def attempt() -> ServicePointPayload:
-            request = await request_of(info, SCOPE_EVENTS, admin=True)
+            request = await request_of(info, SCOPE_EVENTS, admin=True, input=input)
             if input.id is not None:
                 what = "service point id (leave it out to create a new point)"
                 if invalid := id_errors(str(input.id), what, "input", "id"):

@@ -44,7 +44,7 @@ class ObligationMutations:
         self, info: Info, input: FulfillObligationInput
     ) -> ObligationPayload:
         async def attempt() -> ObligationPayload:
-            request = await request_of(info, SCOPE_OBLIGATIONS)
+            request = await request_of(info, SCOPE_OBLIGATIONS, input=input)
             if invalid := id_errors(str(input.id), "obligation id", "input", "id"):
                 return _refused(invalid)
             store = info.context.store
@@ -66,7 +66,7 @@ class ObligationMutations:
     )
     async def waive_obligation(self, info: Info, input: WaiveObligationInput) -> ObligationPayload:
         async def attempt() -> ObligationPayload:
-            request = await request_of(info, SCOPE_OBLIGATIONS, admin=True)
+            request = await request_of(info, SCOPE_OBLIGATIONS, admin=True, input=input)
             if invalid := id_errors(str(input.id), "obligation id", "input", "id"):
                 return _refused(invalid)
             store = info.context.store

@@ -56,20 +56,26 @@ class VehiclePayload:
 
 
 async def _vehicle(
-    info: Info, vin: str, run_case: Callable[[Request], Recorded], path: FieldPath
+    info: Info,
+    input: IssueFactoryCertificateInput
+    | ClearCustomsInput
+    | RegisterVehicleInput
+    | ScrapVehicleInput,
+    run_case: Callable[[Request], Recorded],
+    path: FieldPath,
 ) -> VehiclePayload:
     def refused(errors: list[UserError]) -> VehiclePayload:
         return VehiclePayload(vehicle=None, events=[], obligations=[], user_errors=errors)
 
     def payload(recorded: Recorded) -> VehiclePayload:
         return VehiclePayload(
-            vehicle=visible_vehicle(info, recorded, vin),
+            vehicle=visible_vehicle(info, recorded, input.vin),
             events=events_of(recorded),
             obligations=obligations_of(recorded),
             user_errors=[],
         )
 
-    return await recorded_answer(info, run_case, path, payload, refused)
+    return await recorded_answer(info, run_case, path, payload, refused, input=input)
 
 
 def _certificate_path(date_field: str) -> FieldPath:
@@ -86,10 +92,8 @@ def _certificate_path(date_field: str) -> FieldPath:
 
 async def _certify(
     info: Info,
-    vin: str,
-    model: str,
+    input: IssueFactoryCertificateInput | ClearCustomsInput,
     on: date,
-    battery_codes: list[str],
     *,
     imported: bool,
     date_field: str,
@@ -97,9 +101,15 @@ async def _certify(
     store = info.context.store
     return await _vehicle(
         info,
-        vin,
+        input,
         lambda request: use_cases.certify_vehicle(
-            store, request, vin, model.strip(), on, battery_codes, imported=imported
+            store,
+            request,
+            input.vin,
+            input.model.strip(),
+            on,
+            input.battery_codes,
+            imported=imported,
         ),
         _certificate_path(date_field),
     )
@@ -109,7 +119,6 @@ async def _certify(
 class VehicleMutations:
     @strawberry.mutation(description="Record a model's MIIT announcement or CCC certificate.")
     async def announce_model(self, info: Info, input: AnnounceModelInput) -> ModelPayload:
-        model = input.model.strip()
         path = fields({"occurred_on": "announcedOn"})
 
         def refused(errors: list[UserError]) -> ModelPayload:
@@ -117,7 +126,7 @@ class VehicleMutations:
 
         def payload(recorded: Recorded) -> ModelPayload:
             return ModelPayload(
-                model=visible_model(info, recorded, model),
+                model=visible_model(info, recorded, input.model.strip()),
                 events=events_of(recorded),
                 obligations=obligations_of(recorded),
                 user_errors=[],
@@ -127,11 +136,12 @@ class VehicleMutations:
         return await recorded_answer(
             info,
             lambda request: use_cases.announce_model(
-                store, request, model, input.announced_on, imported=input.imported
+                store, request, input.model.strip(), input.announced_on, imported=input.imported
             ),
             path,
             payload,
             refused,
+            input=input,
             invalid=lambda: id_errors(input.model, "model code", "input", "model"),
         )
 
@@ -146,10 +156,8 @@ class VehicleMutations:
     ) -> VehiclePayload:
         return await _certify(
             info,
-            input.vin,
-            input.model,
+            input,
             input.issued_on,
-            input.battery_codes,
             imported=False,
             date_field="issuedOn",
         )
@@ -160,10 +168,8 @@ class VehicleMutations:
     async def clear_customs(self, info: Info, input: ClearCustomsInput) -> VehiclePayload:
         return await _certify(
             info,
-            input.vin,
-            input.model,
+            input,
             input.cleared_on,
-            input.battery_codes,
             imported=True,
             date_field="clearedOn",
         )
@@ -173,7 +179,7 @@ class VehicleMutations:
         store = info.context.store
         return await _vehicle(
             info,
-            input.vin,
+            input,
             lambda request: use_cases.register_vehicle(
                 store, request, input.vin, input.registered_on, input.region_code
             ),
@@ -191,7 +197,7 @@ class VehicleMutations:
         store = info.context.store
         return await _vehicle(
             info,
-            input.vin,
+            input,
             lambda request: use_cases.scrap_vehicle(
                 store, request, input.vin, input.scrapped_on, input.battery_codes
             ),

@@ -1,5 +1,6 @@
 """The calendar in force (compliance/store/calendars.py): every call reads the stored loads, so
-a year loaded elsewhere counts at once, and a process rebuilds only what it has not built."""
+a year loaded elsewhere counts at once, and a process rebuilds only what it has not built; a
+load is stored with the progress of the rescheduling it queues, kept apart from the loads."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from compliance.calendar import WorkingDayCalendar, YearSchedule, default_calendar
+from compliance.store import rescheduling
 from compliance.store.calendars import current_calendar, store_load
+from compliance.store.reads import calendar_loads
 from local.aws import local_aws
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -121,3 +124,18 @@ def test_another_load_stored_under_a_key_already_built_on_is_applied_from_the_sh
     assert builds == [2027]
     assert in_force.is_working_day(date(2027, 3, 1))
     assert in_force.schedule(2027) == year_2027("2027-01-01", source="restored")
+
+
+def test_a_stored_load_carries_its_queued_rescheduling_and_the_calendar_reads_only_loads() -> None:
+    with local_aws():
+        # When a load of 2027 is stored,
+        after = store_load(current_calendar(), year_2027("2027-01-01"), NOW, "admin")
+        # Then the rescheduling it needs is recorded with it, queued, at every partition's
+        # first page,
+        progress = rescheduling.summary(after.version)
+        assert progress is not None
+        assert (progress.year, progress.status) == (2027, rescheduling.ReschedulingStatus.QUEUED)
+        assert progress.partitions == len(rescheduling.PARTITIONS)
+        assert progress.queued_at == NOW
+        # and the calendar in force reads the loads alone, not that progress.
+        assert [item.sk for item in calendar_loads()] == [f"LOAD#{after.version:06d}"]

@@ -1,6 +1,6 @@
 """DynamoDB calls per request are deterministic, so they are asserted exactly: a page of
-obligations with nested relations costs one Query plus one BatchGet per entity type and level,
-however many obligations the page holds (no N+1)."""
+obligations with nested relations costs one Query per status range it reads plus one BatchGet
+per entity type and level, however many obligations the page holds (no N+1)."""
 
 from __future__ import annotations
 
@@ -94,10 +94,20 @@ def test_a_page_with_vehicles_batteries_and_enterprises_costs_one_call_per_type_
     with_vehicle = [e for e in edges if e["node"]["vehicle"]]
     assert len(with_vehicle) == VEHICLES
     assert all(len(e["node"]["vehicle"]["batteries"]) == 2 for e in with_vehicle)
-    # ...for one Query and four BatchGets: vehicles, batteries, and enterprises at two levels.
-    assert calls == Counter({"Query": 1, "BatchGetItem": 4})
+    # ...for one Query per stored status (an unfiltered page merges the five, in due-date
+    # order) and four BatchGets: vehicles, batteries, and enterprises at two levels.
+    assert calls == Counter({"Query": 5, "BatchGetItem": 4})
 
 
-def test_a_bare_page_is_one_query(fleet: Any) -> None:
-    _, calls = _count("{ obligations(first: 10) { edges { node { id dueDate } } } }", AUTO)
-    assert calls == Counter({"Query": 1})
+def test_a_bare_page_is_one_query_per_stored_status_and_a_status_filter_reads_only_its_own(
+    fleet: Any,
+) -> None:
+    # When the automaker reads a page of all its obligations, then only its open ones
+    _, bare = _count("{ obligations(first: 10) { edges { node { id dueDate } } } }", AUTO)
+    _, open_only = _count(
+        "{ obligations(first: 10, filter: {status: [OPEN]}) { edges { node { id } } } }", AUTO
+    )
+    # Then the bare page reads each stored status's key range once; OPEN by the clock is
+    # stored OPEN or OVERDUE due today or later: two ranges
+    assert bare == Counter({"Query": 5})
+    assert open_only == Counter({"Query": 2})

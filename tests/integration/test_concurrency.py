@@ -42,7 +42,8 @@ def mark_overdue(seen: ObligationRecord) -> bool:
     read_key = str(ObligationItem.get(seen.id, consistent_read=True).remind_sk or "")
     entry = entry_for(seen, read_key, date(2026, 10, 16), default_calendar())
     assert entry.overdue
-    return reminder_store.move_forward([entry], datetime.now(UTC)).marked_overdue == 1
+    moved = reminder_store.move_forward([entry], datetime.now(UTC), enterprise=AUTOMAKER_ID)
+    return moved.marked_overdue == 1
 
 
 @pytest.fixture

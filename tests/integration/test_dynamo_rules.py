@@ -60,6 +60,24 @@ def test_a_query_filter_on_other_attributes_passes(client: Any) -> None:
     assert answer["Items"] == []
 
 
+def test_a_key_range_whose_lower_bound_is_above_its_upper_is_refused(client: Any) -> None:
+    # When a Query asks for the due keys between 2026-10-02 and 2026-10-01
+    message = _refused(
+        client.query,
+        TableName=OBLIGATIONS,
+        IndexName="by_due",
+        KeyConditionExpression="#p = :p AND #k BETWEEN :a AND :b",
+        ExpressionAttributeNames={"#p": "due_partition", "#k": "due_key"},
+        ExpressionAttributeValues={
+            ":p": {"S": "ALL#0"},
+            ":a": {"S": "2026-10-02"},
+            ":b": {"S": "2026-10-01"},
+        },
+    )
+    # Then it is refused as DynamoDB refuses it
+    assert "BETWEEN operator requires upper bound" in message
+
+
 def test_unused_expression_names_and_values_are_refused(client: Any) -> None:
     names = _refused(
         client.get_item,
@@ -115,10 +133,10 @@ def test_a_request_dynamodb_refuses_reaches_the_client_as_internal_not_retry_sho
     with local_aws():
         onboard(AUTOMAKER_ID, "Motors", ["AUTOMAKER"])
 
-        def key_filter(statuses: Any, today: Any) -> Any:
-            return ObligationItem.due_key >= today.isoformat()
+        def key_filter(*_: Any) -> Any:
+            return ObligationItem.status_key >= "OPEN#"
 
-        monkeypatch.setattr(reads, "_status_condition", key_filter)
+        monkeypatch.setattr(reads, "_filter_condition", key_filter)
         # When the README's list query runs,
         answer = gql(
             "{ obligations(first: 10, filter: {status: [OPEN]}) { edges { node { id } } } }",

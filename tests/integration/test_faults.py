@@ -1,9 +1,11 @@
 """Faults of the services underneath have documented outcomes: DynamoDB throttling beyond the
-client's retries is a SERVICE_UNAVAILABLE answer that says to retry (nothing half-written), and
-a transaction cancelled by a concurrent one is a CONFLICT user error."""
+client's retries is a SERVICE_UNAVAILABLE answer that says to retry (nothing half-written); a
+transaction cancelled only because another was in flight on one of its items is sent again, and
+one whose condition failed is a CONFLICT user error."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,3 +77,57 @@ def test_a_cancelled_transaction_writes_nothing_and_is_retryable(aws: Any) -> No
     )
     assert codes in (["CONFLICT"], ["SERVICE_UNAVAILABLE"])
     assert table_snapshot(aws) == before
+
+
+def _conflicting_once(reasons: list[str]) -> tuple[Any, list[int]]:
+    """A hook that cancels the first TransactWriteItems as DynamoDB does when another
+    transaction is in flight on one of its items (one reason per item), and counts the calls."""
+    calls: list[int] = []
+
+    def hook(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if model.name != "TransactWriteItems":
+            return
+        items = len(json.loads(params["body"])["TransactItems"])
+        calls.append(items)
+        if len(calls) == 1:
+            codes = [{"Code": reasons[0]}] + [{"Code": "None"}] * (items - 1)
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "injected"},
+                    "CancellationReasons": codes,
+                },
+                "TransactWriteItems",
+            )
+
+    return hook, calls
+
+
+@pytest.mark.parametrize(
+    ("reason", "written"), [("TransactionConflict", True), ("ConditionalCheckFailed", False)]
+)
+def test_a_transaction_that_met_another_in_flight_is_sent_again_but_a_failed_condition_is_not(
+    aws: Any, reason: str, written: bool
+) -> None:
+    # Given the first transaction cancelled because of `reason`
+    hook, calls = _conflicting_once([reason])
+    events = ObligationItem._get_connection().connection.client.meta.events
+    events.register("before-call.dynamodb", hook)
+    try:
+        # When the battery maker registers a battery
+        result = gql(
+            """mutation { registerBatteries(input: {batteries: [{code: "X12PB010000001G320000002",
+            producedOn: "2026-03-02"}]}) { registered { code } userErrors { code } } }""",
+            auth=MAKER,
+        )
+    finally:
+        events.unregister("before-call.dynamodb", hook)
+    payload = result["data"]["registerBatteries"]
+    # Then a transaction that only met another one in flight is sent again, the same, and
+    # written once; one whose condition failed is a conflict for the caller, sent once
+    if written:
+        assert [r["code"] for r in payload["registered"]] == ["X12PB010000001G320000002"]
+        assert len(calls) == 2
+        assert calls[0] == calls[1]
+    else:
+        assert [e["code"] for e in payload["userErrors"]] == ["CONFLICT"]
+        assert len(calls) == 1

@@ -50,10 +50,15 @@ CLIENT_ERROR_CODES = frozenset(
         "METHOD_NOT_ALLOWED",
         "PAYLOAD_TOO_LARGE",
         "UNSUPPORTED_MEDIA_TYPE",
+        "QUERY_TOO_LARGE",
+        "QUERY_TOO_COSTLY",
     }
 )
-# The codes a 400 may carry: the document was never run because it is not a valid document.
-REJECTED_DOCUMENT_CODES = frozenset({"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"})
+# The codes a 400 may carry: the document was never run because it is not a valid document, or
+# is larger or costlier than the API runs.
+REJECTED_DOCUMENT_CODES = frozenset(
+    {"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "QUERY_TOO_LARGE", "QUERY_TOO_COSTLY"}
+)
 
 ADMIN = bearer_header("PLATFORM_ADMIN")
 MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)

@@ -90,11 +90,12 @@ def test_obligations_table_has_its_due_date_and_reminder_indexes(aws: LocalAws) 
     # calendar loads and the sweep need
     table = client.describe_table(TableName=env["OBLIGATIONS_TABLE"])["Table"]
     assert set(_indexes(table)) == {
-        "by_responsible_due",
+        "by_responsible_status",
         "by_subject_due",
         "by_due",
         "open_by_due",
         "by_remind",
+        "by_coverage",
     }
 
 

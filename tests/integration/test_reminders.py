@@ -21,7 +21,8 @@ from compliance import delivery, reminding
 from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
 from compliance.errors import StoreUnavailableError
-from compliance.store import reads
+from compliance.rules import ObligationStatus
+from compliance.store import migrations, reads, summaries
 from compliance.store import reminders as reminder_store
 from compliance.store.models import ObligationItem
 from local.aws import local_aws
@@ -495,7 +496,7 @@ def _standing_duty() -> str:
     """The automaker's standing duty to submit disassembly information (no due date)."""
     [standing] = [
         item.id
-        for item in ObligationItem.by_responsible_due.query(AUTOMAKER_ID)
+        for item in ObligationItem.by_responsible_status.query(AUTOMAKER_ID)
         if item.due_date is None
     ]
     return str(standing)
@@ -700,7 +701,7 @@ def test_a_move_is_skipped_when_a_calendar_load_moved_the_due_date_since_the_lis
     # When a calendar load moves the due date a day earlier, leaving the reminder date as it was,
     read.update(actions=[ObligationItem.due_date.set("2026-10-14")])
     assert ObligationItem.get(stack["upload"], consistent_read=True).remind_sk == read.remind_sk
-    moved = reminder_store.move_forward([entry], datetime.now(CHINA_TZ))
+    moved = reminder_store.move_forward([entry], datetime.now(CHINA_TZ), enterprise=AUTOMAKER_ID)
     # Then the move is skipped: its next reminder stays to be worked out from the new due date.
     assert (moved.moved, moved.skipped) == (0, 1)
     assert ObligationItem.get(stack["upload"], consistent_read=True).reminders_sent is None
@@ -720,8 +721,12 @@ def test_a_digest_lists_only_its_own_enterprises_obligations(stack: Any) -> None
     update = {"id": BATTERY_MAKER_ID, "contacts": [{"email": maker_contact, "language": "en"}]}
     result = gql(UPDATE, {"input": update}, auth=ADMIN)
     assert result["data"]["updateEnterprise"]["userErrors"] == []
-    maker_duties = {item.id for item in ObligationItem.by_responsible_due.query(BATTERY_MAKER_ID)}
-    automaker_duties = {item.id for item in ObligationItem.by_responsible_due.query(AUTOMAKER_ID)}
+    maker_duties = {
+        item.id for item in ObligationItem.by_responsible_status.query(BATTERY_MAKER_ID)
+    }
+    automaker_duties = {
+        item.id for item in ObligationItem.by_responsible_status.query(AUTOMAKER_ID)
+    }
     assert maker_duties
     # When the day is swept,
     run_day(stack, "2026-10-09")
@@ -736,3 +741,144 @@ def test_a_digest_lists_only_its_own_enterprises_obligations(stack: Any) -> None
     for contact in (CONTACT, SECOND):
         for email in to(contact):
             assert not [oid for oid in maker_duties if oid in body(email)]
+
+
+def _counted_from_the_table(enterprise: str | None, today: date) -> dict[str, Any]:
+    """What a summary must say, worked out from every obligation item in the table."""
+    counts = dict.fromkeys(ObligationStatus, 0)
+    provisional, upcoming = 0, []
+    for item in ObligationItem.scan(ObligationItem.id.startswith("ob_")):
+        if enterprise is not None and item.responsible != enterprise:
+            continue
+        stored = ObligationStatus(item.status)
+        if stored in (ObligationStatus.OPEN, ObligationStatus.OVERDUE):
+            late = item.due_date is not None and item.due_date < today.isoformat()
+            counts[ObligationStatus.OVERDUE if late else ObligationStatus.OPEN] += 1
+            provisional += bool(item.provisional)
+            if item.due_date is not None and not late:
+                upcoming.append((item.due_date, item.id))
+        else:
+            counts[stored] += 1
+    return {
+        "counts": counts,
+        "provisional": provisional,
+        "next": min(upcoming)[1] if upcoming else None,
+    }
+
+
+def _summarised(enterprise: str | None, today: date) -> dict[str, Any]:
+    summary = summaries.obligation_summary(enterprise, today)
+    return {"counts": summary.counts, "provisional": summary.provisional, "next": summary.next_due}
+
+
+def test_the_summary_counts_follow_every_change_of_status_and_equal_a_count_of_the_table(
+    stack: Any,
+) -> None:
+    # Given the automaker's upload (due 10-15) and standing duty, a second vehicle's upload, and
+    # the battery maker's own duties
+    certify_second()
+    days = [date(2026, 10, 14), date(2026, 10, 16), date(2026, 10, 19)]
+
+    def agree() -> None:
+        for enterprise in (AUTOMAKER_ID, BATTERY_MAKER_ID, None):
+            for day in days:
+                assert _summarised(enterprise, day) == _counted_from_the_table(enterprise, day), (
+                    enterprise,
+                    day,
+                )
+
+    # Then before any sweep the clock already counts the uploads past due as overdue
+    agree()
+    # When the sweep of 10-16 marks them OVERDUE (stored), Then the counts agree still
+    run_day(stack, "2026-10-16")
+    assert ObligationItem.get(stack["upload"], consistent_read=True).status == "OVERDUE"
+    agree()
+    # When the first upload is fulfilled late and the standing duty is waived
+    fulfil = gql(FULFIL, {"id": stack["upload"], "on": "2026-10-16"}, auth=AUTO)
+    assert fulfil["data"]["fulfillObligation"]["userErrors"] == []
+    waive = gql(
+        """mutation ($id: ID!) { waiveObligation(input: {id: $id,
+           reason: "The model's disassembly information was filed on paper in 2025."}) {
+           userErrors { code } } }""",
+        {"id": _standing_duty()},
+        auth=AUTO,
+    )
+    assert waive["data"]["waiveObligation"]["userErrors"] == []
+    # Then each enterprise's and the nation's summary equal a count of the table
+    agree()
+    late = _summarised(AUTOMAKER_ID, days[-1])["counts"]
+    assert (late[ObligationStatus.FULFILLED_LATE], late[ObligationStatus.WAIVED]) == (1, 1)
+
+
+def test_a_regulator_reads_the_nations_summary_and_an_enterprise_the_nation_is_refused(
+    stack: Any,
+) -> None:
+    # Given the automaker's and the battery maker's duties
+    query = "{ complianceSummary { enterpriseId open overdue fulfilled waived } }"
+    # When a regulator asks for the summary without naming an enterprise
+    national = gql(query, auth=bearer_header("REGULATOR"))["data"]["complianceSummary"]
+    own = gql(query, auth=AUTO)["data"]["complianceSummary"]
+    # Then it gets the nation's counts; the automaker gets only its own
+    assert national["enterpriseId"] is None
+    table = _counted_from_the_table(None, datetime.now(CHINA_TZ).date())["counts"]
+    assert national["open"] + national["overdue"] == (
+        table[ObligationStatus.OPEN] + table[ObligationStatus.OVERDUE]
+    )
+    assert own["enterpriseId"] == AUTOMAKER_ID
+    assert own["open"] + own["overdue"] < national["open"] + national["overdue"]
+
+
+def test_obligations_stored_by_an_earlier_version_are_indexed_and_counted_once(
+    stack: Any,
+) -> None:
+    # Given an open and a fulfilled obligation stored as an earlier version wrote them: no
+    # status key, unsharded national partitions, no count
+    for oid, fulfilled in (("ob_earlier1", False), ("ob_earlier2", True)):
+        item = obligation_item(oid, AUTOMAKER_ID, vin(80), date(2026, 10, 20), fulfilled=fulfilled)
+        item.save()
+        partition = ObligationItem.open_partition
+        item.update(
+            actions=[
+                ObligationItem.status_key.remove(),
+                ObligationItem.due_partition.set("ALL"),
+                partition.remove() if fulfilled else partition.set("OPEN"),
+            ]
+        )
+    before = _summarised(AUTOMAKER_ID, date(2026, 10, 14))["counts"]
+    # When the upgrade runs, twice
+    first, second = migrations.index_obligations(), migrations.index_obligations()
+    # Then both were upgraded once; the automaker's list and summary now include them
+    assert (first, second) == (2, 0)
+    after = _summarised(AUTOMAKER_ID, date(2026, 10, 14))
+    assert after == _counted_from_the_table(AUTOMAKER_ID, date(2026, 10, 14))
+    assert after["counts"][ObligationStatus.OPEN] == before[ObligationStatus.OPEN] + 1
+    listed = gql(
+        '{ obligations(first: 50, filter: {dueOnOrAfter: "2026-10-20", dueOnOrBefore: '
+        '"2026-10-20"}) { edges { node { id status } } } }',
+        auth=AUTO,
+    )["data"]["obligations"]["edges"]
+    assert sorted(e["node"]["id"] for e in listed) == ["ob_earlier1", "ob_earlier2"]
+
+
+def test_total_count_comes_from_the_counts_for_a_status_filter_and_is_null_for_others(
+    stack: Any,
+) -> None:
+    # Given the automaker's duties, and today's counts from the table
+    certify_second()
+    table = _counted_from_the_table(AUTOMAKER_ID, datetime.now(CHINA_TZ).date())["counts"]
+    query = """query ($f: ObligationFilter) { obligations(first: 1, filter: $f) {
+        totalCount edges { node { id } } } }"""
+
+    def total(filter_: dict[str, Any] | None) -> Any:
+        return gql(query, {"f": filter_}, auth=AUTO)["data"]["obligations"]["totalCount"]
+
+    # When it asks for the total of its open and overdue duties, of all, and of one rule's
+    # Then the first two are the table's counts, though the page holds one; a rule is null
+    assert total({"status": ["OPEN", "OVERDUE"]}) == (
+        table[ObligationStatus.OPEN] + table[ObligationStatus.OVERDUE]
+    )
+    assert total(None) == sum(table.values())
+    assert total({"ruleId": ["SALES_TRACE_UPLOAD"]}) is None
+    # And another enterprise's list counts nothing of it
+    other = gql(query, {"f": {"enterpriseId": BATTERY_MAKER_ID}}, auth=AUTO)["data"]
+    assert other["obligations"] == {"totalCount": None, "edges": []}

@@ -1488,7 +1488,6 @@ def batteries(code: str, actor: EnterpriseFacts) -> st.SearchStrategy[BatterySta
         recoded_as=st.none() | st.sampled_from(CODES),
         vehicle_automaker=st.none() | ids,
         parent_code=st.none() | st.sampled_from(CODES),
-        child_codes=st.frozensets(st.sampled_from(CODES), max_size=2),
     )
 
 

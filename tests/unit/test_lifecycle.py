@@ -21,7 +21,6 @@ from compliance.history import (
     produced_battery,
     second_life_battery,
     with_battery,
-    with_child,
 )
 from compliance.lifecycle import (
     BATTERY_EVENTS,
@@ -332,7 +331,7 @@ class TestBatteries:
         assert battery.custodian == AUTOMAKER.id
         assert battery.responsible == AUTOMAKER.id
 
-    def test_a_part_is_registered_into_its_pack(self) -> None:
+    def test_a_part_names_its_pack_for_life(self) -> None:
         # Given a registered pack, When a module is registered as its part
         pack = made()
         module_code = battery_code().replace("PB", "MB", 1)
@@ -346,12 +345,11 @@ class TestBatteries:
             ),
             BATTERY_MAKER.id,
         )
-        # Then the module names its pack, and the pack lists the module beside its other parts
+        # Then the module names its pack (a pack's parts are found by that name; the pack
+        # itself does not change), and keeps naming it whatever happens to it next
         assert module.parent_code == pack.code
-        assert with_child(with_child(pack, "other"), module_code).child_codes == {
-            "other",
-            module_code,
-        }
+        assert supplied(module).parent_code == pack.code
+        assert supplied(pack).parent_code is None
 
     def test_only_a_registration_with_a_code_makes_a_new_battery(self) -> None:
         # Given an event that does not register a battery, Then no battery comes of it

@@ -411,6 +411,19 @@ def _register_batteries(world: World) -> tuple[EnterpriseFacts, Callable[[Reques
     )
 
 
+def _register_parts(world: World) -> tuple[EnterpriseFacts, Callable[[Request], Outcome]]:
+    [pack] = world.produce(BATTERY_MAKER)
+    cells = [part_of(world.code()) for _ in range(2)]
+    return BATTERY_MAKER, lambda r: events.register_batteries(
+        world.store, r, [NewBattery(c, pack) for c in cells]
+    )
+
+
+def part_of(pack_code: str, level: str = "C") -> str:
+    """The same code read as a cell's (`C`) or a module's (`M`): position 4 is the level."""
+    return pack_code[:3] + level + pack_code[4:]
+
+
 def _supply(world: World) -> tuple[EnterpriseFacts, Callable[[Request], Outcome]]:
     codes = world.produce(BATTERY_MAKER, n=2)
     return BATTERY_MAKER, lambda r: events.supply_batteries(world.store, r, codes, AUTOMAKER.id, ON)
@@ -553,6 +566,7 @@ def _update_enterprise(world: World) -> tuple[EnterpriseFacts, Callable[[Request
 
 SCENARIOS: dict[str, Scenario] = {
     "register_batteries": _register_batteries,
+    "register_parts": _register_parts,
     "supply_batteries": _supply,
     "announce_model": _announce(imported=False),
     "announce_model_ccc": _announce(imported=True),
