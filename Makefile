@@ -75,6 +75,7 @@ test: format lint typecheck template unit compat
 bench: venv
 	$(BIN)/python -m bench.deadlines
 	$(BIN)/python -m bench.api_latency
+	$(BIN)/python -m bench.large_automaker
 	@# The cold start on this interpreter and, where this machine has it, on the Lambda
 	@# runtime's Python 3.13 (the figure that matters for a deployed function).
 	@if $(PY313) -c pass 2>/dev/null; then \

@@ -53,3 +53,52 @@ def supply(codes: list[str], maker: str, automaker: str, on: str) -> None:
     variables = {"input": {"codes": codes, "automakerId": automaker, "suppliedOn": on}}
     result = gql(_SUPPLY, variables, auth=bearer_header("ENTERPRISE_ADMIN", maker))
     assert result["data"]["supplyBatteries"]["userErrors"] == [], result
+
+
+def fleet_pack(serial: int) -> str:
+    """The code of pack `serial` of a fleet (maker code X12, produced 2026-03-02)."""
+    from datetime import date
+
+    from compliance.codes import production_date_code
+
+    return f"X12PB010000001{production_date_code(date(2026, 3, 2))}{serial:07d}"
+
+
+def certify_fleet(vehicles: int, maker: str, automaker: str) -> None:
+    """Through the API: `maker` registers and supplies two packs a vehicle, and `automaker`
+    announces model FZ7001BEV and certifies `vehicles` vehicles (VINs `vin(0)`...) with them."""
+    from tests.builders import vin
+
+    maker_auth = bearer_header("ENTERPRISE_ADMIN", maker)
+    automaker_auth = bearer_header("ENTERPRISE_ADMIN", automaker)
+    onboard_battery_maker(maker)
+    onboard(automaker, "Motors", ["AUTOMAKER"])
+    packs = [{"code": fleet_pack(i), "producedOn": "2026-03-02"} for i in range(2 * vehicles)]
+    registered = gql(
+        """mutation ($input: RegisterBatteriesInput!) { registerBatteries(input: $input) {
+        userErrors { code } } }""",
+        {"input": {"batteries": packs}},
+        auth=maker_auth,
+    )
+    assert registered["data"]["registerBatteries"]["userErrors"] == []
+    supply([p["code"] for p in packs], maker, automaker, "2026-03-05")
+    gql(
+        """mutation { announceModel(input: {model: "FZ7001BEV", announcedOn: "2026-01-05"}) {
+        userErrors { code } } }""",
+        auth=automaker_auth,
+    )
+    for n in range(vehicles):
+        result = gql(
+            """mutation ($input: IssueFactoryCertificateInput!) {
+               issueFactoryCertificate(input: $input) { userErrors { code message } } }""",
+            {
+                "input": {
+                    "vin": vin(n),
+                    "model": "FZ7001BEV",
+                    "issuedOn": "2026-04-10",
+                    "batteryCodes": [fleet_pack(2 * n), fleet_pack(2 * n + 1)],
+                }
+            },
+            auth=automaker_auth,
+        )
+        assert result["data"]["issueFactoryCertificate"]["userErrors"] == []

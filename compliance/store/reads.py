@@ -43,6 +43,7 @@ from compliance.store.records import (
     event_from_item,
     model_from_item,
     obligation_from_item,
+    obligation_from_raw,
     service_point_from_item,
     subject_key,
     vehicle_from_item,
@@ -238,7 +239,8 @@ class Stream(Struct, frozen=True):
 
 
 class _Read(Struct, frozen=True):
-    items: list[tuple[str, ObligationItem]]  # (position, item) in order
+    # (position, item as DynamoDB returns it) in order: only a page's items become records
+    items: list[tuple[str, dict[str, Any]]]
     frontier: str | None  # the last position evaluated when the range has more; else None
     evaluated: int
 
@@ -279,7 +281,7 @@ def obligation_page(
     else:
         next_after = frontier
     return ObligationPage(
-        records=[obligation_from_item(item) for _, item in page],
+        records=[obligation_from_raw(raw) for _, raw in page],
         positions=[position for position, _ in page],
         next_after=next_after,
         queries=len(reads),
@@ -422,13 +424,13 @@ def read_stream(stream: Stream, condition: Any, limit: int) -> _Read:
             index_name=stream.index.Meta.index_name,
             limit=limit,
         )
-    items = [ObligationItem.from_raw_data(raw) for raw in data.get("Items", [])]
+    raws: list[dict[str, Any]] = data.get("Items", [])
     last = data.get("LastEvaluatedKey")
     cut = len(stream.prefix)
     return _Read(
-        items=[(getattr(item, stream.key_attribute)[cut:], item) for item in items],
+        items=[(raw[stream.key_attribute]["S"][cut:], raw) for raw in raws],
         frontier=last[stream.key_attribute]["S"][cut:] if last else None,
-        evaluated=int(data.get("ScannedCount", len(items))),
+        evaluated=int(data.get("ScannedCount", len(raws))),
     )
 
 

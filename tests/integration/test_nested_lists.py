@@ -9,20 +9,17 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
 
-from compliance.codes import production_date_code
 from compliance.store.models import EventItem, ObligationItem
 from graph.loaders import QUERY_CONCURRENCY
 from local.aws import local_aws
 from local.calls import bearer_header
-from tests.api import gql, onboard, onboard_battery_maker, supply
-from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
+from tests.api import certify_fleet, gql
+from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID
 
-MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
 AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
 VEHICLES = 30
 BARE = """query ($first: Int!) { obligations(first: $first) { edges { node {
@@ -33,44 +30,11 @@ NESTED = """query ($first: Int!) { obligations(first: $first) { edges { node {
 GATE_PATIENCE_SECONDS = 30
 
 
-def _code(serial: int) -> str:
-    return f"X12PB010000001{production_date_code(date(2026, 3, 2))}{serial:07d}"
-
-
 @pytest.fixture(scope="module")
 def fleet() -> Iterator[Any]:
     """Given 30 certified vehicles of one automaker, with two packs each."""
     with local_aws() as client:
-        onboard_battery_maker(BATTERY_MAKER_ID)
-        onboard(AUTOMAKER_ID, "Motors", ["AUTOMAKER"])
-        packs = [{"code": _code(i), "producedOn": "2026-03-02"} for i in range(2 * VEHICLES)]
-        gql(
-            """mutation ($input: RegisterBatteriesInput!) { registerBatteries(input: $input) {
-            userErrors { code } } }""",
-            {"input": {"batteries": packs}},
-            auth=MAKER,
-        )
-        supply([p["code"] for p in packs], BATTERY_MAKER_ID, AUTOMAKER_ID, "2026-03-05")
-        gql(
-            """mutation { announceModel(input: {model: "FZ7001BEV", announcedOn: "2026-01-05"}) {
-            userErrors { code } } }""",
-            auth=AUTO,
-        )
-        for n in range(VEHICLES):
-            result = gql(
-                """mutation ($input: IssueFactoryCertificateInput!) {
-                   issueFactoryCertificate(input: $input) { userErrors { code message } } }""",
-                {
-                    "input": {
-                        "vin": vin(n),
-                        "model": "FZ7001BEV",
-                        "issuedOn": "2026-04-10",
-                        "batteryCodes": [_code(2 * n), _code(2 * n + 1)],
-                    }
-                },
-                auth=AUTO,
-            )
-            assert result["data"]["issueFactoryCertificate"]["userErrors"] == []
+        certify_fleet(VEHICLES, BATTERY_MAKER_ID, AUTOMAKER_ID)
         yield client
 
 
