@@ -485,10 +485,11 @@ class History:
                 battery_code=code,
                 origin=DisposalOrigin.INSTALLATION,
             )
+        points = []
         for p, prefecture in enumerate(self.prefectures):
             if p < COVERED + INACTIVE_POINTS:
                 active = p < COVERED
-                yield records.service_point_item(
+                points.append(
                     ServicePoint(
                         self._id("sp_", p),
                         maker,
@@ -499,9 +500,11 @@ class History:
                         f"{prefecture} 工业园区 {p} 号",
                         active,
                         self.now - timedelta(days=300),
-                    ),
-                    version=1,
+                    )
                 )
+        for point in points:
+            yield records.service_point_item(point, version=1)
+        yield from records.network_rows(points)
 
     # what the requests name --------------------------------------------------------------------
 
@@ -956,8 +959,9 @@ def request_paths() -> list[RequestPath]:
         ),
         RequestPath(
             "serviceCoverage",
-            "{ serviceCoverage { gaps regions { regionCode pointType covered "
-            "servicePoints { id name active } openObligation { id } waivedObligation { id } } } }",
+            "{ serviceCoverage { gaps regions { regionCode pointType covered pointCount "
+            "servicePoints { id name active } openObligation { id } waivedObligation { id } } "
+            "pageInfo { hasNextPage endCursor } } }",
         ),
         RequestPath(
             "vehicle(vin) with events, obligations",

@@ -10,8 +10,8 @@ every field, the calls it makes for all the objects it is resolved on:
 
 - a relation read through a loader (`vehicle`, `manufacturer`, `batteries`, ...) is one
   BatchGet per 100 keys for the whole level (graph/loaders.py batches a level);
-- a list read by one Query per object (`events`, a battery's `children`, and `obligations` of
-  a vehicle or battery) is one call per object;
+- a list read by one Query per object (`events`, a battery's `children`, `obligations` of a
+  vehicle or battery, and a coverage region's `servicePoints`) is one call per object;
 - a root field what `ROOT_CALLS` says (else one call: a lookup or a page), a mutation
   `MUTATION_CALLS`, and any other field taking `first` one Query per object; fields computed
   from what is loaded cost nothing.
@@ -125,6 +125,7 @@ QUERY_PER_OBJECT = frozenset(
         ("Battery", "events"),
         ("Battery", "obligations"),
         ("Battery", "children"),
+        ("CoverageRegion", "servicePoints"),
     }
 )
 # Root fields that read nothing or more than one call, as compliance/store reads them (at
@@ -138,7 +139,7 @@ ROOT_CALLS: Mapping[str, int] = {
     "decodeBatteryCode": 0,
     "obligations": PAGE_QUERIES,
     "complianceSummary": 18,
-    "serviceCoverage": 2,  # the operator's service points and its coverage duties
+    "serviceCoverage": 3,  # a page of network rows, of coverage duties, and the counts
 }
 
 

@@ -253,6 +253,7 @@ LIMITS: Mapping[tuple[str, str], Limit] = {
     ("Query.obligation", "id"): _key("obligation id"),
     ("Query.obligations", "after"): _CURSOR,
     ("Query.serviceCoverage", "enterpriseId"): _ENTERPRISE,
+    ("Query.serviceCoverage", "after"): _CURSOR,
     ("Query.complianceSummary", "enterpriseId"): _ENTERPRISE,
     ("Query.partnerKeys", "enterpriseId"): _ENTERPRISE,
     ("Query.vehicles", "after"): _CURSOR,

@@ -1,7 +1,7 @@
 """Per-request DataLoaders: every related record is fetched with one BatchGet per kind and
 level of a query, never one request per object (N+1 is a bug); a subject's history, its
-obligations and a battery's parts, which are one Query each, are read for a whole level at
-once, concurrently.
+obligations, a battery's parts and a coverage region's points, which are one Query each, are
+read for a whole level at once, concurrently.
 
 Results are re-ordered to the requested keys; a missing key loads as None. Visibility is not
 decided here: resolvers check it on what the loaders return.
@@ -21,10 +21,12 @@ from strawberry.dataloader import DataLoader
 
 from compliance.enterprises import Enterprise
 from compliance.lifecycle import BatteryState, EventRecord, ModelState, VehicleState
+from compliance.network import ServicePoint
 from compliance.obligations import ObligationRecord
 from compliance.rules import SubjectKind
 from compliance.services.store import Store
 from compliance.store import reads
+from compliance.store.coverage import RowPoints, points_in_rows
 from compliance.store.dynamo import DynamoStore
 
 _K = TypeVar("_K")
@@ -84,6 +86,19 @@ def _subject_obligations(key: SubjectObligations) -> list[ObligationRecord]:
     return list(page.records)
 
 
+class _RowPointsBatch:
+    """A level's coverage regions' points, read together (compliance/store/coverage.py)."""
+
+    async def __call__(self, keys: list[RowPoints]) -> list[list[ServicePoint] | BaseException]:
+        loop = asyncio.get_running_loop()
+        read = contextvars.copy_context().run
+        try:
+            found = await loop.run_in_executor(_query_threads, read, points_in_rows, keys)
+        except Exception as error:
+            return [error for _ in keys]
+        return [found[key] for key in keys]
+
+
 class Loaders(Struct):
     enterprise: DataLoader[str, Enterprise | None]
     model: DataLoader[str, ModelState | None]
@@ -93,6 +108,7 @@ class Loaders(Struct):
     history: DataLoader[str, list[EventRecord]]  # by subject: `V#<vin>`, `B#<code>`
     subject_obligations: DataLoader[SubjectObligations, list[ObligationRecord]]
     children: DataLoader[str, list[BatteryState]]  # by parent code, at most MAX_CHILDREN
+    row_points: DataLoader[RowPoints, list[ServicePoint]]
 
 
 # The most parts `Battery.children` lists. A pack or module has at most a few hundred parts in
@@ -118,4 +134,5 @@ def new_loaders(store: Store | None = None) -> Loaders:
         history=DataLoader(load_fn=_Concurrent(reads.history)),
         subject_obligations=DataLoader(load_fn=_Concurrent(_subject_obligations)),
         children=DataLoader(load_fn=_Concurrent(children)),
+        row_points=DataLoader(load_fn=_RowPointsBatch()),
     )

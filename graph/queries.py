@@ -7,9 +7,8 @@ import strawberry
 
 from compliance.codes import decode_battery_code
 from compliance.errors import StoreUnavailableError
-from compliance.network import POINT_TYPE_OF_RULE, PointType
 from compliance.rules import ObligationStatus, SubjectKind
-from compliance.store import reads, summaries
+from compliance.store import counts, coverage, reads, summaries
 from graph.cursors import decode_cursor, encode_cursor
 from graph.errors import BadUserInput, Unavailable
 from graph.inputs import ObligationFilter
@@ -33,8 +32,6 @@ from graph.types import (
     ObligationType,
     PageInfo,
     PrincipalType,
-    Region,
-    ServicePointType,
     VehicleType,
     load_battery,
     load_vehicle,
@@ -161,11 +158,28 @@ class Query:
             counted_as=(scope.enterprise_id, where.statuses) if plain else None,
         )
 
-    @strawberry.field(description="Service-point coverage: covered regions and open gaps.")
+    @strawberry.field(
+        description=(
+            "Service-point coverage: each region where the enterprise runs a point or has a "
+            "coverage duty, by point type, then region, a page at a time (`first` at most 200; "
+            "continue from pageInfo.endCursor); `gaps` counts the whole network."
+        )
+    )
     def service_coverage(
-        self, info: Info, enterprise_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        enterprise_id: strawberry.ID | None = None,
+        first: int | None = 100,
+        after: str | None = None,
     ) -> CoverageReport:
         principal = require_reader(info.context)
+        settings = info.context.settings
+        first = 100 if first is None else first
+        if not 1 <= first <= settings.max_page_size:
+            raise BadUserInput(
+                f"first must be between 1 and {settings.max_page_size}; got {first}.",
+                field="first",
+            )
         scope = enterprise_scope(principal, str(enterprise_id) if enterprise_id else None)
         if not scope.visible or scope.enterprise_id is None:
             if scope.visible and scope.enterprise_id is None:
@@ -173,52 +187,32 @@ class Query:
                     "Name the enterprise: enterpriseId is required for regulators.",
                     field="enterpriseId",
                 )
-            return CoverageReport(enterprise_id=enterprise_id, regions=[], gaps=0)
+            return CoverageReport(
+                enterprise_id=enterprise_id,
+                regions=[],
+                gaps=0,
+                page_info=PageInfo(has_next_page=False, end_cursor=None),
+            )
+        operator = scope.enterprise_id
+        binding = json.dumps(["serviceCoverage", principal.subject, operator])
+        start = decode_cursor(after, binding, settings.cursor_key) if after else None
         try:
-            points = reads.service_points_of(scope.enterprise_id)
-            gaps = reads.coverage_gaps(scope.enterprise_id)
+            page = coverage.coverage_page(
+                operator, first=first, after=_position(start) if start else None
+            )
+            gaps = counts.counts_of(operator).coverage_open
         except StoreUnavailableError as error:
             raise _unavailable(error) from error
-        rows: dict[tuple[PointType, str], CoverageRegion] = {}
-        for point in points:
-            key = (point.point_type, point.coverage_region)
-            row = rows.setdefault(
-                key,
-                CoverageRegion(
-                    region=Region.of(point.coverage_region),
-                    region_code=point.coverage_region,
-                    point_type=point.point_type,
-                    covered=False,
-                    service_points=[],
-                    open_obligation=None,
-                    waived_obligation=None,
-                ),
-            )
-            row.service_points.append(ServicePointType(point=point))
-            row.covered = row.covered or point.active
-        for record in gaps:
-            key = (POINT_TYPE_OF_RULE[record.obligation.rule_id], record.obligation.subject_id)
-            row = rows.setdefault(
-                key,
-                CoverageRegion(
-                    region=Region.of(key[1]),
-                    region_code=key[1],
-                    point_type=key[0],
-                    covered=False,
-                    service_points=[],
-                    open_obligation=None,
-                    waived_obligation=None,
-                ),
-            )
-            if record.stored_status is ObligationStatus.WAIVED:
-                row.waived_obligation = ObligationType(record=record)
-            else:
-                row.open_obligation = ObligationType(record=record)
-        ordered = [rows[key] for key in sorted(rows, key=lambda k: (k[0].value, k[1]))]
+        end = (
+            encode_cursor({"after": page.next_after}, binding, settings.cursor_key)
+            if page.next_after
+            else None
+        )
         return CoverageReport(
-            enterprise_id=strawberry.ID(scope.enterprise_id),
-            regions=ordered,
-            gaps=sum(1 for r in ordered if not r.covered and r.waived_obligation is None),
+            enterprise_id=strawberry.ID(operator),
+            regions=[CoverageRegion(operator=operator, row=row) for row in page.rows],
+            gaps=gaps,
+            page_info=PageInfo(has_next_page=page.next_after is not None, end_cursor=end),
         )
 
     @strawberry.field(description="Counts by status and the next deadline.")

@@ -30,8 +30,9 @@ from compliance.network import PointType, ServicePoint
 from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus, Rule, SubjectKind, status_on
 from compliance.store import summaries
+from compliance.store.coverage import CoverageRow, RowPoints
 from graph.context import GraphContext, Principal, Role
-from graph.errors import Unavailable
+from graph.errors import BadUserInput, Unavailable
 from graph.loaders import MAX_CHILDREN, SubjectObligations
 from graph.permissions import (
     can_see_battery,
@@ -826,27 +827,96 @@ class ObligationConnection:
         return sum(n for status, n in summary.counts.items() if not statuses or status in statuses)
 
 
+# The most points one region of a coverage report lists; `servicePoints` lists them all.
+MAX_POINTS_PER_REGION = 100
+
+
 @strawberry.type
 class CoverageRegion:
-    region: Region | None
-    region_code: str
-    point_type: ServicePointTypeType  # type: ignore[valid-type]
-    covered: bool
-    service_points: list[ServicePointType]
-    open_obligation: ObligationType | None
-    waived_obligation: ObligationType | None = strawberry.field(
+    operator: Private[str]
+    row: Private[CoverageRow]
+
+    @strawberry.field
+    def region(self) -> Region | None:
+        return Region.of(self.row.region)
+
+    @strawberry.field
+    def region_code(self) -> str:
+        return self.row.region
+
+    @strawberry.field
+    def point_type(self) -> ServicePointTypeType:  # type: ignore[valid-type]
+        return self.row.point_type
+
+    @strawberry.field(description="Whether an active point of this type covers the region.")
+    def covered(self) -> bool:
+        return self.row.active > 0
+
+    @strawberry.field(description="The enterprise's points of this type for the region.")
+    def point_count(self) -> int:
+        return self.row.points
+
+    @strawberry.field(description="Of those, the active ones.")
+    def active_point_count(self) -> int:
+        return self.row.active
+
+    @strawberry.field(
+        description=(
+            "The first `first` of those points (at most "
+            f"{MAX_POINTS_PER_REGION}; pointCount says how many there are). "
+            "Query.servicePoints lists them all, a page at a time."
+        )
+    )
+    async def service_points(self, info: Info, first: int = 20) -> list[ServicePointType]:
+        if not 1 <= first <= MAX_POINTS_PER_REGION:
+            raise BadUserInput(
+                f"first must be between 1 and {MAX_POINTS_PER_REGION}; got {first}.",
+                field="first",
+            )
+        if self.row.points == 0:
+            return []
+        row = self.row
+        key = RowPoints(self.operator, row.point_type, row.region, row.points, first)
+        points = await info.context.loaders.row_points.load(key)
+        return [ServicePointType(point=point) for point in points]
+
+    @strawberry.field(description="The region's coverage duty, while open or overdue.")
+    def open_obligation(self) -> ObligationType | None:
+        return next(
+            (ObligationType(record=d) for d in self.row.duties if d.is_open),
+            None,
+        )
+
+    @strawberry.field(
         description=(
             "A coverage duty waived for this region, with its reason: the region is neither "
             "covered nor counted as a gap."
         )
     )
+    def waived_obligation(self) -> ObligationType | None:
+        return next(
+            (
+                ObligationType(record=d)
+                for d in self.row.duties
+                if d.stored_status is ObligationStatus.WAIVED
+            ),
+            None,
+        )
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "An enterprise's service network, a page of regions at a time (by point type, then "
+        "region): each region where it runs a point or has a coverage duty."
+    )
+)
 class CoverageReport:
     enterprise_id: strawberry.ID | None
     regions: list[CoverageRegion]
-    gaps: int
+    gaps: int = strawberry.field(
+        description="Regions whose coverage duty is open or overdue, over the whole network."
+    )
+    page_info: PageInfo
 
 
 @strawberry.type

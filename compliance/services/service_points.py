@@ -112,7 +112,10 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
     closing = [d for d in duties if d.is_open] if point.active else []
     writes: list[Write] = []
     if existing is None or _changed(existing.value, point):
-        writes.append(PutServicePoint(point, existing.version if existing else None))
+        if existing is None:
+            writes.append(PutServicePoint(point, None))
+        else:
+            writes.append(PutServicePoint(point, existing.version, existing.value))
     else:
         point = existing.value  # the same point sent again: as it is, nothing to write for it
     old_key = _key_of(existing.value) if existing else None

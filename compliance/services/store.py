@@ -108,6 +108,8 @@ class BatteryUnchanged(Struct, frozen=True):
 class PutServicePoint(Struct, frozen=True):
     point: ServicePoint
     version: int | None
+    # The point as stored before (None: a new point): the rows that count it move with it.
+    before: ServicePoint | None = None
 
 
 class ClaimPointKey(Struct, frozen=True):

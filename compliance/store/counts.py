@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from msgspec import Struct
 from pynamodb.transactions import TransactWrite
@@ -43,6 +43,7 @@ class StatusChange(Struct, frozen=True):
     after: ObligationStatus | None
     provisional: bool  # whether its deadline is provisional (closing does not change it)
     provisional_before: bool | None = None  # when a reschedule changed it: what it was
+    coverage: bool = False  # a coverage duty: open ones are its enterprise's coverage gaps
 
 
 class Counts(Struct, frozen=True):
@@ -54,6 +55,7 @@ class Counts(Struct, frozen=True):
     fulfilled_late: int = 0
     waived: int = 0
     provisional: int = 0
+    coverage_open: int = 0  # coverage duties open or overdue: regions the network must cover
 
 
 def counter_id(enterprise: str, shard: int) -> str:
@@ -83,6 +85,8 @@ def deltas(changes: Iterable[StatusChange]) -> dict[str, dict[str, int]]:
             counts["provisional"] += int(change.after in _OPEN and change.provisional) - int(
                 change.before in _OPEN and was
             )
+            if change.coverage:
+                counts["coverage_open"] += int(change.after in _OPEN) - int(change.before in _OPEN)
     return {
         who: {name: n for name, n in counts.items() if n}
         for who, counts in summed.items()
@@ -124,21 +128,10 @@ def counts_of(enterprise: str) -> Counts:
     return _summed(items)
 
 
-def counts_of_many(enterprises: Iterable[str]) -> Mapping[str, Counts]:
-    """Several enterprises' stored counts in as few BatchGets as their shards need."""
-    wanted = list(dict.fromkeys(enterprises))
-    keys = [counter_id(e, n) for e in wanted for n in range(ENTERPRISE_SHARDS)]
-    found: dict[str, list[ObligationCountsItem]] = {e: [] for e in wanted}
-    if keys:
-        with translated_errors():
-            for item in ObligationCountsItem.batch_get(keys):
-                found[item.id.split("#")[1]].append(item)
-    return {e: _summed(items) for e, items in found.items()}
-
-
 def _summed(items: Iterable[ObligationCountsItem]) -> Counts:
     totals = dict.fromkeys(("open", "overdue", "fulfilled", "fulfilled_late", "waived"), 0)
     totals["provisional"] = 0
+    totals["coverage_open"] = 0
     for item in items:
         for name in totals:
             totals[name] += int(getattr(item, name) or 0)

@@ -26,7 +26,7 @@ from compliance.errors import (
     TooLargeError,
 )
 from compliance.lifecycle import BatteryState, LifecycleEvent, ModelState, VehicleState
-from compliance.network import COVERAGE_RULES, PointType, ServicePoint
+from compliance.network import COVERAGE_RULES, POINT_TYPE_OF_RULE, PointType, ServicePoint
 from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus, SubjectKind
 from compliance.services.store import (
@@ -58,6 +58,7 @@ from compliance.store.models import (
     EventItem,
     ManufacturerCodeClaim,
     ModelItem,
+    NetworkRowItem,
     ObligationItem,
     ServicePointItem,
     ServicePointKeyClaim,
@@ -74,11 +75,13 @@ from compliance.store.records import (
     event_subjects,
     model_from_item,
     model_item,
+    network_row_actions,
     obligation_from_item,
     obligation_item,
     open_partition,
     remind_pk,
     remind_sk,
+    row_changes,
     service_point_from_item,
     service_point_item,
     status_key,
@@ -289,7 +292,8 @@ def _subjects(write: Write) -> list[_ItemKey]:
     if isinstance(write, PointUnchanged):
         return [("point", write.point_id, "")]
     if isinstance(write, PutServicePoint):
-        return [("point", write.point.id, "")]
+        rows = row_changes(write.before, write.point)
+        return [("point", write.point.id, ""), *(("point", row.row_id, "") for row in rows)]
     if isinstance(write, ClaimPointKey | ReleasePointKey):
         return [("point", f"KEY#{write.key}", "")]
     if isinstance(write, PutEnterprise):
@@ -366,6 +370,7 @@ def _status_changes(units: Sequence[Unit]) -> list[StatusChange]:
                         None,
                         ObligationStatus.OPEN,
                         bool(deadline and deadline.provisional),
+                        coverage=write.obligation.rule_id in POINT_TYPE_OF_RULE,
                     )
                 )
             elif isinstance(write, CloseObligation | ReopenObligation):
@@ -377,6 +382,7 @@ def _status_changes(units: Sequence[Unit]) -> list[StatusChange]:
                         write.was,
                         record.stored_status,
                         bool(deadline and deadline.provisional),
+                        coverage=record.obligation.rule_id in POINT_TYPE_OF_RULE,
                     )
                 )
     return changes
@@ -452,11 +458,14 @@ def _add(tx: TransactWrite, write: Write) -> None:
         tx.condition_check(BatteryItem, write.code, condition=BatteryItem.version == write.version)
     elif isinstance(write, PutServicePoint):
         tx.save(service_point_item(write.point, write.version))
+        for row in row_changes(write.before, write.point):
+            tx.update(NetworkRowItem(row.row_id), actions=network_row_actions(row))
     elif isinstance(write, PointUnchanged):
         tx.condition_check(
             ServicePointItem,
             write.point_id,
-            condition=(ServicePointItem.version == write.version) & ServicePointItem.active,
+            condition=(ServicePointItem.version == write.version)
+            & (ServicePointItem.active == True),  # noqa: E712 (a condition, not a test)
         )
     elif isinstance(write, ClaimPointKey):
         claim = ServicePointKeyClaim(f"KEY#{write.key}", point_id=write.point_id)

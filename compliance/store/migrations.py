@@ -1,5 +1,5 @@
-"""Upgrades of stored obligations written by an earlier version: the keys of the indexes they
-were not yet in, and their place in the counts.
+"""Upgrades of records written by an earlier version: obligations' keys in the indexes they
+were not yet in and their place in the counts; service points' place in their network rows.
 
 An obligation written before the status-ordered and sharded indexes has no `status_key`, its
 national partitions are unsharded (`ALL`, `OPEN`), and no counter counts it. Each is upgraded
@@ -7,6 +7,9 @@ with one transaction: its keys, conditional on still having no `status_key` and 
 as read, and one count for it; so a run that stops halfway can be run again, and a second run
 changes nothing. Run it with writes paused (see the README): an obligation closed between the
 deployment and its upgrade would otherwise be counted out before it was ever counted in.
+
+A service point written before network rows existed has no `in_network` flag: one transaction
+sets it, conditional on the point being as read, and adds the point to its row.
 """
 
 from __future__ import annotations
@@ -16,11 +19,20 @@ from datetime import date
 from pynamodb.transactions import TransactWrite
 
 from compliance.errors import ConflictError
+from compliance.network import POINT_TYPE_OF_RULE
 from compliance.rules import ObligationStatus
 from compliance.store.counts import StatusChange, add_to_transaction
-from compliance.store.models import ObligationItem
+from compliance.store.models import NetworkRowItem, ObligationItem, ServicePointItem
 from compliance.store.reads import translated_errors
-from compliance.store.records import all_partition, coverage_of, open_partition, status_key
+from compliance.store.records import (
+    all_partition,
+    coverage_of,
+    network_row_actions,
+    open_partition,
+    row_changes,
+    service_point_from_item,
+    status_key,
+)
 from compliance.store.transactions import commit
 
 
@@ -52,7 +64,13 @@ def _upgrade(item: ObligationItem) -> bool:
         else ObligationItem.open_partition.remove()
     )
     condition = ObligationItem.status_key.does_not_exist() & (ObligationItem.status == item.status)
-    change = StatusChange(item.responsible, None, status, provisional=bool(item.provisional))
+    change = StatusChange(
+        item.responsible,
+        None,
+        status,
+        provisional=bool(item.provisional),
+        coverage=item.rule_id in POINT_TYPE_OF_RULE,
+    )
 
     def build(tx: TransactWrite) -> None:
         tx.update(
@@ -67,4 +85,35 @@ def _upgrade(item: ObligationItem) -> bool:
         commit(build, conflict="changed since it was read")
     except ConflictError:
         return False  # upgraded meanwhile, or its status changed: the next run takes it
+    return True
+
+
+def count_points() -> int:
+    """Count every service point stored without `in_network` in its network row; returns how
+    many it counted. One Scan of the points table (a one-off upgrade, not a request path)."""
+    counted = 0
+    not_yet = ServicePointItem.type_region.exists() & ServicePointItem.in_network.does_not_exist()
+    with translated_errors():
+        items = list(ServicePointItem.scan(not_yet))
+    for item in items:
+        counted += _count_point(item)
+    return counted
+
+
+def _count_point(item: ServicePointItem) -> bool:
+    point = service_point_from_item(item)
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            item,
+            actions=[ServicePointItem.in_network.set(True)],
+            condition=ServicePointItem.in_network.does_not_exist(),
+        )
+        for row in row_changes(None, point):
+            tx.update(NetworkRowItem(row.row_id), actions=network_row_actions(row))
+
+    try:
+        commit(build, conflict="changed since it was read")
+    except ConflictError:
+        return False  # counted meanwhile, or changed: the next run takes it
     return True

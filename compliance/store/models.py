@@ -7,7 +7,7 @@ template (or the local stack) sets, read when this module is imported.
 
 from __future__ import annotations
 
-import contextlib
+import json
 import os
 from typing import Any
 
@@ -22,6 +22,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection.base import Connection, MetaTable
+from pynamodb.constants import ATTR_DEFINITIONS, GLOBAL_SECONDARY_INDEXES
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -443,6 +445,7 @@ class ObligationCountsItem(Model):
     fulfilled_late = NumberAttribute(default=0)
     waived = NumberAttribute(default=0)
     provisional = NumberAttribute(default=0)  # open (or overdue) with a provisional deadline
+    coverage_open = NumberAttribute(default=0)  # coverage duties open or overdue
 
 
 # --- service points -------------------------------------------------------------------------
@@ -473,9 +476,42 @@ class ServicePointItem(Model):
     active = BooleanAttribute()
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute(null=True)
+    # Counted in its network row (NetworkRowItem): true for every point this version writes;
+    # points stored before rows existed are counted once by `make backfill-reminders`.
+    in_network = BooleanAttribute(null=True)
     version = VersionAttribute()
 
     by_operator = ServicePointsByOperator()
+
+
+class NetworkRowsByOperator(GlobalSecondaryIndex["NetworkRowItem"]):
+    """Sparse: only network rows carry `network_of`; an operator's rows by point type, then
+    region, read a page at a time however many points it runs."""
+
+    class Meta:
+        index_name = "by_network"
+        projection = AllProjection()
+
+    network_of = UnicodeAttribute(hash_key=True)
+    network_key = UnicodeAttribute(range_key=True)
+
+
+class NetworkRowItem(Model):
+    """How many service points an operator runs of one type for one region, and how many of
+    them are active (`ROW#<operator>#<type>#<region>`), in the service points table. Every write
+    of a point adds to its rows in the same transaction, so a coverage report reads one row per
+    region instead of every point. Not in `by_operator` (it has no operator)."""
+
+    class Meta(_Meta):
+        table_name = _table("SERVICE_POINTS_TABLE", "nev-local-ServicePointsTable")
+
+    id = UnicodeAttribute(hash_key=True)
+    network_of = UnicodeAttribute()
+    network_key = UnicodeAttribute()  # `<point type>#<coverage region>`
+    points = NumberAttribute(default=0)
+    active = NumberAttribute(default=0)
+
+    by_network = NetworkRowsByOperator()
 
 
 class ServicePointKeyClaim(Model):
@@ -633,6 +669,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
 EXTRA_MODELS: tuple[type[Model], ...] = (
     ManufacturerCodeClaim,
     ServicePointKeyClaim,
+    NetworkRowItem,
     ReminderBatchItem,
     ObligationCountsItem,
 )
@@ -654,9 +691,27 @@ def share_one_connection() -> None:
         if shared is None:
             shared = table.connection
         else:
-            with contextlib.suppress(ValueError):  # two models on one table: added once
-                shared.add_meta_table(table.get_meta_table())
+            _add_meta_table(shared, table.get_meta_table())
             table.connection = shared
+
+
+def _add_meta_table(connection: Connection, meta: MetaTable) -> None:
+    """Add a model's table schema to the shared connection. Models sharing a table are added
+    once, with the indexes each declares: PynamoDB checks a Query's index against the schema
+    of the connection, which would otherwise know only the first model's (a sparse index may
+    belong to a model other than the table's first)."""
+    known = connection._tables.get(meta.table_name)
+    if known is None:
+        connection.add_meta_table(meta)
+        return
+    for kind in (GLOBAL_SECONDARY_INDEXES, ATTR_DEFINITIONS):
+        mine = known.data.setdefault(kind, [])
+        names = {json.dumps(entry, sort_keys=True) for entry in mine}
+        mine.extend(
+            entry
+            for entry in meta.data.get(kind) or []
+            if json.dumps(entry, sort_keys=True) not in names
+        )
 
 
 share_one_connection()
