@@ -37,7 +37,6 @@ from compliance.services.store import (
     CodeUnclaimed,
     NewObligation,
     OnRecord,
-    PointUnchanged,
     PutBattery,
     PutEnterprise,
     PutEvent,
@@ -128,15 +127,18 @@ class MemoryStore:
             if p.operator == operator and p.active and (p.point_type, p.coverage_region) in wanted
         )
 
-    def covering_points(self, operator: str, point_type: PointType, region: str) -> dict[str, int]:
+    def active_points(self, operator: str, point_type: PointType, region: str) -> int:
         self.reads["point"] += 1
-        return {
-            p.id: version
-            for p, version in self.tables["point"].values()
+        return self._active(operator, point_type, region)
+
+    def _active(self, operator: str, point_type: PointType, region: str) -> int:
+        return sum(
+            1
+            for p, _ in self.tables["point"].values()
             if p.operator == operator
             and p.active
             and (p.point_type, p.coverage_region) == (point_type, region)
-        }
+        )
 
     def coverage_duties(
         self, responsible: str, point_type: PointType, region: str
@@ -183,12 +185,15 @@ class MemoryStore:
             self._expect("obligation", write.obligation.id, None)
         elif isinstance(write, CloseObligation | ReopenObligation):
             self._expect("obligation", write.record.id, write.version)
-        elif isinstance(write, PointUnchanged):
-            self._expect("point", write.point_id, write.version)
         elif isinstance(write, BatteryUnchanged):
             self._expect("battery", write.code, write.version)
         elif isinstance(write, PutServicePoint):
             self._expect("point", write.point.id, write.version)
+            before = write.before
+            if before is not None and write.others_active is not None:
+                active = self._active(before.operator, before.point_type, before.coverage_region)
+                if (active >= 2) != write.others_active:
+                    raise ConflictError(f"the active points of {before.coverage_region} changed")
         elif isinstance(write, ClaimPointKey):
             if write.key in self.tables["point_key"]:
                 raise ConflictError(f"point key {write.key} is held")

@@ -32,7 +32,6 @@ from compliance.services.outcome import Request
 from compliance.services.store import (
     ClaimPointKey,
     CloseObligation,
-    PointUnchanged,
     PutServicePoint,
     ReleasePointKey,
     ReopenObligation,
@@ -111,16 +110,18 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
     duties = store.coverage_duties(operator, point.point_type, point.coverage_region)
     closing = [d for d in duties if d.is_open] if point.active else []
     writes: list[Write] = []
-    if existing is None or _changed(existing.value, point):
-        if existing is None:
-            writes.append(PutServicePoint(point, None))
-        else:
-            writes.append(PutServicePoint(point, existing.version, existing.value))
+    reopening: list[ReopenObligation] = []
+    if existing is None:
+        writes.append(PutServicePoint(point, None))
+    elif _changed(existing.value, point):
+        others = _others_active(store, existing.value, point)
+        if others is False:
+            reopening = _reopened(store, request, existing.value)
+        writes.append(PutServicePoint(point, existing.version, existing.value, others))
+        writes.extend(reopening)
     else:
         point = existing.value  # the same point sent again: as it is, nothing to write for it
     old_key = _key_of(existing.value) if existing else None
-    uncovered = _uncovered(store, request, existing.value, point) if existing else []
-    writes.extend(uncovered)
     if old_key != key:
         if old_key is not None:
             writes.append(ReleasePointKey(old_key, point.id))
@@ -136,37 +137,30 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
         for d in duties
         if d.id in closed or d.stored_status in FULFILLED_STATUSES
     )
-    reopened = tuple(
-        replace(w.record, version=w.version + 1)
-        for w in uncovered
-        if isinstance(w, ReopenObligation)
-    )
+    reopened = tuple(replace(w.record, version=w.version + 1) for w in reopening)
     return Saved(point, fulfilled, reopened)
 
 
-def _uncovered(
-    store: Store, request: Request, before: ServicePoint, after: ServicePoint
-) -> list[Write]:
-    """What a point that stops covering its region (deactivated, or moved to another region or
-    type) changes there: the region's fulfilled coverage duties open again when no other
-    active point of the operator covers it; otherwise the other points must stay as read, so
-    that two points switched off at once cannot each count on the other."""
+def _others_active(store: Store, before: ServicePoint, after: ServicePoint) -> bool | None:
+    """For a point that stops covering its region (deactivated, or moved to another region or
+    type): whether other active points of its operator still cover the region, as its network
+    row says. None when the point does not leave its region's active points."""
     region = (before.point_type, before.coverage_region)
     if not before.active or (after.active and (after.point_type, after.coverage_region) == region):
-        return []
-    others = {
-        point_id: version
-        for point_id, version in store.covering_points(before.operator, *region).items()
-        if point_id != before.id
-    }
-    if others:
-        return [PointUnchanged(point_id, version) for point_id, version in sorted(others.items())]
+        return None
+    return store.active_points(before.operator, *region) > 1
+
+
+def _reopened(store: Store, request: Request, before: ServicePoint) -> list[ReopenObligation]:
+    """The region's fulfilled coverage duties, open again: it lost its last active point."""
     remind_on = first_reminder_on(None, request.today, store.calendar())
     return [
         ReopenObligation(
             coverage_lost(duty, request.now), duty.version, remind_on, duty.stored_status
         )
-        for duty in store.coverage_duties(before.operator, *region)
+        for duty in store.coverage_duties(
+            before.operator, before.point_type, before.coverage_region
+        )
         if duty.stored_status in FULFILLED_STATUSES
     ]
 

@@ -86,14 +86,6 @@ class ReopenObligation(Struct, frozen=True):
     was: ObligationStatus
 
 
-class PointUnchanged(Struct, frozen=True):
-    """A condition, not a change: the service point is still at the version read. A region is
-    judged covered by its other active points only while none of them changes meanwhile."""
-
-    point_id: str
-    version: int
-
-
 class BatteryUnchanged(Struct, frozen=True):
     """A condition, not a change: the battery is still at the version read. A part is registered
     into its pack or module as the checks saw it (its maker holding it, neither disposed nor
@@ -110,6 +102,11 @@ class PutServicePoint(Struct, frozen=True):
     version: int | None
     # The point as stored before (None: a new point): the rows that count it move with it.
     before: ServicePoint | None = None
+    # When the write takes an active point out of its region: whether it counts on other active
+    # points of the operator still covering the region (True) or on none (False, its coverage
+    # duties open again), as read. The write is refused if that changed meanwhile, so that two
+    # points switched off at once cannot each count on the other.
+    others_active: bool | None = None
 
 
 class ClaimPointKey(Struct, frozen=True):
@@ -149,7 +146,6 @@ Write = (
     | CloseObligation
     | ReopenObligation
     | PutServicePoint
-    | PointUnchanged
     | BatteryUnchanged
     | ClaimPointKey
     | ReleasePointKey
@@ -212,9 +208,9 @@ class Store(Protocol):
         covers. Reads only those regions, however many points the operator has."""
         ...
 
-    def covering_points(self, operator: str, point_type: PointType, region: str) -> dict[str, int]:
-        """The active points of `operator` covering one region, with their versions. Reads only
-        that region's points."""
+    def active_points(self, operator: str, point_type: PointType, region: str) -> int:
+        """How many active points `operator` runs of one type for one region (its network
+        row, read consistently): one item, however many points it has."""
         ...
 
     def coverage_duties(

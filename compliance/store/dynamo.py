@@ -37,7 +37,6 @@ from compliance.services.store import (
     CodeUnclaimed,
     NewObligation,
     OnRecord,
-    PointUnchanged,
     PutBattery,
     PutEnterprise,
     PutEvent,
@@ -76,6 +75,7 @@ from compliance.store.records import (
     model_from_item,
     model_item,
     network_row_actions,
+    network_row_id,
     obligation_from_item,
     obligation_item,
     open_partition,
@@ -201,32 +201,21 @@ class DynamoStore:
     def covered(
         self, operator: str, regions: Iterable[tuple[PointType, str]]
     ) -> frozenset[tuple[PointType, str]]:
-        found = set()
+        wanted = sorted(set(regions))
+        ids = {network_row_id(operator, *region): region for region in wanted}
         with translated_errors():
-            for point_type, region in sorted(set(regions)):
-                points = ServicePointItem.by_operator.query(
-                    operator,
-                    range_key_condition=ServicePointItem.type_region.startswith(
-                        f"{point_type.value}#{region}#"
-                    ),
-                )
-                if any(point.active for point in points):
-                    found.add((point_type, region))
-        return frozenset(found)
+            rows = NetworkRowItem.batch_get(list(ids), consistent_read=True)
+            return frozenset(ids[row.id] for row in rows if (row.active or 0) > 0)
 
-    def covering_points(self, operator: str, point_type: PointType, region: str) -> dict[str, int]:
+    def active_points(self, operator: str, point_type: PointType, region: str) -> int:
         with translated_errors():
-            return {
-                point.id: int(point.version or 0)
-                for point in ServicePointItem.by_operator.query(
-                    operator,
-                    range_key_condition=ServicePointItem.type_region.startswith(
-                        f"{point_type.value}#{region}#"
-                    ),
-                    consistent_read=False,
+            try:
+                row = NetworkRowItem.get(
+                    network_row_id(operator, point_type, region), consistent_read=True
                 )
-                if point.active
-            }
+            except NetworkRowItem.DoesNotExist:
+                return 0
+        return int(row.active or 0)
 
     def coverage_duties(
         self, responsible: str, point_type: PointType, region: str
@@ -289,8 +278,6 @@ def _subjects(write: Write) -> list[_ItemKey]:
         return [("obligation", write.obligation.id, "")]
     if isinstance(write, CloseObligation | ReopenObligation):
         return [("obligation", write.record.id, "")]
-    if isinstance(write, PointUnchanged):
-        return [("point", write.point_id, "")]
     if isinstance(write, PutServicePoint):
         rows = row_changes(write.before, write.point)
         return [("point", write.point.id, ""), *(("point", row.row_id, "") for row in rows)]
@@ -458,15 +445,22 @@ def _add(tx: TransactWrite, write: Write) -> None:
         tx.condition_check(BatteryItem, write.code, condition=BatteryItem.version == write.version)
     elif isinstance(write, PutServicePoint):
         tx.save(service_point_item(write.point, write.version))
-        for row in row_changes(write.before, write.point):
-            tx.update(NetworkRowItem(row.row_id), actions=network_row_actions(row))
-    elif isinstance(write, PointUnchanged):
-        tx.condition_check(
-            ServicePointItem,
-            write.point_id,
-            condition=(ServicePointItem.version == write.version)
-            & (ServicePointItem.active == True),  # noqa: E712 (a condition, not a test)
+        left = (
+            network_row_id(
+                write.before.operator, write.before.point_type, write.before.coverage_region
+            )
+            if write.before is not None
+            else None
         )
+        for row in row_changes(write.before, write.point):
+            condition = None
+            if row.row_id == left and write.others_active is not None:
+                # As the use case read the row: other active points left, or this one the last.
+                active = NetworkRowItem.active
+                condition = active >= 2 if write.others_active else active <= 1
+            tx.update(
+                NetworkRowItem(row.row_id), actions=network_row_actions(row), condition=condition
+            )
     elif isinstance(write, ClaimPointKey):
         claim = ServicePointKeyClaim(f"KEY#{write.key}", point_id=write.point_id)
         tx.save(claim, condition=ServicePointKeyClaim.id.does_not_exist())

@@ -10,13 +10,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
+from compliance.errors import ConflictError
 from compliance.network import POINT_TYPE_OF_RULE, PointType
 from compliance.obligations import OPEN_STATUSES
 from compliance.regions import prefectures
 from compliance.rules import ObligationStatus, SubjectKind
+from compliance.services.store import PutServicePoint, Unit
 from compliance.store import migrations
 from compliance.store.coverage import _KIND
+from compliance.store.dynamo import DynamoStore
 from compliance.store.models import NetworkRowItem, ObligationItem, ServicePointItem
 from compliance.store.records import network_key, subject_key
 from local.aws import local_aws
@@ -338,3 +342,44 @@ def test_two_reports_in_one_document_each_list_their_own_regions_points(network:
     # Then each lists exactly what it lists alone
     assert both["a"]["regions"] == first["regions"]
     assert both["b"]["regions"] == third["regions"]
+
+
+def test_two_points_switched_off_at_once_cannot_each_count_on_the_other(network: None) -> None:
+    # Given a sold region covered by two active points, and the first's switch-off written as
+    # the use case writes it after reading the region's row (another active point left)
+    region = COVERED_TWICE[1]
+    first, second = ServicePointItem.scan(
+        (ServicePointItem.operator == AUTOMAKER_ID) & (ServicePointItem.coverage_region == region)
+    )
+    store = DynamoStore()
+    stored = store.service_points([first.id])[first.id]
+    switch_off = PutServicePoint(
+        replace(stored.value, active=False), stored.version, stored.value, others_active=True
+    )
+    # When the second is switched off meanwhile, then the first's write is committed
+    off = gql(
+        UPSERT,
+        {
+            "input": {
+                "id": second.id,
+                "name": second.name,
+                "pointType": "COLLECTION",
+                "regionCode": region,
+                "active": False,
+            }
+        },
+        auth=AUTO,
+    )["data"]["upsertServicePoint"]
+    assert off["userErrors"] == []
+    rows = _stored_rows()
+    # Then it is refused and changes nothing: the region keeps its one active point
+    with pytest.raises(ConflictError):
+        store.commit([Unit((switch_off,))])
+    assert _stored_rows() == rows == _recounted_rows()
+    assert rows[f"ROW#{AUTOMAKER_ID}#COLLECTION#{region}"] == (2, 1)
+    # And the first switched off through the API, as a retry reads it, opens the duty again
+    name = stored.value.name
+    _point(region, name, id=first.id, active=False)
+    [row] = [r for page in _report(AUTO, 100) for r in page["regions"] if r["regionCode"] == region]
+    assert row["covered"] is False
+    assert row["openObligation"] is not None

@@ -6,6 +6,7 @@ the operator (not of other enterprises) keep a region covered."""
 from __future__ import annotations
 
 import pytest
+from msgspec.structs import replace
 
 from compliance.errors import ConflictError
 from compliance.network import PointType
@@ -14,7 +15,7 @@ from compliance.rules import ObligationStatus
 from compliance.services import obligations as obligation_use_cases
 from compliance.services import service_points as point_use_cases
 from compliance.services.service_points import PointInput, Saved
-from compliance.services.store import PointUnchanged, Unit
+from compliance.services.store import PutServicePoint, Unit
 from tests.builders import AUTOMAKER, OTHER_AUTOMAKER
 from tests.unit.use_case_world import LATER, OTHER_REGION, PREFECTURE, REGION, World
 
@@ -130,18 +131,22 @@ class TestARegionStillCovered:
         # Then its duty is open again
         assert coverage_duty(world).stored_status is ObligationStatus.OPEN
 
-    def test_a_point_switched_off_while_the_other_changes_is_refused_not_counted_on(
+    def test_a_point_switched_off_while_the_other_goes_too_is_refused_not_counted_on(
         self, covered_world: tuple[World, str]
     ) -> None:
-        # Given two active points, and a change to the first that counts on the second as read
-        world, _point = covered_world
+        # Given two active points, and the first's switch-off counting on the second as read
+        world, point = covered_world
         second = world.service_point(AUTOMAKER, PointType.COLLECTION, REGION)
-        version = world.store.tables["point"][second][1]
+        stored, version = world.store.tables["point"][point]
+        switched_off = PutServicePoint(
+            replace(stored, active=False), version, stored, others_active=True
+        )
         save(world, second, active=False)  # meanwhile the second is switched off
-        # When a write that counts on the second at the version read is committed
+        # When the first's write is committed
         # Then it is refused: the region would otherwise be left uncovered with no duty open
         with pytest.raises(ConflictError):
-            world.store.commit([Unit((PointUnchanged(second, version),))])
+            world.store.commit([Unit((switched_off,))])
+        assert world.store.tables["point"][point] == (stored, version)
 
 
 class TestAWaiverStands:
