@@ -64,6 +64,7 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
+from compliance.store.lists import MAX_ROUNDS
 from compliance.store.models import ObligationItem
 from graph.errors import QueryTooCostly
 from graph.loaders import MAX_CHILDREN
@@ -140,6 +141,10 @@ ROOT_CALLS: Mapping[str, int] = {
     "obligations": PAGE_QUERIES,
     "complianceSummary": 18,
     "serviceCoverage": 3,  # a page of network rows, of coverage duties, and the counts
+    # A list page filtered beyond its key reads in growing rounds (compliance/store/lists.py).
+    **dict.fromkeys(
+        ("vehicles", "batteries", "models", "servicePoints", "enterprises"), MAX_ROUNDS
+    ),
 }
 
 

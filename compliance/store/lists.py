@@ -61,6 +61,21 @@ READ_BUDGET = 1000
 # reading up to four times what a page turned out to need costs less than another one.
 GROWTH = 4
 
+
+def _rounds(first: int) -> int:
+    """The calls a filtered page of `first` makes at most: rounds growing by GROWTH from
+    `first` + 1 until the budget is spent."""
+    budget, read, limit, rounds = max(READ_BUDGET, first + 1), 0, first + 1, 0
+    while read < budget:
+        read += min(limit, budget - read)
+        limit *= GROWTH
+        rounds += 1
+    return rounds
+
+
+# The most calls any list page makes (a page of one, filtered on what matches nothing).
+MAX_ROUNDS = _rounds(1)
+
 Key = dict[str, dict[str, Any]]  # an item's key in the index read, as DynamoDB writes it
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=Model)

@@ -24,7 +24,7 @@ from compliance.lifecycle import (
     VehicleState,
 )
 from compliance.network import PointType, ServicePoint
-from compliance.store.lists import READ_BUDGET
+from compliance.store.lists import MAX_ROUNDS, READ_BUDGET
 from compliance.store.models import (
     BatteryItem,
     EnterpriseItem,
@@ -38,6 +38,7 @@ from compliance.store.records import (
     service_point_item,
     vehicle_item,
 )
+from graph import cost
 from local.aws import local_aws
 from local.calls import bearer_header
 from tests.api import gql
@@ -682,6 +683,21 @@ def test_a_filter_matching_nothing_reads_at_most_the_budget_and_returns_a_cursor
     # An unfiltered page of the same maker still reads one item more than the page.
     _, calls, read = measure("batteries", big, relation="MADE", first=50)
     assert (calls, read) == (Counter({"Query": 1}), 51)
+
+
+def test_a_page_of_one_matching_nothing_makes_the_calls_the_cost_estimate_allows(
+    world: World,
+) -> None:
+    # Given a maker with more batteries than one request may read, none of them disposed
+    big = bearer_header("ENTERPRISE_USER", BIG_MAKER_ID)
+    # When it lists its disposed batteries one a page
+    arguments = {"relation": "MADE", "filter": {"status": ["DISPOSED"]}, "first": 1}
+    _, calls, read = measure("batteries", big, **arguments)
+    # Then the page takes the most rounds a list makes (2, 8, 32, 128, 512, then the rest of
+    # the budget), which is what the query cost estimate counts for a list
+    assert read == READ_BUDGET
+    assert calls == Counter({"Query": MAX_ROUNDS})
+    assert cost.ROOT_CALLS["batteries"] == MAX_ROUNDS == 6
 
 
 def test_partial_pages_return_each_match_once(world: World) -> None:
