@@ -12,14 +12,14 @@ SAM_CLI := aws-sam-cli==1.170.0
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck template unit compat bench seed-calendar schema run token sweep backfill-reminders build soak clean
+.PHONY: help venv test lint format typecheck complexity template unit compat bench seed-calendar schema run token sweep backfill-reminders build soak clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
 	@echo "make token ROLE=... [ENTERPRISE=USCC]   a dev token for the local stack"
 	@echo "make sweep TODAY=2026-10-12 [PORT=...]   run the daily sweep on the local stack; emails in outbox/<date>/run-<n>-<time>/"
 	@echo "make backfill-reminders   once after upgrading a deployed stack (writes paused): index keys, counts and reminder dates of stored obligations"
-	@echo "make test       every gate: format, lint, types, tests"
+	@echo "make test       every gate: format, lint, types, complexity, the template, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make soak       60 s load test: 16 clients against a local stack started for it"
 	@echo "make build      the Lambda artifact for python3.13 arm64 (no Docker), proved by one request"
@@ -46,6 +46,11 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# No function of the product above grade C (cyclomatic complexity over 20): a function that
+# branches more is split where its parts have names.
+complexity: venv
+	$(BIN)/xenon --max-absolute C compliance graph functions
+
 unit: venv
 	$(BIN)/pytest
 
@@ -70,7 +75,7 @@ $(VENVSAM)/.installed:
 	$(VENVSAM)/bin/python -m pip install --quiet $(SAM_CLI)
 	@touch $@
 
-test: format lint typecheck template unit compat
+test: format lint typecheck complexity template unit compat
 
 bench: venv
 	$(BIN)/python -m bench.deadlines

@@ -82,7 +82,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from msgspec import Struct
 
@@ -597,21 +597,50 @@ def decode_battery_code(code: str, *, strict: bool = True, today: date) -> Batte
         return _report(code, findings, None)
 
     # A field holding a character already reported is not judged again: one mistake, one issue.
-    bad_positions = {issue.positions[0] for issue in bad_chars if issue.positions}
+    reading = _Reading(
+        code,
+        layout,
+        battery_code_tables(),
+        findings,
+        frozenset(issue.positions[0] for issue in bad_chars if issue.positions),
+    )
+    _check_types(reading)
+    _check_marker(reading)
+    _check_repeat(reading)
+    produced: date | None = None
+    if reading.clean(layout.year) and reading.clean(layout.month) and reading.clean(layout.day):
+        produced = _production_date(code, layout, reading.tables, today, findings)
+    _check_serial(reading, strict)
+    if findings.errors:
+        return _report(code, findings, None)
+    return _report(code, findings, _decoded(reading, produced))
 
-    def clean(field: _Field | None) -> bool:
+
+class _Reading(NamedTuple):
+    """One code read against one layout: what the field checks share."""
+
+    code: str
+    layout: _Layout
+    tables: BatteryCodeTables
+    findings: _Findings
+    bad_positions: frozenset[int]  # characters reported already
+
+    def clean(self, field: _Field | None) -> bool:
+        """Whether `field` is there and holds no character reported already."""
         return field is not None and not any(
-            field.start <= position <= field.end for position in bad_positions
+            field.start <= position <= field.end for position in self.bad_positions
         )
 
-    tables = battery_code_tables()
-    product_char = layout.product_type.read(code)
+
+def _check_types(r: _Reading) -> None:
+    """The product type (and its repeat in a second-life code) and the battery type."""
+    code, layout, tables = r.code, r.layout, r.tables
     product_rule = ", ".join(
         f"{letter} ({entry.name_en})" for letter, entry in tables.product_types.items()
     )
     for field in (layout.product_type, layout.product_type_repeat):
-        if field is not None and clean(field) and field.read(code) not in tables.product_types:
-            findings.error(
+        if field is not None and r.clean(field) and field.read(code) not in tables.product_types:
+            r.findings.error(
                 _issue(
                     "UNKNOWN_PRODUCT_TYPE",
                     f"{_where(field.start, field.end, field.label)}: {field.read(code)!r} is not "
@@ -620,9 +649,9 @@ def decode_battery_code(code: str, *, strict: bool = True, today: date) -> Batte
                 )
             )
     battery_char = layout.battery_type.read(code)
-    if clean(layout.battery_type) and battery_char not in tables.battery_types:
+    if r.clean(layout.battery_type) and battery_char not in tables.battery_types:
         letters = sorted(tables.battery_types)
-        findings.error(
+        r.findings.error(
             _issue(
                 "UNKNOWN_BATTERY_TYPE",
                 f"{_where(layout.battery_type.start, layout.battery_type.end, 'battery type')}: "
@@ -632,83 +661,89 @@ def decode_battery_code(code: str, *, strict: bool = True, today: date) -> Batte
             )
         )
 
-    if layout.marker is not None and clean(layout.marker):
-        marker = layout.marker.read(code)
-        if marker != _SECOND_LIFE_MARKER:
-            findings.error(
-                _issue(
-                    "MISSING_SECOND_LIFE_MARKER",
-                    f"{_where(layout.marker.start, layout.marker.end, layout.marker.label)}: "
-                    f"{marker!r} found; a 19-character code is a re-coded second-life product "
-                    f"and has {_SECOND_LIFE_MARKER!r} here (a battery code otherwise has 24 "
-                    "characters)",
-                    layout.marker.start,
-                )
+
+def _check_marker(r: _Reading) -> None:
+    """A 19-character code's second-life marker."""
+    marker_field = r.layout.marker
+    if marker_field is None or not r.clean(marker_field):
+        return
+    marker = marker_field.read(r.code)
+    if marker != _SECOND_LIFE_MARKER:
+        r.findings.error(
+            _issue(
+                "MISSING_SECOND_LIFE_MARKER",
+                f"{_where(marker_field.start, marker_field.end, marker_field.label)}: "
+                f"{marker!r} found; a 19-character code is a re-coded second-life product "
+                f"and has {_SECOND_LIFE_MARKER!r} here (a battery code otherwise has 24 "
+                "characters)",
+                marker_field.start,
             )
+        )
+
+
+def _check_repeat(r: _Reading) -> None:
+    """A second-life code names its product type twice; both must agree."""
+    code, layout, types = r.code, r.layout, r.tables.product_types
     repeat = layout.product_type_repeat
-    if (
-        repeat is not None
-        and clean(repeat)
-        and clean(layout.product_type)
-        and repeat.read(code) in tables.product_types
-        and product_char in tables.product_types
-        and repeat.read(code) != product_char
-    ):
-        findings.strict_only(
+    if repeat is None or not (r.clean(repeat) and r.clean(layout.product_type)):
+        return
+    product_char, repeated = layout.product_type.read(code), repeat.read(code)
+    if repeated in types and product_char in types and repeated != product_char:
+        r.findings.strict_only(
             _issue(
                 "PRODUCT_TYPE_MISMATCH",
-                f"{_where(repeat.start, repeat.end, repeat.label)}: {repeat.read(code)!r} differs "
+                f"{_where(repeat.start, repeat.end, repeat.label)}: {repeated!r} differs "
                 f"from position {layout.product_type.start} ({product_char!r}); both name the "
                 "product type of the re-coded product and must agree",
                 repeat.start,
             )
         )
 
-    produced: date | None = None
-    if clean(layout.year) and clean(layout.month) and clean(layout.day):
-        produced = _production_date(code, layout, tables, today, findings)
 
-    serial = layout.serial.read(code)
-    if clean(layout.serial) and not serial.isdigit():
-        letter_positions = [
-            str(layout.serial.start + offset)
-            for offset, char in enumerate(serial)
-            if char.isalpha()
-        ]
-        tolerance = (
-            "the strict reading allows digits only"
-            if strict
-            else "accepted by the lenient reading; the strict reading allows digits only"
+def _check_serial(r: _Reading, strict: bool) -> None:
+    """Digits only, strictly; letters are tolerated by the lenient reading."""
+    field = r.layout.serial
+    serial = field.read(r.code)
+    if not r.clean(field) or serial.isdigit():
+        return
+    letter_positions = [
+        str(field.start + offset) for offset, char in enumerate(serial) if char.isalpha()
+    ]
+    tolerance = (
+        "the strict reading allows digits only"
+        if strict
+        else "accepted by the lenient reading; the strict reading allows digits only"
+    )
+    r.findings.strict_only(
+        _issue(
+            "NON_DIGIT_SERIAL",
+            f"{_where(field.start, field.end, 'serial number')}: {serial!r} "
+            f"has letters at position{'s' if len(letter_positions) > 1 else ''} "
+            f"{', '.join(letter_positions)}; {tolerance}",
+            field.start,
+            field.end,
         )
-        findings.strict_only(
-            _issue(
-                "NON_DIGIT_SERIAL",
-                f"{_where(layout.serial.start, layout.serial.end, 'serial number')}: {serial!r} "
-                f"has letters at position{'s' if len(letter_positions) > 1 else ''} "
-                f"{', '.join(letter_positions)}; {tolerance}",
-                layout.serial.start,
-                layout.serial.end,
-            )
-        )
+    )
 
-    if findings.errors:
-        return _report(code, findings, None)
-    battery_type = tables.battery_types[battery_char]
-    battery = BatteryCode(
+
+def _decoded(r: _Reading, produced: date | None) -> BatteryCode:
+    code, layout = r.code, r.layout
+    battery_char = layout.battery_type.read(code)
+    battery_type = r.tables.battery_types[battery_char]
+    return BatteryCode(
         code=code,
         manufacturer_code=layout.manufacturer.read(code),
-        product_type=ProductType(product_char),
+        product_type=ProductType(layout.product_type.read(code)),
         battery_type=battery_char,
         battery_type_name_en=battery_type.name_en,
         battery_type_name_zh=battery_type.name_zh,
         spec_code=layout.spec.read(code),
         traceability_code=layout.traceability.read(code) if layout.traceability else None,
         production_date=produced,
-        serial=serial,
+        serial=layout.serial.read(code),
         second_life=layout is _SECOND_LIFE,
-        warnings=tuple(findings.warnings),
+        warnings=tuple(r.findings.warnings),
     )
-    return _report(code, findings, battery)
 
 
 def _report(code: str, findings: _Findings, battery: BatteryCode | None) -> BatteryCodeReport:

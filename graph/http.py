@@ -81,38 +81,15 @@ def handle(
 ) -> HttpResponse:
     execution = execution if execution is not None else Execution()
     method = request.method.upper()
-    if method == "GET" and request.path.startswith(ASSET_PREFIX) and settings.graphiql:
-        asset = graphiql_asset(request.path.removeprefix(ASSET_PREFIX))
-        if asset is not None:
-            body, content_type = asset
-            return HttpResponse(200, body, content_type, {"cache-control": "public, max-age=86400"})
-    if method == "GET" and request.path.rstrip("/") == "/graphiql":
-        if not settings.graphiql:
-            return _message(404, "GraphiQL is not enabled on this stage.")
-        return HttpResponse(200, graphiql_page(endpoint="/graphql").encode(), _HTML)
-    if request.path.rstrip("/") != "/graphql":
-        return _message(404, "Not found: the GraphQL endpoint is /graphql.")
+    page = _page(request, method, settings)
+    if page is not None:
+        return page
     try:
-        if method == "GET" and _wants_html(request) and "query" not in request.query:
-            if not settings.graphiql:
-                raise _Refusal(404, "GraphiQL is not enabled on this stage.")
-            return HttpResponse(200, graphiql_page(endpoint="/graphql").encode(), _HTML)
         graphql_request = _read(request, method)
         document = _parse(graphql_request.query)
         if isinstance(document, GraphQLError):
             return _errors(400, [_error_json(document, "GRAPHQL_PARSE_FAILED")], request)
-        operation = get_operation_ast(document, graphql_request.operation_name)
-        if operation is None:
-            raise _Refusal(
-                400,
-                "operationName does not name an operation in the document"
-                if graphql_request.operation_name
-                else "The document has several operations; say which with operationName.",
-            )
-        execution.operation_name = operation.name.value if operation.name else None
-        execution.operation_type = operation.operation.value
-        if method == "GET" and operation.operation is not OperationType.QUERY:
-            raise _Refusal(405, "Mutations are sent with POST, not GET.", {"allow": "POST"})
+        _check_operation(document, graphql_request, method, execution)
     except _Refusal as refusal:
         return _message(refusal.status, str(refusal), refusal.headers)
     result = asyncio.run(_execute(graphql_request, principal, settings, now, request.request_id))
@@ -128,6 +105,47 @@ def handle(
     if result.extensions:
         payload["extensions"] = result.extensions
     return HttpResponse(200, _dump(payload), _response_type(request))
+
+
+def _page(request: HttpRequest, method: str, settings: Settings) -> HttpResponse | None:
+    """What a request for anything but a GraphQL operation gets: GraphiQL and its assets, or
+    404 off the endpoint. None: a GraphQL request."""
+    path = request.path.rstrip("/")
+    if method == "GET" and request.path.startswith(ASSET_PREFIX) and settings.graphiql:
+        asset = graphiql_asset(request.path.removeprefix(ASSET_PREFIX))
+        if asset is not None:
+            body, content_type = asset
+            return HttpResponse(200, body, content_type, {"cache-control": "public, max-age=86400"})
+    wants_graphiql = method == "GET" and (
+        path == "/graphiql"
+        or (path == "/graphql" and _wants_html(request) and "query" not in request.query)
+    )
+    if wants_graphiql:
+        if not settings.graphiql:
+            return _message(404, "GraphiQL is not enabled on this stage.")
+        return HttpResponse(200, graphiql_page(endpoint="/graphql").encode(), _HTML)
+    if path != "/graphql":
+        return _message(404, "Not found: the GraphQL endpoint is /graphql.")
+    return None
+
+
+def _check_operation(
+    document: DocumentNode, graphql_request: GraphqlRequest, method: str, execution: Execution
+) -> None:
+    """The operation the request runs, named in `execution`; a refusal when there is none to
+    choose, or it is a mutation sent with GET."""
+    operation = get_operation_ast(document, graphql_request.operation_name)
+    if operation is None:
+        raise _Refusal(
+            400,
+            "operationName does not name an operation in the document"
+            if graphql_request.operation_name
+            else "The document has several operations; say which with operationName.",
+        )
+    execution.operation_name = operation.name.value if operation.name else None
+    execution.operation_type = operation.operation.value
+    if method == "GET" and operation.operation is not OperationType.QUERY:
+        raise _Refusal(405, "Mutations are sent with POST, not GET.", {"allow": "POST"})
 
 
 async def _execute(

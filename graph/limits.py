@@ -344,24 +344,15 @@ def excesses(
     if value is None:
         return
     if is_list_type(nullable):
-        if limit is None or limit.items is None:
-            limit = replace(limit or _FALLBACK, items=_FALLBACK.items)
-        assert limit.items is not None
-        if len(value) > limit.items:
-            yield Excess(path, limit, len(value), items=True)
-            return
-        item_type = nullable.of_type
-        for index, item in enumerate(value):
-            yield from excesses(item_type, item, (*path, str(index)), limit, ids=ids)
+        yield from _list_excesses(nullable.of_type, value, path, limit, ids=ids)
     elif isinstance(nullable, GraphQLInputObjectType):
         for name, field in nullable.fields.items():
-            if isinstance(value, Mapping):
-                item = value.get(name)
-            else:
-                definition = field.extensions.get("strawberry-definition")
-                item = getattr(value, getattr(definition, "python_name", name), None)
             yield from excesses(
-                field.type, item, (*path, name), limit_of(nullable.name, name, field.type), ids=ids
+                field.type,
+                _field_value(value, name, field),
+                (*path, name),
+                limit_of(nullable.name, name, field.type),
+                ids=ids,
             )
     elif isinstance(value, str) and nullable in (GraphQLString, GraphQLID):
         if nullable is GraphQLID and not ids:
@@ -371,6 +362,33 @@ def excesses(
         assert limit.chars is not None
         if len(value) > limit.chars:
             yield Excess(path, limit, len(value), items=False)
+
+
+def _list_excesses(
+    item_type: GraphQLInputType,
+    value: Any,
+    path: tuple[str, ...],
+    limit: Limit | None,
+    *,
+    ids: bool,
+) -> Iterator[Excess]:
+    """A list over its limit, or else every excess among its items."""
+    if limit is None or limit.items is None:
+        limit = replace(limit or _FALLBACK, items=_FALLBACK.items)
+    assert limit.items is not None
+    if len(value) > limit.items:
+        yield Excess(path, limit, len(value), items=True)
+        return
+    for index, item in enumerate(value):
+        yield from excesses(item_type, item, (*path, str(index)), limit, ids=ids)
+
+
+def _field_value(value: Any, name: str, field: Any) -> Any:
+    """An input object's field: by GraphQL name in a mapping, by Python name on an object."""
+    if isinstance(value, Mapping):
+        return value.get(name)
+    definition = field.extensions.get("strawberry-definition")
+    return getattr(value, getattr(definition, "python_name", name), None)
 
 
 def input_errors(info: Info, input: object) -> list[UserError]:

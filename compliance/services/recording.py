@@ -135,55 +135,82 @@ def record(
     placed = [state.placed(e) for e in events]
     already = store.recorded([retry for _, retry in placed if retry is not None])
 
-    pending: list[_Pending] = []
-    refusals: list[Refusal] = []
-    refused_keys: set[tuple[str, str]] = set()
-    replayed: list[LifecycleEvent] = []
-    answered: list[str] = []  # the id each event of the request has, or had
-    for position, ((event, retry), index) in enumerate(zip(placed, indexes, strict=True)):
-        if retry is not None and retry.id in already:
-            replayed.append(retry)
-            answered.append(retry.id)
-            continue
-        answered.append(event.id)
-        found = check_event(event, state.context(request, event))
-        if found:
-            # Refused, whether or not each reason is said: the request writes nothing, and an
-            # event that failed its checks is never applied, even in memory. A record refused
-            # earlier is missing for the events after it; saying so again would only bury the
-            # real reason.
-            refusals.extend(
-                Refusal(v, index) for v in found if not _follows_refusal(v, event, refused_keys)
-            )
-            refused_keys |= {
-                (name, key)
-                for name in ("vin", "battery_code", "model")
-                if (key := getattr(event, name))
-            }
-            continue
-        pending.append(state.apply(request.actor, event, position))
-    if refusals or check_only:
-        return Recorded(refusals=tuple(refusals))
+    checked = _check_all(request, state, placed, indexes, already)
+    if checked.refusals or check_only:
+        return Recorded(refusals=tuple(checked.refusals))
+    pending, replayed = checked.pending, checked.replayed
 
     _derive_obligations(store, request, pending, state)
     replayed_obligations = _obligations_of(store, already, replayed)
     units = _units(request, pending, state, groups or [range(len(events))])
     store.commit(units, pack=len(units) > 1)
-    touched = {key for p in pending for key in p.touched}
-    for e in replayed:
-        codes = {e.battery_code, e.new_code, *e.battery_codes} - {None}
-        touched |= {("battery", code) for code in codes if code}
-        touched |= {("vehicle", e.vin)} if e.vin else set()
-        touched |= {("model", e.model)} if e.model and e.kind in MODEL_EVENTS else set()
+    touched = _touched(pending, replayed)
     written = {p.event.id: EventRecord(p.event, request.now, request.by) for p in pending}
     return Recorded(
-        events=tuple(written.get(i) or already[i].record for i in answered),
+        events=tuple(written.get(i) or already[i].record for i in checked.answered),
         obligations=tuple(o for p in pending for o in _as_records(p, request.now))
         + tuple(replayed_obligations),
         batteries=state.current("battery", touched),
         vehicles=state.current("vehicle", touched),
         models=state.current("model", touched),
     )
+
+
+class _Checked(Struct):
+    """The events of a request after their checks."""
+
+    pending: list[_Pending] = field(default_factory=list)  # passed, applied in memory
+    refusals: list[Refusal] = field(default_factory=list)
+    replayed: list[LifecycleEvent] = field(default_factory=list)  # on record already: a retry
+    answered: list[str] = field(default_factory=list)  # the id each event has, or had
+
+
+def _check_all(
+    request: Request,
+    state: _State,
+    placed: Sequence[tuple[LifecycleEvent, LifecycleEvent | None]],
+    indexes: Sequence[int | None],
+    already: Mapping[str, OnRecord],
+) -> _Checked:
+    """Check each event in order, applying those that pass to `state` in memory."""
+    checked = _Checked()
+    refused_keys: set[tuple[str, str]] = set()
+    for position, ((event, retry), index) in enumerate(zip(placed, indexes, strict=True)):
+        if retry is not None and retry.id in already:
+            checked.replayed.append(retry)
+            checked.answered.append(retry.id)
+            continue
+        checked.answered.append(event.id)
+        found = check_event(event, state.context(request, event))
+        if not found:
+            checked.pending.append(state.apply(request.actor, event, position))
+            continue
+        # Refused, whether or not each reason is said: the request writes nothing, and an
+        # event that failed its checks is never applied, even in memory. A record refused
+        # earlier is missing for the events after it; saying so again would only bury the
+        # real reason.
+        checked.refusals.extend(
+            Refusal(v, index) for v in found if not _follows_refusal(v, event, refused_keys)
+        )
+        refused_keys |= {
+            (name, key)
+            for name in ("vin", "battery_code", "model")
+            if (key := getattr(event, name))
+        }
+    return checked
+
+
+def _touched(
+    pending: Sequence[_Pending], replayed: Sequence[LifecycleEvent]
+) -> set[tuple[str, str]]:
+    """The records the request's events changed, or changed when first sent."""
+    touched = {key for p in pending for key in p.touched}
+    for e in replayed:
+        codes = {e.battery_code, e.new_code, *e.battery_codes} - {None}
+        touched |= {("battery", code) for code in codes if code}
+        touched |= {("vehicle", e.vin)} if e.vin else set()
+        touched |= {("model", e.model)} if e.model and e.kind in MODEL_EVENTS else set()
+    return touched
 
 
 _MISSING_BECAUSE_REFUSED = {

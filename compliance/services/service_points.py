@@ -36,6 +36,7 @@ from compliance.services.store import (
     ReleasePointKey,
     ReopenObligation,
     Store,
+    Stored,
     Unit,
     Write,
 )
@@ -70,31 +71,10 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
     point_id = sent.id or holder
     existing = store.service_points([point_id]).get(point_id) if point_id else None
     if existing is not None and existing.value.operator != operator:
-        existing = None
-    if sent.id is not None and existing is None:
-        return Saved(
-            None,
-            violations=(
-                Violation(
-                    "UNKNOWN_SERVICE_POINT",
-                    "id",
-                    f"Your enterprise operates no service point {sent.id}; leave the id out to "
-                    "create one.",
-                ),
-            ),
-        )
-    if holder is not None and point_id is not None and holder != point_id:
-        return Saved(
-            None,
-            violations=(
-                Violation(
-                    "DUPLICATE",
-                    "name",
-                    f"Your service point {holder} has this type, region and name already; give "
-                    "this one another name, or update that one.",
-                ),
-            ),
-        )
+        existing = None  # another operator's point: to this one it does not exist
+    refused = _identity_violation(sent.id, existing is not None, holder, point_id)
+    if refused is not None:
+        return Saved(None, violations=(refused,))
     point = ServicePoint(
         id=point_id or new_id(),
         operator=operator,
@@ -108,37 +88,83 @@ def upsert(store: Store, request: Request, sent: PointInput, new_id: Callable[[]
         updated_by=request.by,
     )
     duties = store.coverage_duties(operator, point.point_type, point.coverage_region)
-    closing = [d for d in duties if d.is_open] if point.active else []
-    writes: list[Write] = []
-    reopening: list[ReopenObligation] = []
-    if existing is None:
-        writes.append(PutServicePoint(point, None))
-    elif _changed(existing.value, point):
-        others = _others_active(store, existing.value, point)
-        if others is False:
-            reopening = _reopened(store, request, existing.value)
-        writes.append(PutServicePoint(point, existing.version, existing.value, others))
-        writes.extend(reopening)
-    else:
-        point = existing.value  # the same point sent again: as it is, nothing to write for it
-    old_key = _key_of(existing.value) if existing else None
-    if old_key != key:
-        if old_key is not None:
-            writes.append(ReleasePointKey(old_key, point.id))
+    change = _point_writes(store, request, point, existing)
+    point, writes = change.point, change.writes
+    if change.old_key != key:
+        if change.old_key is not None:
+            writes.append(ReleasePointKey(change.old_key, point.id))
         writes.append(ClaimPointKey(key, point.id))
-    closed = {d.id: covered_by_point(d, request.today, request.now, request.by) for d in closing}
-    writes.extend(CloseObligation(closed[d.id], d.version, d.stored_status) for d in closing)
-    # As stored once written: the version a retry would read.
-    closed = {i: replace(r, version=r.version + 1) for i, r in closed.items()}
+    closing = [_closed(d, request) for d in duties if d.is_open] if point.active else []
+    writes.extend(closing)
     if writes:
         store.commit([Unit(tuple(writes))])
-    fulfilled = tuple(
+    return Saved(point, _fulfilled(duties, closing), tuple(map(_as_written, change.reopening)))
+
+
+def _closed(duty: ObligationRecord, request: Request) -> CloseObligation:
+    closed = covered_by_point(duty, request.today, request.now, request.by)
+    return CloseObligation(closed, duty.version, duty.stored_status)
+
+
+def _as_written(write: CloseObligation | ReopenObligation) -> ObligationRecord:
+    """A duty as stored once written: the version a retry would read."""
+    return replace(write.record, version=write.version + 1)
+
+
+def _fulfilled(
+    duties: list[ObligationRecord], closing: list[CloseObligation]
+) -> tuple[ObligationRecord, ...]:
+    """The region's coverage duties that stand fulfilled: closed now, or before."""
+    closed = {w.record.id: _as_written(w) for w in closing}
+    return tuple(
         closed.get(d.id, d)
         for d in duties
         if d.id in closed or d.stored_status in FULFILLED_STATUSES
     )
-    reopened = tuple(replace(w.record, version=w.version + 1) for w in reopening)
-    return Saved(point, fulfilled, reopened)
+
+
+def _identity_violation(
+    sent_id: str | None, exists: bool, holder: str | None, point_id: str | None
+) -> Violation | None:
+    """Why the point sent cannot be the one it names: an id the operator does not run, or a
+    type, region and name another of its points holds."""
+    if sent_id is not None and not exists:
+        return Violation(
+            "UNKNOWN_SERVICE_POINT",
+            "id",
+            f"Your enterprise operates no service point {sent_id}; leave the id out to create one.",
+        )
+    if holder is not None and point_id is not None and holder != point_id:
+        return Violation(
+            "DUPLICATE",
+            "name",
+            f"Your service point {holder} has this type, region and name already; give this one "
+            "another name, or update that one.",
+        )
+    return None
+
+
+class _PointChange(Struct):
+    point: ServicePoint  # as it will be stored (as it is, when sent again unchanged)
+    writes: list[Write]
+    reopening: list[ReopenObligation]
+    old_key: str | None  # the natural key it held before
+
+
+def _point_writes(
+    store: Store, request: Request, point: ServicePoint, existing: Stored[ServicePoint] | None
+) -> _PointChange:
+    """The point's own write, and the coverage duties its leaving a region opens again."""
+    if existing is None:
+        return _PointChange(point, [PutServicePoint(point, None)], [], None)
+    before = existing.value
+    if not _changed(before, point):
+        # The same point sent again: as it is, nothing to write for it.
+        return _PointChange(before, [], [], _key_of(before))
+    others = _others_active(store, before, point)
+    reopening = _reopened(store, request, before) if others is False else []
+    writes: list[Write] = [PutServicePoint(point, existing.version, before, others), *reopening]
+    return _PointChange(point, writes, reopening, _key_of(before))
 
 
 def _others_active(store: Store, before: ServicePoint, after: ServicePoint) -> bool | None:

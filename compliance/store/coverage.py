@@ -52,8 +52,34 @@ class CoveragePage(Struct, frozen=True):
 
 
 def coverage_page(operator: str, *, first: int, after: str | None) -> CoveragePage:
-    """Up to `first` rows after the row key `after`, by point type, then region."""
+    """Up to `first` rows after the row key `after`, by point type, then region. A page may
+    hold fewer, even none, and say where to go on: rows whose points all moved away count
+    towards the read but are not shown."""
     limit = first + 1
+    rows, duties = _read(operator, after, limit)
+    found = _merged(rows, duties)
+    # A stream that filled its limit may go on past what it returned: only keys before its last
+    # one are known from both streams.
+    ends = [rows[-1].network_key] if len(rows) == limit else []
+    ends += [_row_key(duties[-1])] if len(duties) == limit else []
+    bound = min(ends) if ends else None
+    known = sorted(k for k in found if bound is None or k < bound)
+    if len(known) > first:
+        return CoveragePage([found[k] for k in known[:first]], known[first - 1])
+    if bound is None:
+        return CoveragePage([found[k] for k in known], None)
+    read = [row.network_key for row in rows] + [_row_key(duty) for duty in duties]
+    behind = max((k for k in read if k < bound), default=None)
+    if behind is None:
+        # Nothing before the bound: a region with more duties than a page, taken as read.
+        return CoveragePage([found[bound]] if bound in found else [], bound)
+    return CoveragePage([found[k] for k in known], behind)
+
+
+def _read(
+    operator: str, after: str | None, limit: int
+) -> tuple[list[NetworkRowItem], list[ObligationRecord]]:
+    """The operator's next `limit` network rows and coverage duties after the row key `after`."""
     with translated_errors():
         rows = list(
             NetworkRowItem.by_network.query(
@@ -74,6 +100,11 @@ def coverage_page(operator: str, *, first: int, after: str | None) -> CoveragePa
                 limit=limit,
             )
         ]
+    return rows, duties
+
+
+def _merged(rows: list[NetworkRowItem], duties: list[ObligationRecord]) -> dict[str, CoverageRow]:
+    """The regions of `rows` and `duties` by row key, each with its counts and duties."""
     found: dict[str, CoverageRow] = {}
     for item in rows:
         if not item.points:
@@ -90,23 +121,7 @@ def coverage_page(operator: str, *, first: int, after: str | None) -> CoveragePa
         found[key] = CoverageRow(
             row.point_type, row.region, row.points, row.active, (*row.duties, duty)
         )
-    # A stream that filled its limit may go on past what it returned: only keys before its last
-    # one are known from both streams.
-    bounds = [
-        last
-        for last in (
-            rows[-1].network_key if len(rows) == limit else None,
-            _row_key(duties[-1]) if len(duties) == limit else None,
-        )
-        if last is not None
-    ]
-    bound = min(bounds) if bounds else None
-    known = sorted(k for k in found if bound is None or k < bound)
-    if not known and bound is not None:
-        known = [bound]  # a region with more duties than a page: taken as read
-    page = known[:first]
-    more = bound is not None or len(known) > first
-    return CoveragePage([found[k] for k in page], page[-1] if more and page else None)
+    return found
 
 
 # The most points one Query for the points of several regions reads: regions next to each other

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import singledispatch
 from typing import Any, TypeVar
 
 from pynamodb.models import Model
@@ -410,77 +411,117 @@ def _write(units: Sequence[Unit]) -> None:
                     if key in checked or implied:
                         continue
                     checked.add(key)
-                _add(tx, write)
+                _add(write, tx)
         add_to_transaction(tx, changes, seed)
 
     commit(build, token=token, conflict=_CONFLICT)
 
 
-def _add(tx: TransactWrite, write: Write) -> None:
-    if isinstance(write, PutEvent):
-        record = write.record
-        for subject in event_subjects(record.event):
-            item = event_item(record.event, subject, record.recorded_at, record.recorded_by)
-            item.obligation_ids = set(write.obligation_ids) or None
-            tx.save(item, condition=EventItem.subject.does_not_exist())
-    elif isinstance(write, PutBattery):
-        tx.save(battery_item(write.state, write.version))
-    elif isinstance(write, PutVehicle):
-        tx.save(vehicle_item(write.state, write.version))
-    elif isinstance(write, PutModel):
-        tx.save(model_item(write.state, write.version))
-    elif isinstance(write, NewObligation):
-        tx.save(obligation_item(write.obligation, write.created_at, write.remind_on))
-    elif isinstance(write, CloseObligation):
-        tx.update(
-            ObligationItem(write.record.id, version=write.version),
-            actions=_closing_actions(write.record),
-        )
-    elif isinstance(write, ReopenObligation):
-        tx.update(
-            ObligationItem(write.record.id, version=write.version),
-            actions=_reopening_actions(write),
-        )
-    elif isinstance(write, BatteryUnchanged):
-        tx.condition_check(BatteryItem, write.code, condition=BatteryItem.version == write.version)
-    elif isinstance(write, PutServicePoint):
-        tx.save(service_point_item(write.point, write.version))
-        left = (
-            network_row_id(
-                write.before.operator, write.before.point_type, write.before.coverage_region
-            )
-            if write.before is not None
-            else None
-        )
-        for row in row_changes(write.before, write.point):
-            condition = None
-            if row.row_id == left and write.others_active is not None:
-                # As the use case read the row: other active points left, or this one the last.
-                active = NetworkRowItem.active
-                condition = active >= 2 if write.others_active else active <= 1
-            tx.update(
-                NetworkRowItem(row.row_id), actions=network_row_actions(row), condition=condition
-            )
-    elif isinstance(write, ClaimPointKey):
-        claim = ServicePointKeyClaim(f"KEY#{write.key}", point_id=write.point_id)
-        tx.save(claim, condition=ServicePointKeyClaim.id.does_not_exist())
-    elif isinstance(write, ReleasePointKey):
-        tx.delete(
-            ServicePointKeyClaim(f"KEY#{write.key}"),
-            condition=ServicePointKeyClaim.point_id == write.point_id,
-        )
-    elif isinstance(write, PutEnterprise):
-        tx.save(enterprise_item(write.enterprise, write.version))
-    elif isinstance(write, ClaimManufacturerCode):
-        code_claim = ManufacturerCodeClaim(pk=f"MFR#{write.code}", owner=write.owner)
-        tx.save(code_claim, condition=ManufacturerCodeClaim.pk.does_not_exist())
-    else:
-        assert isinstance(write, CodeUnclaimed)
-        tx.condition_check(
-            ManufacturerCodeClaim,
-            f"MFR#{write.code}",
-            condition=ManufacturerCodeClaim.pk.does_not_exist(),
-        )
+@singledispatch
+def _add(write: Write, tx: TransactWrite) -> None:
+    """Add one write's actions to `tx`."""
+    raise TypeError(f"no transaction action for {type(write).__name__}")
+
+
+@_add.register
+def _(write: PutEvent, tx: TransactWrite) -> None:
+    record = write.record
+    for subject in event_subjects(record.event):
+        item = event_item(record.event, subject, record.recorded_at, record.recorded_by)
+        item.obligation_ids = set(write.obligation_ids) or None
+        tx.save(item, condition=EventItem.subject.does_not_exist())
+
+
+@_add.register
+def _(write: PutBattery, tx: TransactWrite) -> None:
+    tx.save(battery_item(write.state, write.version))
+
+
+@_add.register
+def _(write: PutVehicle, tx: TransactWrite) -> None:
+    tx.save(vehicle_item(write.state, write.version))
+
+
+@_add.register
+def _(write: PutModel, tx: TransactWrite) -> None:
+    tx.save(model_item(write.state, write.version))
+
+
+@_add.register
+def _(write: NewObligation, tx: TransactWrite) -> None:
+    tx.save(obligation_item(write.obligation, write.created_at, write.remind_on))
+
+
+@_add.register
+def _(write: CloseObligation, tx: TransactWrite) -> None:
+    tx.update(
+        ObligationItem(write.record.id, version=write.version),
+        actions=_closing_actions(write.record),
+    )
+
+
+@_add.register
+def _(write: ReopenObligation, tx: TransactWrite) -> None:
+    tx.update(
+        ObligationItem(write.record.id, version=write.version), actions=_reopening_actions(write)
+    )
+
+
+@_add.register
+def _(write: BatteryUnchanged, tx: TransactWrite) -> None:
+    tx.condition_check(BatteryItem, write.code, condition=BatteryItem.version == write.version)
+
+
+@_add.register
+def _(write: PutServicePoint, tx: TransactWrite) -> None:
+    tx.save(service_point_item(write.point, write.version))
+    before = write.before
+    left = (
+        network_row_id(before.operator, before.point_type, before.coverage_region)
+        if before is not None
+        else None
+    )
+    for row in row_changes(before, write.point):
+        condition = None
+        if row.row_id == left and write.others_active is not None:
+            # As the use case read the row: other active points left, or this one the last.
+            active = NetworkRowItem.active
+            condition = active >= 2 if write.others_active else active <= 1
+        tx.update(NetworkRowItem(row.row_id), actions=network_row_actions(row), condition=condition)
+
+
+@_add.register
+def _(write: ClaimPointKey, tx: TransactWrite) -> None:
+    claim = ServicePointKeyClaim(f"KEY#{write.key}", point_id=write.point_id)
+    tx.save(claim, condition=ServicePointKeyClaim.id.does_not_exist())
+
+
+@_add.register
+def _(write: ReleasePointKey, tx: TransactWrite) -> None:
+    tx.delete(
+        ServicePointKeyClaim(f"KEY#{write.key}"),
+        condition=ServicePointKeyClaim.point_id == write.point_id,
+    )
+
+
+@_add.register
+def _(write: PutEnterprise, tx: TransactWrite) -> None:
+    tx.save(enterprise_item(write.enterprise, write.version))
+
+
+@_add.register
+def _(write: ClaimManufacturerCode, tx: TransactWrite) -> None:
+    claim = ManufacturerCodeClaim(pk=f"MFR#{write.code}", owner=write.owner)
+    tx.save(claim, condition=ManufacturerCodeClaim.pk.does_not_exist())
+
+
+@_add.register
+def _(write: CodeUnclaimed, tx: TransactWrite) -> None:
+    tx.condition_check(
+        ManufacturerCodeClaim,
+        f"MFR#{write.code}",
+        condition=ManufacturerCodeClaim.pk.does_not_exist(),
+    )
 
 
 def _due(record: ObligationRecord) -> date | None:

@@ -196,34 +196,37 @@ def _summary(version: int, year: int, items: Sequence[CalendarYearItem]) -> Summ
         return None
     cursors = [i for i in items if i.sk != header_key]
     partitions = len(header.partition_keys or ()) or len(cursors)
-    done = [c for c in cursors if c.finished_at is not None]
-    examined = sum(int(c.examined or 0) for c in cursors)
-    moved = sum(int(c.moved or 0) for c in cursors)
-    confirmed = sum(int(c.confirmed or 0) for c in cursors)
-    started = [c.started_at for c in cursors if c.started_at is not None]
-    if len(done) >= partitions:
+    finished = _times(cursors, "finished_at")
+    started = _times(cursors, "started_at")
+    examined, moved, confirmed = (_total(cursors, n) for n in ("examined", "moved", "confirmed"))
+    if len(finished) >= partitions:
         status = ReschedulingStatus.DONE
     elif started or examined or moved or confirmed:
         status = ReschedulingStatus.RUNNING
     else:
         status = ReschedulingStatus.QUEUED
+    done = status is ReschedulingStatus.DONE and finished
     return Summary(
         version=version,
         year=year,
         status=status,
         partitions=partitions,
-        partitions_done=len(done),
+        partitions_done=len(finished),
         examined=examined,
         moved=moved,
         confirmed=confirmed,
         queued_at=header.loaded_at,
         started_at=min(started) if started else None,
-        finished_at=(
-            max(c.finished_at for c in done if c.finished_at is not None)
-            if status is ReschedulingStatus.DONE and done
-            else None
-        ),
+        finished_at=max(finished) if done else None,
     )
+
+
+def _times(cursors: Sequence[CalendarYearItem], name: str) -> list[datetime]:
+    return [t for t in (getattr(c, name) for c in cursors) if t is not None]
+
+
+def _total(cursors: Sequence[CalendarYearItem], name: str) -> int:
+    return sum(int(getattr(c, name) or 0) for c in cursors)
 
 
 def summary(version: int, year: int | None = None) -> Summary | None:

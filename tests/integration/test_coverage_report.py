@@ -383,3 +383,24 @@ def test_two_points_switched_off_at_once_cannot_each_count_on_the_other(network:
     [row] = [r for page in _report(AUTO, 100) for r in page["regions"] if r["regionCode"] == region]
     assert row["covered"] is False
     assert row["openObligation"] is not None
+
+
+def test_regions_whose_points_all_moved_away_are_passed_over_page_by_page(
+    network: None,
+) -> None:
+    # Given three regions whose only points moved to a fourth, one page of one region at a time
+    moved_from, moved_to = POINTS_ONLY[:3], POINTS_ONLY[3]
+    for item in ServicePointItem.scan(ServicePointItem.operator == AUTOMAKER_ID):
+        if item.coverage_region in moved_from:
+            _point(moved_to, item.name + f" ({item.coverage_region})", id=item.id)
+    # When the report is read one region a page
+    pages = _report(AUTO, 1)
+    regions = [r for page in pages for r in page["regions"]]
+    # Then every region still holding points or duties comes once, the emptied ones never
+    expected, _ = _from_the_tables(AUTOMAKER_ID)
+    assert regions == expected
+    assert not {r["regionCode"] for r in regions} & set(moved_from)
+    [target] = [r for r in regions if r["regionCode"] == moved_to]
+    assert target["pointCount"] == 4
+    # And a page may hold none while reading past them, with a cursor to go on
+    assert any(page["regions"] == [] and page["pageInfo"]["hasNextPage"] for page in pages)
