@@ -11,6 +11,8 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from compliance.errors import StoreUnavailableError
+
 
 class ClientError(Exception):
     """An error the client caused and can fix; its message is shown as it is."""
@@ -53,24 +55,25 @@ class Unavailable(ClientError):  # noqa: N818
     code = "SERVICE_UNAVAILABLE"
 
 
-def _about_the_request(error: GraphQLError) -> bool:
+# What a client is told when the store kept failing: the request may be sent again as it is.
+UNAVAILABLE_READ = "Storage is unavailable; retry shortly."
+UNAVAILABLE_WRITE = "Storage is unavailable; nothing was written. Retry shortly."
+
+
+def client_error(error: GraphQLError, *, mutation: bool) -> ClientError | None:
+    """The one translation of what a resolver raised into what the client is told: its own
+    error as it is, a store that kept failing as SERVICE_UNAVAILABLE (a mutation wrote
+    nothing); None for anything else, which is internal."""
+    original = error.original_error
+    if isinstance(original, ClientError):
+        return original
+    if isinstance(original, StoreUnavailableError):
+        return Unavailable(UNAVAILABLE_WRITE if mutation else UNAVAILABLE_READ)
+    return None
+
+
+def about_the_request(error: GraphQLError) -> bool:
     """Errors raised before any resolver ran (syntax, validation, variables that do not fit
     their types) have no path: they describe the request, and their messages are safe and
     useful to the client."""
     return error.original_error is None or error.path is None
-
-
-def should_mask(error: GraphQLError) -> bool:
-    """Mask everything except client errors and errors about the request itself."""
-    if isinstance(error.original_error, ClientError):
-        return False
-    return not _about_the_request(error)
-
-
-def error_code(error: GraphQLError) -> str:
-    original = error.original_error
-    if isinstance(original, ClientError):
-        return str(original.extensions["code"])
-    if _about_the_request(error):
-        return "GRAPHQL_VALIDATION_FAILED"
-    return "INTERNAL"

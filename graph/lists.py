@@ -17,13 +17,12 @@ import strawberry
 
 from compliance import regions
 from compliance.enterprises import Enterprise
-from compliance.errors import StoreUnavailableError
 from compliance.lifecycle import BatteryStatus, EnterpriseKind
 from compliance.network import PointType
 from compliance.store import lists
 from graph.context import Principal, Role
 from graph.cursors import decode_cursor, encode_cursor
-from graph.errors import BadUserInput, Unavailable
+from graph.errors import BadUserInput
 from graph.permissions import (
     can_see_battery,
     can_see_enterprise,
@@ -281,13 +280,6 @@ def _empty(connection: Callable[..., _C]) -> _C:
     return connection(edges=[], page_info=PageInfo(has_next_page=False, end_cursor=None))
 
 
-def _read(read: Callable[[], lists.ListPage[_T]]) -> lists.ListPage[_T]:
-    try:
-        return read()
-    except StoreUnavailableError as error:
-        raise Unavailable("Storage is unavailable; retry shortly.") from error
-
-
 def _dates(low: date | None, high: date | None, name: str) -> None:
     if low and high and low > high:
         raise BadUserInput(
@@ -399,11 +391,7 @@ class ListQuery:
             return _empty(VehicleConnection)
         kind = lists.VehicleRelation(relation)
         after_key = request.start(enterprise, kind, where.canonical())
-        page = _read(
-            lambda: lists.vehicle_page(
-                enterprise, kind, where, first=request.first, after=after_key
-            )
-        )
+        page = lists.vehicle_page(enterprise, kind, where, first=request.first, after=after_key)
         return request.connection(
             page,
             lambda state: can_see_vehicle(request.principal, state),
@@ -430,11 +418,7 @@ class ListQuery:
             return _empty(BatteryConnection)
         kind = lists.BatteryRelation(relation)
         after_key = request.start(enterprise, kind, where.canonical())
-        page = _read(
-            lambda: lists.battery_page(
-                enterprise, kind, where, first=request.first, after=after_key
-            )
-        )
+        page = lists.battery_page(enterprise, kind, where, first=request.first, after=after_key)
         return request.connection(
             page,
             lambda state: can_see_battery(request.principal, state),
@@ -457,9 +441,7 @@ class ListQuery:
         if enterprise is None:
             return _empty(VehicleModelConnection)
         after_key = request.start(enterprise, where.canonical())
-        page = _read(
-            lambda: lists.model_page(enterprise, where, first=request.first, after=after_key)
-        )
+        page = lists.model_page(enterprise, where, first=request.first, after=after_key)
         return request.connection(
             page,
             lambda state: can_see_model(request.principal, state),
@@ -487,11 +469,7 @@ class ListQuery:
         if enterprise is None:
             return _empty(ServicePointConnection)
         after_key = request.start(enterprise, where.canonical())
-        page = _read(
-            lambda: lists.service_point_page(
-                enterprise, where, first=request.first, after=after_key
-            )
-        )
+        page = lists.service_point_page(enterprise, where, first=request.first, after=after_key)
         return request.connection(
             page,
             lambda point: can_see_service_point(request.principal, point),
@@ -521,7 +499,7 @@ class ListQuery:
         after_key = request.start(where.canonical())
         principal = request.principal
         if principal.role in _SEE_EVERY_ENTERPRISE:
-            page = _read(lambda: lists.enterprise_page(where, first=request.first, after=after_key))
+            page = lists.enterprise_page(where, first=request.first, after=after_key)
         else:
             page = await _own_enterprise(info, principal, where, after_key)
         return request.connection(

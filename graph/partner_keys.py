@@ -12,7 +12,7 @@ from datetime import datetime
 import strawberry
 from strawberry import Private
 
-from compliance.errors import ConflictError, StoreUnavailableError
+from compliance.errors import ConflictError
 from compliance.partner_keys import (
     LAST_USED_RESOLUTION,
     MAX_ACTIVE_KEYS,
@@ -28,7 +28,7 @@ from compliance.partner_keys import (
 )
 from compliance.store import partner_keys as key_store
 from graph.context import Principal, Role
-from graph.errors import Forbidden, Unavailable
+from graph.errors import Forbidden
 from graph.limits import (
     PARTNER_KEY_DESCRIPTION_MAX_LENGTH,
     PARTNER_KEY_NAME_MAX_LENGTH,
@@ -243,8 +243,6 @@ class PartnerKeyMutation:
             )
         except ConflictError as error:
             return _refused([_error("CONFLICT", str(error))])
-        except StoreUnavailableError as error:
-            raise Unavailable("Storage is unavailable; nothing was written.") from error
         return _done(key, secret=issued.api_key)
 
     @strawberry.mutation(
@@ -256,10 +254,7 @@ class PartnerKeyMutation:
         if over := input_errors(info, input):
             return _refused(over)
         key_id = str(input.id)
-        try:
-            key = key_store.get(key_id) if is_key_id(key_id) else None
-        except StoreUnavailableError as error:
-            raise Unavailable("Storage is unavailable; retry shortly.") from error
+        key = key_store.get(key_id) if is_key_id(key_id) else None
         if key is None or not _manages(principal, key.enterprise_id):
             return _refused(
                 [
@@ -277,8 +272,6 @@ class PartnerKeyMutation:
             revoked = key_store.revoke(key, by=principal.subject, now=info.context.now)
         except ConflictError as error:
             return _refused([_error("CONFLICT", str(error))])
-        except StoreUnavailableError as error:
-            raise Unavailable("Storage is unavailable; nothing was written.") from error
         return _done(revoked)
 
 
@@ -292,8 +285,5 @@ class PartnerKeyQuery:
         principal = _key_manager(info)
         if not _manages(principal, str(enterprise_id)):
             return []
-        try:
-            keys = key_store.for_enterprise(str(enterprise_id))
-        except StoreUnavailableError as error:
-            raise Unavailable("Storage is unavailable; retry shortly.") from error
+        keys = key_store.for_enterprise(str(enterprise_id))
         return [PartnerKeyType(record=key) for key in keys]

@@ -6,11 +6,10 @@ import json
 import strawberry
 
 from compliance.codes import decode_battery_code
-from compliance.errors import StoreUnavailableError
 from compliance.rules import ObligationStatus, SubjectKind
 from compliance.store import counts, coverage, reads, summaries
 from graph.cursors import decode_cursor, encode_cursor
-from graph.errors import BadUserInput, Unavailable
+from graph.errors import BadUserInput
 from graph.inputs import ObligationFilter
 from graph.mutations.calendar import calendar_rescheduling
 from graph.permissions import (
@@ -51,10 +50,6 @@ def _position(key: dict[str, object]) -> str:
             field="after",
         )
     return position
-
-
-def _unavailable(error: StoreUnavailableError) -> Unavailable:
-    return Unavailable("Storage is unavailable; retry shortly.")
 
 
 @strawberry.type
@@ -131,12 +126,9 @@ class Query:
             [principal.subject, scope.enterprise_id, where.canonical(), subject and list(subject)]
         )
         start = _position(decode_cursor(after, binding, settings.cursor_key)) if after else None
-        try:
-            page = reads.obligation_page(
-                store_scope, first=first, after=start, where=where, today=info.context.today
-            )
-        except StoreUnavailableError as error:
-            raise _unavailable(error) from error
+        page = reads.obligation_page(
+            store_scope, first=first, after=start, where=where, today=info.context.today
+        )
 
         def cursor(position: str) -> str:
             return encode_cursor({"after": position}, binding, settings.cursor_key)
@@ -196,13 +188,10 @@ class Query:
         operator = scope.enterprise_id
         binding = json.dumps(["serviceCoverage", principal.subject, operator])
         start = decode_cursor(after, binding, settings.cursor_key) if after else None
-        try:
-            page = coverage.coverage_page(
-                operator, first=first, after=_position(start) if start else None
-            )
-            gaps = counts.counts_of(operator).coverage_open
-        except StoreUnavailableError as error:
-            raise _unavailable(error) from error
+        page = coverage.coverage_page(
+            operator, first=first, after=_position(start) if start else None
+        )
+        gaps = counts.counts_of(operator).coverage_open
         end = (
             encode_cursor({"after": page.next_after}, binding, settings.cursor_key)
             if page.next_after
@@ -234,11 +223,8 @@ class Query:
                 provisional=0,
                 next_due=None,
             )
-        try:
-            # A regulator naming no enterprise gets the nation's summary.
-            summary = summaries.obligation_summary(scope.enterprise_id, today)
-        except StoreUnavailableError as error:
-            raise _unavailable(error) from error
+        # A regulator naming no enterprise gets the nation's summary.
+        summary = summaries.obligation_summary(scope.enterprise_id, today)
         next_due = (
             await info.context.loaders.obligation.load(summary.next_due)
             if summary.next_due

@@ -23,9 +23,10 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from graph.cost import QueryCost
-from graph.errors import error_code, should_mask
+from graph.errors import about_the_request, client_error
 from graph.limits import ArgumentLimits, SelectionLimits
 from graph.lists import ListQuery
 from graph.mutations import Mutation as CoreMutation
@@ -43,30 +44,41 @@ MAX_TOKENS = 2000
 
 
 class CodedErrors(MaskErrors):
-    """Masks unexpected errors as INTERNAL (logging the original with the request id) and
-    gives every error a stable `extensions.code`."""
+    """Every error leaves with a stable `extensions.code`, through MaskErrors' public hook:
+    each one is passed to `anonymise_error`, which keeps client errors and errors about the
+    request as they are, answers a failing store as SERVICE_UNAVAILABLE (graph/errors.py says
+    what the client is told, in one place), and masks anything else as INTERNAL, logging the
+    original with the request id."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=should_mask, error_message="Internal error.")
+        super().__init__(should_mask_error=lambda _: True, error_message="Internal error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "")
+        operation = self.execution_context.operation_type
+        told = client_error(error, mutation=operation is OperationType.MUTATION)
+        if told is not None:
+            return self._coded(error, str(told), told.extensions)
+        if about_the_request(error):
+            code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
+            return self._coded(error, error.message, {**(error.extensions or {}), "code": code})
+        request_id = getattr(self.execution_context.context, "request_id", "")
         logger.error(
             "unexpected error in resolver",
             exc_info=error.original_error,
             extra={"path": error.path, "request_id": request_id},
         )
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
-        return masked
+        return self._coded(error, self.error_message, {"code": "INTERNAL", "requestId": request_id})
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed = super()._process_errors(errors)
-        for error in processed:
-            if not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": error_code(error)}
-        return processed
+    @staticmethod
+    def _coded(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=extensions,
+        )
 
 
 def _extensions(introspection: bool) -> list[Any]:

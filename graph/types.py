@@ -14,7 +14,6 @@ from strawberry import Private
 from compliance import regions
 from compliance.codes import BatteryCode, BatteryCodeReport, CodeIssue, decode_battery_code
 from compliance.enterprises import Enterprise
-from compliance.errors import StoreUnavailableError
 from compliance.lifecycle import (
     BatteryState,
     BatteryStatus,
@@ -32,7 +31,7 @@ from compliance.rules import ObligationStatus, Rule, SubjectKind, status_on
 from compliance.store import summaries
 from compliance.store.coverage import CoverageRow, RowPoints
 from graph.context import GraphContext, Principal, Role
-from graph.errors import BadUserInput, Unavailable
+from graph.errors import BadUserInput
 from graph.loaders import MAX_CHILDREN, SubjectObligations
 from graph.permissions import (
     can_see_battery,
@@ -820,10 +819,7 @@ class ObligationConnection:
         if self.counted_as is None:
             return None
         enterprise, statuses = self.counted_as
-        try:
-            summary = summaries.obligation_summary(enterprise, info.context.today)
-        except StoreUnavailableError as error:
-            raise Unavailable("Storage is unavailable; retry shortly.") from error
+        summary = summaries.obligation_summary(enterprise, info.context.today)
         return sum(n for status, n in summary.counts.items() if not statuses or status in statuses)
 
 

@@ -14,11 +14,9 @@ import strawberry
 
 from compliance.calendar import CalendarError, YearSchedule
 from compliance.delivery import DeliveryError, enqueue
-from compliance.errors import StoreUnavailableError
 from compliance.store import rescheduling
 from compliance.store.calendars import current_calendar, same_as_loaded, store_load
 from graph.context import Role
-from graph.errors import Unavailable
 from graph.inputs import LoadCalendarYearInput
 from graph.limits import input_errors
 from graph.mutations.common import Failed, error, run
@@ -198,8 +196,5 @@ def calendar_rescheduling(
     """How far the rescheduling of a calendar load has got (platform admins and regulators);
     null when that version queued none."""
     require_role(info.context, Role.PLATFORM_ADMIN, Role.REGULATOR)
-    try:
-        found = rescheduling.summary(version, year)
-    except StoreUnavailableError as failure:
-        raise Unavailable("Storage is unavailable; retry shortly.") from failure
+    found = rescheduling.summary(version, year)
     return ReschedulingSummary.of(found) if found else None

@@ -9,13 +9,12 @@ from typing import TypeVar
 from compliance.errors import (
     ConflictError,
     PartlyWrittenError,
-    StoreUnavailableError,
     TooLargeError,
 )
 from compliance.lifecycle import ACTOR, BatteryState, Violation
 from compliance.services.outcome import Recorded, Refusal, Request
 from graph.context import SCOPE_EVENTS
-from graph.errors import Forbidden, Unavailable
+from graph.errors import Forbidden
 from graph.limits import MAX_USER_ERRORS, input_errors
 from graph.permissions import (
     can_see_battery,
@@ -170,10 +169,6 @@ def run(use_case: Callable[[], _T]) -> _T:
         raise Failed(error("CONFLICT", str(failure))) from failure
     except TooLargeError as failure:
         raise Failed(error("TOO_LARGE", str(failure), "input")) from failure
-    except StoreUnavailableError as failure:
-        raise Unavailable(
-            "Storage is unavailable; nothing was written. Retry shortly."
-        ) from failure
 
 
 async def answer(

@@ -131,3 +131,46 @@ def test_a_transaction_that_met_another_in_flight_is_sent_again_but_a_failed_con
     else:
         assert [e["code"] for e in payload["userErrors"]] == ["CONFLICT"]
         assert len(calls) == 1
+
+
+def test_a_store_failing_below_a_nested_list_is_unavailable_not_internal(aws: Any) -> None:
+    # Given the battery maker's battery, and DynamoDB throttling every Query (a battery's
+    # events are read by a loader, a level below the field asked for)
+    registered = gql(
+        """mutation { registerBatteries(input: {batteries: [{code: "X12PB010000001G320000003",
+        producedOn: "2026-03-02"}]}) { userErrors { code } } }""",
+        auth=MAKER,
+    )
+    assert registered["data"]["registerBatteries"]["userErrors"] == []
+    remove = _inject("Query", "ProvisionedThroughputExceededException")
+    try:
+        result = gql(
+            '{ battery(code: "X12PB010000001G320000003") { code events { kind } } }', auth=MAKER
+        )
+    finally:
+        remove()
+    # Then the nested field fails as the store being unavailable, with nothing of the store's
+    # own message, the same as a failure at the top
+    [error] = result["errors"]
+    assert error["path"] == ["battery", "events"]
+    assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
+    assert error["message"] == "Storage is unavailable; retry shortly."
+
+
+def test_a_mutation_the_store_failed_says_nothing_was_written(aws: Any) -> None:
+    # Given DynamoDB throttling every transaction beyond the client's retries
+    before = table_snapshot(aws)
+    remove = _inject("TransactWriteItems", "ProvisionedThroughputExceededException")
+    try:
+        result = gql(
+            """mutation { registerBatteries(input: {batteries: [{code: "X12PB010000001G320000004",
+            producedOn: "2026-03-02"}]}) { registered { code } userErrors { code } } }""",
+            auth=MAKER,
+        )
+    finally:
+        remove()
+    # Then the answer says the store is unavailable and nothing was written, and nothing was
+    [error] = result["errors"]
+    assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
+    assert error["message"] == "Storage is unavailable; nothing was written. Retry shortly."
+    assert table_snapshot(aws) == before
