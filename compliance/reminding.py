@@ -33,7 +33,7 @@ from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.mail import Digest, DigestItem, RenderedEmail, render_digest
 from compliance.obligations import ObligationRecord
 from compliance.reminders import next_reminder_on, stage_for
-from compliance.rules import ObligationStatus, RuleSet, load_rule_set
+from compliance.rules import ObligationStatus, RuleSet, configured_rule_set
 from compliance.store import reads
 from compliance.store import reminders as store
 from compliance.store.reminders import Entry
@@ -305,10 +305,7 @@ def _record_sent(job_id: str, now: datetime, message_id: str, items: int) -> Non
 
 
 def _rule_set() -> RuleSet:
-    return load_rule_set(
-        os.environ.get("RULE_SET_ID", "CN-MIIT-2023-DRAFT"),
-        os.environ.get("RULE_PERIOD_OVERRIDES", ""),
-    )
+    return configured_rule_set(os.environ)
 
 
 def _link_template() -> str:

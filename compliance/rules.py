@@ -213,6 +213,15 @@ def load_rule_set(rule_set_id: str = DEFAULT_RULE_SET, overrides: str = "") -> R
     return _load_file(rule_set_id).with_overrides(parse_overrides(overrides))
 
 
+def configured_rule_set(environment: Mapping[str, str]) -> RuleSet:
+    """The rule set a deployment names (`RULE_SET_ID`, the default when unset) with its
+    `RULE_PERIOD_OVERRIDES`: the one reading of that configuration, for every function."""
+    return load_rule_set(
+        environment.get("RULE_SET_ID", DEFAULT_RULE_SET),
+        environment.get("RULE_PERIOD_OVERRIDES", ""),
+    )
+
+
 @cache
 def _load_file(rule_set_id: str) -> RuleSet:
     path = RULESET_DIR / f"{rule_set_id}.toml"

@@ -7,7 +7,7 @@ from functools import cache
 
 from msgspec import Struct
 
-from compliance.rules import DEFAULT_RULE_SET, RuleSet, load_rule_set
+from compliance.rules import RuleSet, configured_rule_set
 
 # Used only where no key is configured (the local stack and tests); prod refuses to start
 # without a configured key rather than sign cursors with a public one.
@@ -54,10 +54,7 @@ def settings_from_environment() -> Settings:
     dev = stage != "prod"
     return Settings(
         stage=stage,
-        rule_set=load_rule_set(
-            os.environ.get("RULE_SET_ID", DEFAULT_RULE_SET),
-            os.environ.get("RULE_PERIOD_OVERRIDES", ""),
-        ),
+        rule_set=configured_rule_set(os.environ),
         cursor_key=key.encode(),
         graphiql=dev and os.environ.get("GRAPHIQL", "true") == "true",
         introspection=dev,

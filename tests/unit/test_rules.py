@@ -32,6 +32,7 @@ from compliance.rules import (
     SubjectKind,
     TriggerFacts,
     available_rule_sets,
+    configured_rule_set,
     load_rule_set,
     obligations_for,
     parse_rule_set,
@@ -110,7 +111,8 @@ class TestRuleSetData:
     def test_the_default_rule_set_holds_every_duty_of_the_2023_draft(
         self, rule_id: str, period: str, role: str
     ) -> None:
-        # Given the default rule set, Then each duty of DOMAIN.md 1.4 has its period and holder.
+        # Given the default rule set, Then each duty of docs/DOMAIN.md 1.4 has its period and
+        # holder.
         rule = MIIT.rule(rule_id)
         assert (str(rule.period), rule.responsible_role) == (period, role)
         assert rule.name_zh
@@ -148,6 +150,23 @@ class TestRuleSetData:
         raw["rules"].append(dict(raw["rules"][0]))
         with pytest.raises(RuleSetError, match="appears twice"):
             parse_rule_set(raw, where="test.toml")
+
+
+class TestConfiguredRuleSet:
+    def test_a_deployment_names_its_rule_set_and_overrides_or_gets_the_default(self) -> None:
+        # Given a deployment's environment naming the 2018 rule set and an override, and one
+        # naming nothing
+        named = configured_rule_set(
+            {
+                "RULE_SET_ID": "CN-TRACE-2018",
+                "RULE_PERIOD_OVERRIDES": "PRODUCTION_TRACE_UPLOAD=20WD",
+            }
+        )
+        unnamed = configured_rule_set({})
+        # Then each function reads the same rule set from it: as named, or the default
+        assert named.id == "CN-TRACE-2018"
+        assert named.rule("PRODUCTION_TRACE_UPLOAD").period == Period.parse("20WD")
+        assert unnamed == load_rule_set(DEFAULT_RULE_SET)
 
 
 class TestOverrides:
