@@ -1,5 +1,5 @@
 """Custody and responsibility: who holds a battery, who answers for it, who may record what
-happens to a battery, vehicle or model, and who may see each (DOMAIN.md 1.1 and 4.1).
+happens to a battery, vehicle or model, and who may see each (docs/DOMAIN.md 1.1 and 4.1).
 
 This is the one home of these rules. Everything that accepts an event or shows a record asks
 here; a record the asker may not touch is, for it, a record that does not exist, so a refusal
@@ -30,7 +30,7 @@ from compliance.lifecycle import (
 def responsible_after(
     state: BatteryState | None, event: LifecycleEvent, vehicle_automaker: str | None
 ) -> str:
-    """Who answers for the battery's take-back once `event` has happened (DOMAIN.md 1.1).
+    """Who answers for the battery's take-back once `event` has happened (docs/DOMAIN.md 1.1).
 
     Installed in a vehicle: that vehicle's automaker. Sold directly to the market: the battery's
     manufacturer. Neither yet: whoever registered it (its maker, or the vehicle maker that
@@ -47,7 +47,7 @@ def responsible_after(
 
 
 def custodian_after(event: LifecycleEvent) -> str | None:
-    """Who holds the battery once `event` has happened (DOMAIN.md 4.1): the maker until it
+    """Who holds the battery once `event` has happened (docs/DOMAIN.md 4.1): the maker until it
     supplies or sells it; the automaker supplied, and while the battery is in its vehicle; the
     operator of the service point that received it; the enterprise it was handed to; the
     dismantler that took in its vehicle. A direct-sale buyer is not on the platform: None."""

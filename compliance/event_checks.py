@@ -54,7 +54,7 @@ _REQUIRED_FIELDS: dict[EventKind, tuple[str, ...]] = {
 }
 
 # Who may receive a battery handed over: recyclers, and the take-back networks of battery makers
-# and vehicle makers (the 2025 Interim Measures; DOMAIN.md 1.3).
+# and vehicle makers (the 2025 Interim Measures; docs/DOMAIN.md 1.3).
 RECIPIENT_KINDS = frozenset(
     {
         EnterpriseKind.RECYCLER,

@@ -1,9 +1,9 @@
 """The vocabulary of a battery's life: enterprises as the rules see them, lifecycle events, the
 states models, vehicles and batteries are in, and the reasons an event is refused.
 
-Events are append-only facts reported by enterprises (DOMAIN.md section 4). What each event does
-to a state is in `compliance.history`, who may report it in `compliance.custody`, and whether it
-can have happened in `compliance.event_checks`. Everything here is a plain value.
+Events are append-only facts reported by enterprises (docs/DOMAIN.md section 4). What each
+event does to a state is in `compliance.history`, who may report it in `compliance.custody`, and
+whether it can have happened in `compliance.event_checks`. Everything here is a plain value.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class EnterpriseKind(StrEnum):
     LESSOR = "LESSOR"
 
 
-# Importers carry the automaker's duties for the vehicles they bring in (DOMAIN.md 1.1).
+# Importers carry the automaker's duties for the vehicles they bring in (docs/DOMAIN.md 1.1).
 VEHICLE_MAKER_KINDS = frozenset({EnterpriseKind.AUTOMAKER, EnterpriseKind.IMPORTER})
 
 
@@ -184,8 +184,8 @@ class BatteryState(Struct, frozen=True):
     produced_on: date
     status: BatteryStatus
     last_event_on: date
-    responsible: str  # who answers for its take-back (DOMAIN.md 1.1)
-    # Who holds it (DOMAIN.md 4.1); None while a buyer off the platform holds it.
+    responsible: str  # who answers for its take-back (docs/DOMAIN.md 1.1)
+    # Who holds it (docs/DOMAIN.md 4.1); None while a buyer off the platform holds it.
     custodian: str | None
     vin: str | None = None  # the vehicle it is installed in (or was last removed from)
     supplied_to: str | None = None

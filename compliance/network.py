@@ -2,7 +2,7 @@
 and the natural key that makes a point one record however often it is sent.
 
 Collection points (收集型) are an automaker's duty per prefecture-level region; concentrated
-storage points (集中贮存型) a battery maker's per province (DOMAIN.md 1.3). Pure: no storage.
+storage points (集中贮存型) a battery maker's per province (docs/DOMAIN.md 1.3). Pure: no storage.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ COVERAGE_RULES = {
     PointType.STORAGE: "STORAGE_POINT_COVERAGE",
 }
 POINT_TYPE_OF_RULE = {rule: point_type for point_type, rule in COVERAGE_RULES.items()}
-# Whose take-back network each type belongs to (DOMAIN.md 1.3).
+# Whose take-back network each type belongs to (docs/DOMAIN.md 1.3).
 OPERATOR_KINDS = {
     PointType.COLLECTION: frozenset({EnterpriseKind.AUTOMAKER, EnterpriseKind.IMPORTER}),
     PointType.STORAGE: frozenset({EnterpriseKind.BATTERY_MAKER}),

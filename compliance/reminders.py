@@ -1,4 +1,4 @@
-"""When to remind of an obligation: the reminder schedule (DOMAIN.md section 5) as data.
+"""When to remind of an obligation: the reminder schedule (docs/DOMAIN.md section 5) as data.
 
 Stages of a dated obligation: 5 working days before its due day, 1 working day before, on the
 due day, the first day it is overdue, then once a week while it stays overdue. A standing duty
@@ -23,7 +23,7 @@ from compliance.calendar import WorkingDayCalendar
 
 
 class ReminderPolicy(Struct, frozen=True):
-    """An enterprise's schedule; the default is DOMAIN.md section 5."""
+    """An enterprise's schedule; the default is docs/DOMAIN.md section 5."""
 
     working_days_before: tuple[int, ...] = (5, 1)
     on_due_day: bool = True

@@ -1,4 +1,5 @@
-"""Who may see and do what (ARCHITECTURE.md section 4), decided from the principal alone.
+"""Who may see and do what (the role table in the README, "The API"), decided from the principal
+alone.
 
 Another enterprise's object is reported as not found, never as forbidden: its existence is
 itself information. Roles that may not call an operation at all get FORBIDDEN.

@@ -175,7 +175,7 @@ def _iso(value: date | None) -> str | None:
 
 
 class VehicleRelation(StrEnum):
-    """How the enterprise a vehicles list is for relates to the vehicles (DOMAIN.md 4.1)."""
+    """How the enterprise a vehicles list is for relates to the vehicles (docs/DOMAIN.md 4.1)."""
 
     MADE = "MADE"  # its automaker (or importer)
     SCRAPPED = "SCRAPPED"  # the dismantler that took it in
@@ -284,8 +284,9 @@ def vehicle_page(
 
 
 class BatteryRelation(StrEnum):
-    """How the enterprise a batteries list is for relates to the batteries (DOMAIN.md 1.1, 4.1).
-    The automaker of the vehicle a battery is in answers for it, so RESPONSIBLE covers those."""
+    """How the enterprise a batteries list is for relates to the batteries (docs/DOMAIN.md 1.1,
+    4.1). The automaker of the vehicle a battery is in answers for it, so RESPONSIBLE covers
+    those."""
 
     MADE = "MADE"  # its manufacturer
     RESPONSIBLE = "RESPONSIBLE"  # the enterprise answering for its take-back

@@ -19,7 +19,7 @@ way it is found through the API itself (``discover``), so a case refers to it by
 (``{installed_pack}``), never by a value one path alone has.
 
 A record the caller neither holds nor answers for reads exactly like one that does not exist
-(DOMAIN.md 4.1): 21 pairs of cases (``same_as_unknown``) send one request about another
+(docs/DOMAIN.md 4.1): 21 pairs of cases (``same_as_unknown``) send one request about another
 enterprise's battery, vehicle, model, service point or enterprise and about a key that names
 nothing, and expect the same codes at the same field and the same message but for the key.
 

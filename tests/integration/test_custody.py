@@ -1,7 +1,7 @@
 """Custody through the API on moto: a battery's whole life recorded by the enterprises that
 hold it, step by step with its duties; and, over random worlds, every write attempted by an
 enterprise with no relation to the record changes nothing and answers exactly as the same write
-about a record that does not exist (DOMAIN.md 4.1)."""
+about a record that does not exist (docs/DOMAIN.md 4.1)."""
 
 from __future__ import annotations
 
@@ -329,7 +329,7 @@ class Pack:
 
     @property
     def related(self) -> set[str]:
-        """Every enterprise that holds, answers for, made or sees it (DOMAIN.md 4.1)."""
+        """Every enterprise that holds, answers for, made or sees it (docs/DOMAIN.md 4.1)."""
         found = {self.maker}
         if self.stage not in ("stock", "sold"):
             found.add(self.automaker)

@@ -9,13 +9,13 @@ regulator) reads every object: direct lookups with the related objects nested in
 obligation connections unfiltered and filtered by every enterprise, and every enterprise's
 compliance summary and service coverage.
 
-What each principal should see is computed from the generated world alone (ARCHITECTURE.md
-section 4, and DOMAIN.md 4.1): a battery is visible to its manufacturer, its current responsible
-enterprise, the automaker of the vehicle it is installed in and the enterprise holding it; a
-vehicle to its automaker; an obligation to its responsible enterprise; an enterprise to itself
-(a related enterprise shows its identity, but its contacts only to itself); a regulator sees
-everything. Anything else reads exactly as a record that does not exist: null, an empty list,
-or zero.
+What each principal should see is computed from the generated world alone (the README's
+role table, and docs/DOMAIN.md 4.1): a battery is visible to its manufacturer, its current
+responsible enterprise, the automaker of the vehicle it is installed in and the enterprise
+holding it; a vehicle to its automaker; an obligation to its responsible enterprise; an
+enterprise to itself (a related enterprise shows its identity, but its contacts only to
+itself); a regulator sees everything. Anything else reads exactly as a record that does not
+exist: null, an empty list, or zero.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Pack:
 
     @property
     def custodian(self) -> str | None:
-        """Who holds it (DOMAIN.md 4.1): the automaker supplied (which installed or disposed
+        """Who holds it (docs/DOMAIN.md 4.1): the automaker supplied (which installed or disposed
         of it), nobody on the platform once sold directly, else its maker."""
         return None if self.sold_in else self.supplied_to or self.maker
 

@@ -85,7 +85,7 @@ trigger_dates = dates_between(FIRST_SUPPORTED_DAY, date(2095, 12, 31))
 periods = st.integers(min_value=1, max_value=60)
 
 
-# --- DOMAIN.md section 2 test vectors -------------------------------------------------------
+# --- docs/DOMAIN.md section 2 test vectors ---------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def test_estimated_years_are_exactly_the_holidays_rule_based_estimate() -> None:
 
 
 def test_a_holiday_trigger_does_not_count_the_rest_day_like_find_workday_does() -> None:
-    # Given 2026-01-01, a holiday (the DOMAIN.md trap),
+    # Given 2026-01-01, a holiday (the docs/DOMAIN.md trap),
     trigger = date(2026, 1, 1)
     ours = CALENDAR.add_working_days(trigger, 10).due_date
     # When 10 working days are added, Then ours matches holidays' get_nth_working_day,

@@ -1,6 +1,6 @@
 """A coverage duty opens again when its region loses the operator's last active service point:
 deactivating a point, or moving it to another region or type, must not leave a prefecture
-without a point and without a duty to open one (DOMAIN.md 4.1). Waivers stand; other points of
+without a point and without a duty to open one (docs/DOMAIN.md 4.1). Waivers stand; other points of
 the operator (not of other enterprises) keep a region covered."""
 
 from __future__ import annotations

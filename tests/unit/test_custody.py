@@ -1,4 +1,4 @@
-"""Custody (DOMAIN.md 4.1): who holds a battery after each event, who may record what about a
+"""Custody (docs/DOMAIN.md 4.1): who holds a battery after each event, who may record what about a
 battery, vehicle or model, what of the record an event's reporter gets to see
 (`as_seen_by`), and who may see what.
 

@@ -1,5 +1,5 @@
 """A battery's, vehicle's and model's history: what each accepted event does to its state
-(`compliance.history`), and who answers for a battery's take-back after it (DOMAIN.md 1.1).
+(`compliance.history`), and who answers for a battery's take-back after it (docs/DOMAIN.md 1.1).
 
 Who holds a battery and who may record what are in test_custody.py; which events are refused,
 and why, in test_event_checks.py.

@@ -1,4 +1,4 @@
-"""Custody through the use cases (DOMAIN.md 4.1, `compliance.custody`): the enterprise that
+"""Custody through the use cases (docs/DOMAIN.md 4.1, `compliance.custody`): the enterprise that
 holds a battery, vehicle, model or service point, or answers for it, records what happens to it;
 to any other enterprise the record is one that does not exist. Such a request is answered with
 exactly the refusals a never-registered key gets (the same code, field and index, the same

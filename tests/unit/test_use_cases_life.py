@@ -1,6 +1,6 @@
 """A battery's whole life through the use cases, several enterprises taking part: the
 obligations each step creates (rule, responsible enterprise, due date in China working days) and
-who holds and answers for the battery after it (DOMAIN.md 1.1, 1.3, 1.4, 4, 4.1). Then retries:
+who holds and answers for the battery after it (docs/DOMAIN.md 1.1, 1.3, 1.4, 4, 4.1). Then retries:
 every request sent twice has one effect and one answer; closing obligations, saving service
 points, registering batteries and updating enterprises."""
 
@@ -123,7 +123,7 @@ class TestAWholeLife:
                 DisposalOrigin.PRODUCTION,
             )
         )
-        # Then the maker owes its retirement upload by 2026-03-06 (DOMAIN.md 2 test vector)
+        # Then the maker owes its retirement upload by 2026-03-06 (docs/DOMAIN.md 2 test vector)
         assert owed(step) == [("BATTERY_MAKER_RETIREMENT_UPLOAD", maker, c, date(2026, 3, 6))]
         assert held(world, c)[0] is BatteryStatus.DISPOSED
 

@@ -1,4 +1,4 @@
-"""Custody as a property of every world (DOMAIN.md 4.1): in a world built only through the use
+"""Custody as a property of every world (docs/DOMAIN.md 4.1): in a world built only through the use
 cases, with several enterprises of each kind and batteries passing between them, a request
 about a record by an enterprise that has had no part in it changes nothing stored and is
 answered exactly as the same request about a key nothing is on record under (its messages read
