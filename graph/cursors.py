@@ -45,5 +45,14 @@ def decode_cursor(cursor: str, binding: str, secret: bytes) -> dict[str, Any]:
     return key
 
 
+def page_size(first: int | None, default: int, maximum: int) -> int:
+    """The page a field taking `first` reads: as asked, or `default` when null; refused outside
+    1 to `maximum`, saying the bounds."""
+    size = default if first is None else first
+    if not 1 <= size <= maximum:
+        raise BadUserInput(f"first must be between 1 and {maximum}; got {size}.", field="first")
+    return size
+
+
 def _digest(binding: str) -> str:
     return hashlib.sha256(binding.encode()).hexdigest()[:16]

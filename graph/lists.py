@@ -21,7 +21,7 @@ from compliance.lifecycle import BatteryStatus, EnterpriseKind
 from compliance.network import PointType
 from compliance.store import lists
 from graph.context import Principal, Role
-from graph.cursors import decode_cursor, encode_cursor
+from graph.cursors import decode_cursor, encode_cursor, page_size
 from graph.errors import BadUserInput
 from graph.permissions import (
     can_see_battery,
@@ -223,12 +223,7 @@ class _Request:
     def __init__(self, info: Info, name: str, first: int | None, after: str | None) -> None:
         self.principal: Principal = require_reader(info.context)
         settings = info.context.settings
-        self.first = 50 if first is None else first
-        if not 1 <= self.first <= settings.max_page_size:
-            raise BadUserInput(
-                f"first must be between 1 and {settings.max_page_size}; got {self.first}.",
-                field="first",
-            )
+        self.first = page_size(first, 50, settings.max_page_size)
         self.name = name
         self.after = after
         self.secret = settings.cursor_key

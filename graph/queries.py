@@ -8,7 +8,7 @@ import strawberry
 from compliance.codes import decode_battery_code
 from compliance.rules import ObligationStatus, SubjectKind
 from compliance.store import counts, coverage, reads, summaries
-from graph.cursors import decode_cursor, encode_cursor
+from graph.cursors import decode_cursor, encode_cursor, page_size
 from graph.errors import BadUserInput
 from graph.inputs import ObligationFilter
 from graph.mutations.calendar import calendar_rescheduling
@@ -105,12 +105,7 @@ class Query:
     ) -> ObligationConnection:
         principal = require_reader(info.context)
         settings = info.context.settings
-        first = 50 if first is None else first
-        if not 1 <= first <= settings.max_page_size:
-            raise BadUserInput(
-                f"first must be between 1 and {settings.max_page_size}; got {first}.",
-                field="first",
-            )
+        first = page_size(first, 50, settings.max_page_size)
         where = _filter(filter)
         subject = _subject(filter)
         scope = enterprise_scope(
@@ -166,12 +161,7 @@ class Query:
     ) -> CoverageReport:
         principal = require_reader(info.context)
         settings = info.context.settings
-        first = 100 if first is None else first
-        if not 1 <= first <= settings.max_page_size:
-            raise BadUserInput(
-                f"first must be between 1 and {settings.max_page_size}; got {first}.",
-                field="first",
-            )
+        first = page_size(first, 100, settings.max_page_size)
         scope = enterprise_scope(principal, str(enterprise_id) if enterprise_id else None)
         if not scope.visible or scope.enterprise_id is None:
             if scope.visible and scope.enterprise_id is None:

@@ -31,7 +31,7 @@ from compliance.rules import ObligationStatus, Rule, SubjectKind, status_on
 from compliance.store import summaries
 from compliance.store.coverage import CoverageRow, RowPoints
 from graph.context import GraphContext, Principal, Role
-from graph.errors import BadUserInput
+from graph.cursors import page_size
 from graph.loaders import MAX_CHILDREN, SubjectObligations
 from graph.permissions import (
     can_see_battery,
@@ -864,11 +864,7 @@ class CoverageRegion:
         )
     )
     async def service_points(self, info: Info, first: int = 20) -> list[ServicePointType]:
-        if not 1 <= first <= MAX_POINTS_PER_REGION:
-            raise BadUserInput(
-                f"first must be between 1 and {MAX_POINTS_PER_REGION}; got {first}.",
-                field="first",
-            )
+        first = page_size(first, 20, MAX_POINTS_PER_REGION)
         if self.row.points == 0:
             return []
         row = self.row
