@@ -5,6 +5,7 @@ point, the upgrade of points stored before rows existed, and what another enterp
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -404,3 +405,28 @@ def test_regions_whose_points_all_moved_away_are_passed_over_page_by_page(
     assert target["pointCount"] == 4
     # And a page may hold none while reading past them, with a cursor to go on
     assert any(page["regions"] == [] and page["pageInfo"]["hasNextPage"] for page in pages)
+
+
+def test_another_enterprise_changing_a_point_is_answered_as_for_a_point_that_does_not_exist(
+    network: None,
+) -> None:
+    # Given the automaker's point, its rows and points as stored
+    [point] = ServicePointItem.scan(
+        (ServicePointItem.operator == AUTOMAKER_ID)
+        & (ServicePointItem.coverage_region == COVERED[0])
+    )
+    rows, points = _stored_rows(), _recounted_rows()
+
+    def switch_off(point_id: str) -> Any:
+        sent: dict[str, Any] = {"id": point_id, "name": point.name, "pointType": "COLLECTION"}
+        sent |= {"regionCode": COVERED[0], "active": False}
+        return gql(UPSERT, {"input": sent}, auth=OTHER_AUTO)["data"]["upsertServicePoint"]
+
+    # When the other automaker switches it off, and a point id nobody has
+    theirs, nobodys = switch_off(point.id), switch_off("sp_00000000000000000000")
+    # Then both are refused alike, the id sent being the only difference, and nothing changed
+    assert theirs["servicePoint"] is None
+    assert [e["code"] for e in theirs["userErrors"]] == ["UNKNOWN_SERVICE_POINT"]
+    assert json.dumps(theirs).replace(point.id, "sp_00000000000000000000") == json.dumps(nobodys)
+    assert (_stored_rows(), _recounted_rows()) == (rows, points)
+    assert ServicePointItem.get(point.id).active is True
