@@ -23,7 +23,6 @@ from pynamodb.models import Model
 from compliance.enterprises import Enterprise
 from compliance.errors import StoreError, StoreRejectedError, StoreUnavailableError
 from compliance.lifecycle import BatteryState, EventRecord, ModelState, VehicleState
-from compliance.network import ServicePoint
 from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus, SubjectKind
 from compliance.store.models import (
@@ -33,7 +32,6 @@ from compliance.store.models import (
     EventItem,
     ModelItem,
     ObligationItem,
-    ServicePointItem,
     VehicleItem,
 )
 from compliance.store.records import (
@@ -44,7 +42,6 @@ from compliance.store.records import (
     model_from_item,
     obligation_from_item,
     obligation_from_raw,
-    service_point_from_item,
     subject_key,
     vehicle_from_item,
 )
@@ -144,11 +141,6 @@ def history(subject: str) -> list[EventRecord]:
     """A battery's (`B#code`), vehicle's (`V#vin`) or model's (`M#code`) events, oldest first."""
     with translated_errors():
         return [event_from_item(item) for item in EventItem.query(subject)]
-
-
-def service_points_of(operator: str) -> list[ServicePoint]:
-    with translated_errors():
-        return [service_point_from_item(i) for i in ServicePointItem.by_operator.query(operator)]
 
 
 def calendar_loads(calendar: str = "CN") -> list[CalendarYearItem]:
@@ -447,17 +439,3 @@ def run_streams(read: Callable[[Stream], _T], streams: list[Stream]) -> list[_T]
     # count of DynamoDB calls, graph/cost.py) sees these calls too.
     futures = [_pool.submit(contextvars.copy_context().run, read, s) for s in streams]
     return [future.result() for future in futures]
-
-
-def coverage_gaps(responsible: str) -> list[ObligationRecord]:
-    """An enterprise's open and waived coverage duties: one Query of the sparse `by_coverage`
-    index, which holds its coverage duties and nothing else (bounded by the regions it sells
-    in, never by its other duties)."""
-    wanted = {ObligationStatus.OPEN.value, ObligationStatus.OVERDUE.value}
-    wanted.add(ObligationStatus.WAIVED.value)
-    with translated_errors():
-        return [
-            obligation_from_item(item)
-            for item in ObligationItem.by_coverage.query(responsible)
-            if item.status in wanted
-        ]
