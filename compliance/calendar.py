@@ -17,8 +17,6 @@ deadline can record the calendar version that produced it.
 
 from __future__ import annotations
 
-import json
-import re
 from array import array
 from bisect import bisect_left, bisect_right
 from calendar import monthrange
@@ -27,9 +25,11 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
-from typing import Final, NoReturn
+from typing import Annotated, Final, Literal, NoReturn
 
-from msgspec import Struct
+from msgspec import Meta, Raw, Struct
+
+from compliance.data_files import DataFileError, decode_json, keyed
 
 __all__ = [
     "CHINA_TZ",
@@ -61,8 +61,6 @@ DEFAULT_CALENDAR_PATH: Final = Path(__file__).parent / "data" / "calendar" / "cn
 
 # A deadline is the end of its day; millisecond precision is what clients and DynamoDB keep.
 _END_OF_DAY: Final = time(23, 59, 59, 999000)
-_CALENDAR_CODE: Final = "CN"
-_TIMEZONE_NAME: Final = "Asia/Shanghai"
 _WEEKDAY_NAMES: Final = (
     "Monday",
     "Tuesday",
@@ -72,8 +70,6 @@ _WEEKDAY_NAMES: Final = (
     "Saturday",
     "Sunday",
 )
-_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
-_YEAR_KEY: Final = re.compile(r"\d{4}")
 
 
 def end_of_day(d: date) -> datetime:
@@ -435,6 +431,41 @@ def _validate_estimate(estimate: EstimatedYear, where: str) -> None:
     _check_source(estimate.source, where)
 
 
+# --- the data file -----------------------------------------------------------------------
+
+_YearKey = Annotated[str, Meta(pattern=r"^[0-9]{4}$")]
+
+
+class AnnouncedEntry(Struct, frozen=True, forbid_unknown_fields=True):
+    """One announced year in the data file: the notice's Monday-Friday holidays and make-up
+    weekend days, the notice it comes from, and the day it was published when known."""
+
+    holidays: list[date]
+    makeup_workdays: list[date]
+    source: str
+    announced_on: date | None
+
+
+class EstimatedEntry(Struct, frozen=True, forbid_unknown_fields=True):
+    """One year not yet announced: its estimated Monday-Friday statutory holidays."""
+
+    holidays: list[date]
+    source: str
+
+
+class CalendarFile(Struct, frozen=True, forbid_unknown_fields=True):
+    """``cn-workdays.json`` as ``tools/seed_calendar.py`` writes it. Years are keys of four
+    digits; each entry is decoded on its own (`compliance.data_files.keyed`) so that an error
+    names its year."""
+
+    calendar: Literal["CN"]
+    version: Annotated[int, Meta(ge=1)]
+    timezone: Literal["Asia/Shanghai"]
+    generated_by: str
+    announced: dict[_YearKey, Raw]  # AnnouncedEntry by year
+    estimated: dict[_YearKey, Raw]  # EstimatedEntry by year
+
+
 @cache
 def default_calendar() -> WorkingDayCalendar:
     """The calendar shipped with the code, loaded once per process."""
@@ -444,103 +475,60 @@ def default_calendar() -> WorkingDayCalendar:
 def load_calendar(path: Path) -> WorkingDayCalendar:
     """Load and validate a calendar data file (the format ``tools/seed_calendar.py`` writes)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise CalendarError(f"{path}: cannot read calendar data ({exc.strerror or exc})") from exc
     try:
-        document: object = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CalendarError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    return _calendar_from_document(document, str(path))
+        document = decode_json(data, CalendarFile, where=str(path))
+        announced = keyed(document.announced, AnnouncedEntry, where=str(path), path="$.announced")
+        estimated = keyed(document.estimated, EstimatedEntry, where=str(path), path="$.estimated")
+    except DataFileError as exc:
+        raise CalendarError(str(exc)) from None
+    return _calendar_from_file(document.version, announced, estimated, str(path))
 
 
-def _calendar_from_document(document: object, where: str) -> WorkingDayCalendar:
-    top = _object(document, where)
-    if top.get("calendar") != _CALENDAR_CODE:
+def _calendar_from_file(
+    version: int,
+    announced: Mapping[str, AnnouncedEntry],
+    estimated: Mapping[str, EstimatedEntry],
+    where: str,
+) -> WorkingDayCalendar:
+    """The calendar the file's entries describe, after the checks its schema cannot make."""
+    schedules = [
+        YearSchedule(
+            year=int(year),
+            holidays=_unique(entry.holidays, f"{where}: announced {year}: holidays"),
+            makeup_workdays=_unique(
+                entry.makeup_workdays, f"{where}: announced {year}: makeup_workdays"
+            ),
+            source=entry.source,
+            announced_on=entry.announced_on,
+        )
+        for year, entry in announced.items()
+    ]
+    both = sorted(set(announced) & set(estimated))
+    if both:
         raise CalendarError(
-            f"{where}: calendar must be {_CALENDAR_CODE!r}, got {top.get('calendar')!r}"
+            f"{where}: estimated {both[0]}: the year is also announced; keep one of the two"
         )
-    if top.get("timezone") != _TIMEZONE_NAME:
-        raise CalendarError(
-            f"{where}: timezone must be {_TIMEZONE_NAME!r}, got {top.get('timezone')!r}"
+    estimates = [
+        EstimatedYear(
+            year=int(year),
+            holidays=_unique(entry.holidays, f"{where}: estimated {year}: holidays"),
+            source=entry.source,
         )
-    version = top.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise CalendarError(f"{where}: version must be a positive integer, got {version!r}")
-    announced: list[YearSchedule] = []
-    for year, entry in _years(top, "announced", where):
-        here = f"{where}: announced {year}"
-        makeup_workdays = _date_list(entry, "makeup_workdays", here)
-        raw_announced_on = entry.get("announced_on")
-        announced.append(
-            YearSchedule(
-                year=year,
-                holidays=_date_list(entry, "holidays", here),
-                makeup_workdays=makeup_workdays,
-                source=_text(entry, "source", here),
-                announced_on=None
-                if raw_announced_on is None
-                else _parse_date(raw_announced_on, f"{here}: announced_on"),
-            )
-        )
-    estimated: list[EstimatedYear] = []
-    for year, entry in _years(top, "estimated", where):
-        here = f"{where}: estimated {year}"
-        if year in {schedule.year for schedule in announced}:
-            raise CalendarError(f"{here}: the year is also announced; keep one of the two")
-        estimated.append(
-            EstimatedYear(
-                year=year,
-                holidays=_date_list(entry, "holidays", here),
-                source=_text(entry, "source", here),
-            )
-        )
+        for year, entry in estimated.items()
+    ]
     try:
-        return WorkingDayCalendar(announced, estimated, version=version)
+        return WorkingDayCalendar(schedules, estimates, version=version)
     except CalendarError as exc:
         raise CalendarError(f"{where}: {exc}") from exc
 
 
-def _object(value: object, where: str) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise CalendarError(f"{where}: expected a JSON object, got {type(value).__name__}")
-    return value
-
-
-def _years(top: dict[str, object], section: str, where: str) -> list[tuple[int, dict[str, object]]]:
-    entries = _object(top.get(section), f"{where}: {section}")
-    years: list[tuple[int, dict[str, object]]] = []
-    for key, entry in entries.items():
-        if not _YEAR_KEY.fullmatch(key):
-            raise CalendarError(f"{where}: {section}: {key!r} is not a four-digit year")
-        years.append((int(key), _object(entry, f"{where}: {section} {key}")))
-    return years
-
-
-def _text(entry: dict[str, object], field: str, where: str) -> str:
-    value = entry.get(field)
-    if not isinstance(value, str):
-        raise CalendarError(f"{where}: {field} must be a string, got {value!r}")
-    return value
-
-
-def _date_list(entry: dict[str, object], field: str, where: str) -> frozenset[date]:
-    values = entry.get(field)
-    if not isinstance(values, list):
-        raise CalendarError(f"{where}: {field} must be a list of ISO dates, got {values!r}")
-    days = [_parse_date(value, f"{where}: {field}") for value in values]
+def _unique(days: list[date], where: str) -> frozenset[date]:
     seen: set[date] = set()
     for d in days:
         if d in seen:
-            raise CalendarError(f"{where}: {field}: {d.isoformat()} is listed twice")
+            raise CalendarError(f"{where}: {d.isoformat()} is listed twice")
         seen.add(d)
     return frozenset(days)
-
-
-def _parse_date(value: object, where: str) -> date:
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise CalendarError(f"{where}: {value!r} is not an ISO date (YYYY-MM-DD)")
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise CalendarError(f"{where}: {value!r} is not a real date ({exc})") from exc

@@ -18,12 +18,13 @@ from datetime import date
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal
 
-from msgspec import Struct
+from msgspec import Meta, Struct
 from msgspec.structs import replace
 
 from compliance.calendar import Deadline, WorkingDayCalendar
+from compliance.data_files import DataFileError, convert
 from compliance.lifecycle import (
     BatteryState,
     DisposalOrigin,
@@ -36,8 +37,6 @@ from compliance.lifecycle import (
 )
 from compliance.network import PointType
 from compliance.regions import prefecture_of, province_of
-
-_E = TypeVar("_E", bound=StrEnum)
 
 RULESET_DIR = Path(__file__).parent / "data" / "rulesets"
 DEFAULT_RULE_SET = "CN-MIIT-2023-DRAFT"
@@ -124,7 +123,7 @@ class Period(Struct, frozen=True):
         return f"{self.length}{'WD' if self.kind is PeriodKind.WORKING_DAYS else 'M'}"
 
 
-class Condition(Struct, frozen=True):
+class Condition(Struct, frozen=True, forbid_unknown_fields=True):
     """One alternative of a rule's `when`: every field that is set must hold."""
 
     actor_kind: frozenset[EnterpriseKind] | None = None
@@ -193,6 +192,52 @@ class RuleSet(Struct, frozen=True):
         return replace(self, rules=rules, version=f"{self.version}+override.{digest}")
 
 
+# --- the rule-set file --------------------------------------------------------------------
+
+_Text = Annotated[str, Meta(min_length=1)]
+
+
+class PeriodEntry(Struct, frozen=True, forbid_unknown_fields=True):
+    kind: PeriodKind
+    length: int | None = None  # none for a standing duty; 1-365 otherwise
+
+
+class ResponsibleEntry(Struct, frozen=True, forbid_unknown_fields=True):
+    party: Party
+    role: str  # the EnterpriseKind the duty is addressed to, or ANY
+
+
+class RuleEntry(Struct, frozen=True, forbid_unknown_fields=True):
+    """One ``[[rules]]`` table of a rule-set file (its header comment says how to read one)."""
+
+    id: _Text
+    name_zh: _Text
+    name_en: _Text
+    triggers: Annotated[frozenset[EventKind], Meta(min_length=1)]
+    responsible: ResponsibleEntry
+    subject: SubjectKind
+    once_per: Literal["subject", "event"]
+    period: PeriodEntry
+    source: _Text
+    confidence: Literal["C", "S", "A"]
+    when: tuple[Condition, ...] = ()
+
+
+class RuleSetFile(Struct, frozen=True, forbid_unknown_fields=True):
+    """A rule-set file (compliance/data/rulesets/*.toml). Each rule is checked on its own
+    against `RuleEntry`, so that an error names the rule."""
+
+    id: _Text
+    version: _Text
+    title_zh: _Text
+    title_en: _Text
+    issuer: _Text
+    published_on: date
+    status: _Text
+    source: _Text
+    rules: Annotated[list[dict[str, Any]], Meta(min_length=1)]  # RuleEntry each
+
+
 def parse_overrides(text: str) -> dict[str, Period]:
     """Parse `RULE=10WD,OTHER_RULE=6M` (the RULE_PERIOD_OVERRIDES setting)."""
     overrides: dict[str, Period] = {}
@@ -234,139 +279,56 @@ def _load_file(rule_set_id: str) -> RuleSet:
 
 
 def parse_rule_set(raw: Mapping[str, Any], *, where: str) -> RuleSet:
-    """Validate a rule set read from TOML; every error names the file, the rule and the key."""
-    reader = _Reader(raw, where)
-    rules = tuple(_parse_rule(rule, where) for rule in reader.list_of_tables("rules"))
+    """A rule set read from TOML, checked against `RuleSetFile`; every error names the file,
+    the rule and the key."""
+    try:
+        header = convert(raw, RuleSetFile, where=where)
+        rules = tuple(
+            _rule(
+                convert(entry, RuleEntry, where=f"{where}, rule {entry.get('id', '?')}", path=at),
+                f"{where}, rule {entry.get('id', '?')}",
+            )
+            for at, entry in ((f"$.rules[{i}]", entry) for i, entry in enumerate(header.rules))
+        )
+    except DataFileError as error:
+        raise RuleSetError(str(error)) from None
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
             raise RuleSetError(f"{where}: rule id {rule.id!r} appears twice.")
         seen.add(rule.id)
     return RuleSet(
-        id=reader.text("id"),
-        version=reader.text("version"),
-        title_zh=reader.text("title_zh"),
-        title_en=reader.text("title_en"),
-        issuer=reader.text("issuer"),
-        published_on=reader.date("published_on"),
-        status=reader.text("status"),
-        source=reader.text("source"),
+        id=header.id,
+        version=header.version,
+        title_zh=header.title_zh,
+        title_en=header.title_en,
+        issuer=header.issuer,
+        published_on=header.published_on,
+        status=header.status,
+        source=header.source,
         rules=rules,
     )
 
 
-def _parse_rule(raw: Mapping[str, Any], where: str) -> Rule:
-    rule_id = raw.get("id", "?")
-    reader = _Reader(raw, f"{where}, rule {rule_id}")
-    responsible = reader.table("responsible")
-    period = reader.table("period")
-    period_kind = reader.enum_value(PeriodKind, period.get("kind"), "period.kind")
-    role = str(responsible.get("role", ""))
+def _rule(entry: RuleEntry, where: str) -> Rule:
+    """The rule an entry describes, after the checks its schema cannot make."""
+    role = entry.responsible.role
     if role != "ANY" and role not in EnterpriseKind.__members__:
-        raise RuleSetError(f"{reader.where}: responsible.role {role!r} is not an enterprise kind.")
-    once_per = reader.text("once_per")
-    if once_per not in ("subject", "event"):
-        raise RuleSetError(f"{reader.where}: once_per must be 'subject' or 'event'.")
+        raise RuleSetError(f"{where}: responsible.role {role!r} is not an enterprise kind.")
     return Rule(
-        id=reader.text("id"),
-        name_zh=reader.text("name_zh"),
-        name_en=reader.text("name_en"),
-        triggers=frozenset(
-            reader.enum_value(EventKind, value, "triggers") for value in reader.list_of("triggers")
-        ),
-        responsible=reader.enum_value(Party, responsible.get("party"), "responsible.party"),
+        id=entry.id,
+        name_zh=entry.name_zh,
+        name_en=entry.name_en,
+        triggers=entry.triggers,
+        responsible=entry.responsible.party,
         responsible_role=role,
-        subject=reader.enum_value(SubjectKind, raw.get("subject"), "subject"),
-        once_per_event=once_per == "event",
-        period=Period._checked(period_kind, period.get("length"), reader.where),
-        source=reader.text("source"),
-        confidence=reader.text("confidence"),
-        when=tuple(_parse_condition(c, reader) for c in raw.get("when", [])),
+        subject=entry.subject,
+        once_per_event=entry.once_per == "event",
+        period=Period._checked(entry.period.kind, entry.period.length, where),
+        source=entry.source,
+        confidence=entry.confidence,
+        when=entry.when,
     )
-
-
-_CONDITION_KEYS = {"actor_kind", "origin", "actor_is_manufacturer", "coverage_gap", "first_supply"}
-
-
-def _parse_condition(raw: Mapping[str, Any], reader: _Reader) -> Condition:
-    unknown = sorted(set(raw) - _CONDITION_KEYS)
-    if unknown:
-        raise RuleSetError(
-            f"{reader.where}: unknown condition {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(_CONDITION_KEYS))}."
-        )
-
-    def flag(key: str) -> bool | None:
-        value = raw.get(key)
-        if value is not None and not isinstance(value, bool):
-            raise RuleSetError(f"{reader.where}: when.{key} must be true or false.")
-        return value
-
-    return Condition(
-        actor_kind=(
-            frozenset(
-                reader.enum_value(EnterpriseKind, v, "when.actor_kind") for v in raw["actor_kind"]
-            )
-            if "actor_kind" in raw
-            else None
-        ),
-        origin=(
-            frozenset(reader.enum_value(DisposalOrigin, v, "when.origin") for v in raw["origin"])
-            if "origin" in raw
-            else None
-        ),
-        actor_is_manufacturer=flag("actor_is_manufacturer"),
-        coverage_gap=(
-            reader.enum_value(PointType, raw["coverage_gap"], "when.coverage_gap")
-            if "coverage_gap" in raw
-            else None
-        ),
-        first_supply=flag("first_supply"),
-    )
-
-
-class _Reader:
-    """Typed access to a TOML table with errors that say where the bad value is."""
-
-    def __init__(self, raw: Mapping[str, Any], where: str) -> None:
-        self.raw = raw
-        self.where = where
-
-    def text(self, key: str) -> str:
-        value = self.raw.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise RuleSetError(f"{self.where}: {key} must be a non-empty string.")
-        return value
-
-    def date(self, key: str) -> date:
-        value = self.raw.get(key)
-        if not isinstance(value, date):
-            raise RuleSetError(f"{self.where}: {key} must be a date like 2023-12-15.")
-        return value
-
-    def table(self, key: str) -> Mapping[str, Any]:
-        value = self.raw.get(key)
-        if not isinstance(value, Mapping):
-            raise RuleSetError(f"{self.where}: {key} must be a table.")
-        return value
-
-    def list_of(self, key: str) -> list[Any]:
-        value = self.raw.get(key)
-        if not isinstance(value, list) or not value:
-            raise RuleSetError(f"{self.where}: {key} must be a non-empty list.")
-        return value
-
-    def list_of_tables(self, key: str) -> list[Mapping[str, Any]]:
-        values = self.list_of(key)
-        if not all(isinstance(value, Mapping) for value in values):
-            raise RuleSetError(f"{self.where}: every entry of {key} must be a table.")
-        return values
-
-    def enum_value(self, enum: type[_E], value: object, key: str) -> _E:
-        if isinstance(value, str) and value in enum._value2member_map_:
-            return enum(value)
-        allowed = ", ".join(member.value for member in enum)
-        raise RuleSetError(f"{self.where}: {key} {value!r} is not one of {allowed}.")
 
 
 # --- the engine -----------------------------------------------------------------------------

@@ -126,13 +126,19 @@ class TestRuleSetData:
     @pytest.mark.parametrize(
         ("change", "message"),
         [
-            ({"triggers": ["VEHICLE_SOLD"]}, "triggers 'VEHICLE_SOLD' is not one of"),
-            ({"when": [{"colour": "red"}]}, "unknown condition colour"),
+            (
+                {"triggers": ["VEHICLE_SOLD"]},
+                r"Invalid enum value 'VEHICLE_SOLD' - at `\$.rules\[0\].triggers\[0\]`",
+            ),
+            (
+                {"when": [{"colour": "red"}]},
+                r"unknown field `colour` - at `\$.rules\[0\].when\[0\]`",
+            ),
             ({"period": {"kind": "working_days"}}, "needs a length from 1 to 365"),
             ({"period": {"kind": "standing", "length": 3}}, "a standing duty has no length"),
             ({"responsible": {"party": "actor", "role": "MECHANIC"}}, "not an enterprise kind"),
-            ({"once_per": "day"}, "once_per must be"),
-            ({"name_en": ""}, "name_en must be a non-empty string"),
+            ({"once_per": "day"}, r"Invalid enum value 'day' - at `\$.rules\[0\].once_per`"),
+            ({"name_en": ""}, r"length >= 1 - at `\$.rules\[0\].name_en`"),
         ],
     )
     def test_a_broken_rule_is_refused_naming_the_file_rule_and_key(
@@ -603,3 +609,22 @@ def test_a_correction_of_an_announced_year_moves_the_deadlines_it_touches() -> N
         date(2026, 10, 15),
         date(2026, 10, 16),
     )
+
+
+@pytest.mark.parametrize("key", ["confidence", "source"])
+def test_a_rule_without_its_confidence_or_source_is_refused(key: str) -> None:
+    # Given a rule that does not say how sure it is or where it comes from
+    raw = _raw_rule_set()
+    del raw["rules"][0][key]
+    # When the rule set is read, Then it is refused, naming the rule and the missing key
+    with pytest.raises(RuleSetError, match=rf"missing required field `{key}` - at `\$.rules\[0\]`"):
+        parse_rule_set(raw, where="test.toml")
+
+
+def test_a_rule_set_with_a_key_it_does_not_define_is_refused() -> None:
+    # Given a rule-set file with a misspelt header key
+    raw = _raw_rule_set()
+    raw["pubished_on"] = raw["published_on"]
+    # Then it is refused rather than the key being ignored
+    with pytest.raises(RuleSetError, match=r"unknown field `pubished_on` - at `\$`"):
+        parse_rule_set(raw, where="test.toml")
