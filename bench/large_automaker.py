@@ -60,6 +60,8 @@ from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
+from bench.moto_clock import MotoClock
+
 STARTED = time.perf_counter()
 
 # Obligations on record for the two automakers, besides the 64 every one of them has (models'
@@ -842,23 +844,11 @@ class Meter:
     """DynamoDB calls, items read and written, and the CPU moto spends answering them."""
 
     def __init__(self) -> None:
-        from moto.core.botocore_stubber import BotocoreStubber
-
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.read = self.written = 0
-        self.moto = 0.0
-        original = BotocoreStubber.process_request
-
-        def timed(stubber: Any, request: Any) -> Any:
-            started = time.thread_time()
-            try:
-                return original(stubber, request)
-            finally:
-                with self._lock:
-                    self.moto += time.thread_time() - started
-
-        self.patch = mock.patch.object(BotocoreStubber, "process_request", timed)
+        self.clock = MotoClock()
+        self.patch = self.clock.patch
 
     def attach(self, client: Any) -> None:
         client.meta.events.register("before-call.dynamodb", self._before)
@@ -877,12 +867,14 @@ class Meter:
 
     def measure(self, action: Callable[[], Any]) -> tuple[Any, Sample]:
         gc.collect()  # what earlier requests left; moto's tables are frozen (`frozen_heap`)
-        self.calls, self.read, self.written, self.moto = Counter(), 0, 0, 0.0
+        self.calls, self.read, self.written = Counter(), 0, 0
+        self.clock.reset()
         wall, cpu = time.perf_counter(), time.process_time()
         value = action()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         with self._lock:
-            sample = Sample(cpu - self.moto, self.moto, wall, self.calls, self.read, self.written)
+            moto = self.clock.seconds
+            sample = Sample(cpu - moto, moto, wall, self.calls, self.read, self.written)
             self.calls = Counter()  # later calls are not this request's
         return value, sample
 

@@ -44,12 +44,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-from unittest import mock
 
+from bench.moto_clock import MotoClock
 from compliance.calendar import Deadline, default_calendar
 from compliance.codes import uscc_check_character, vin_check_digit
 from compliance.mail import Digest, DigestItem, render_digest
-from compliance.reminders import first_reminder_on, next_reminder_on, stage_for
+from compliance.reminder_schedule import first_reminder_on, next_reminder_on, stage_for
 from compliance.rules import Obligation, ObligationStatus, load_rule_set
 
 T = TypeVar("T")
@@ -160,7 +160,7 @@ class World:
                 yield stored(closed, None, "FULFILLED")
 
     def digest_item(self, obligation: Obligation) -> DigestItem:
-        """As compliance.reminding builds it for a contact's digest."""
+        """As compliance.services.reminders builds it for a contact's digest."""
         due = obligation.deadline.due_date if obligation.deadline else None
         stage = stage_for(due, SWEEP_DAY, self.cal)
         assert stage is not None
@@ -216,22 +216,10 @@ class Meter:
     """AWS calls by operation, and the CPU moto spends answering them."""
 
     def __init__(self) -> None:
-        from moto.core.botocore_stubber import BotocoreStubber
-
         self.calls: Counter[str] = Counter()
-        self.moto = 0.0
         self._lock = threading.Lock()
-        original = BotocoreStubber.process_request
-
-        def timed(stubber: Any, request: Any) -> Any:
-            started = time.thread_time()
-            try:
-                return original(stubber, request)
-            finally:
-                with self._lock:
-                    self.moto += time.thread_time() - started
-
-        self.patch = mock.patch.object(BotocoreStubber, "process_request", timed)
+        self.clock = MotoClock()
+        self.patch = self.clock.patch
 
     def attach(self, client: Any) -> None:
         def count(model: Any, **kwargs: Any) -> None:
@@ -243,13 +231,14 @@ class Meter:
     def measure(self, action: Callable[[], T]) -> Measured[T]:
         gc.collect()
         gc.freeze()
-        self.calls, self.moto = Counter(), 0.0
+        self.calls = Counter()
+        self.clock.reset()
         wall, cpu = time.perf_counter(), time.process_time()
         value = action()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         gc.unfreeze()
         calls, self.calls = self.calls, Counter()  # later calls are not this measurement's
-        return Measured(value, cpu, self.moto, wall, calls)
+        return Measured(value, cpu, self.clock.seconds, wall, calls)
 
 
 @dataclass
@@ -257,14 +246,14 @@ class Size:
     due: int
     open: int
     table: int  # items in the obligations table
-    gathers: list[Measured[Any]] = field(default_factory=list)  # reminding.Gathered
+    gathers: list[Measured[Any]] = field(default_factory=list)  # reminders.Gathered
     baseline: Measured[int] | None = None  # items the previous design's Query read
 
 
 @dataclass
 class Sent:
     language: str
-    first: Measured[Any]  # reminding.Delivery
+    first: Measured[Any]  # reminders.Delivery
     again: Measured[Any]
     html: int
     attachment: int
@@ -319,12 +308,14 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
     import boto3
     from moto.ses.models import ses_backends
 
-    from compliance import delivery, reminding
+    from compliance import delivery
     from compliance.enterprises import Contact, Enterprise
     from compliance.lifecycle import EnterpriseKind
     from compliance.mail import RenderedEmail
+    from compliance.services import reminders
     from compliance.store.models import EnterpriseItem, ObligationItem, ReminderBatchItem
     from compliance.store.records import NATIONAL_SHARDS, enterprise_item, obligation_from_item
+    from functions.settings import DEFAULT_LINK
     from local.queues import create_queues
 
     delivery._client.cache_clear()
@@ -359,10 +350,10 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
 
     enqueued: list[dict[str, Any]] = []
 
-    def gather() -> reminding.Gathered:
+    def gather() -> reminders.Gathered:
         enqueued.clear()
         cal = world.cal
-        return reminding.gather(
+        return reminders.gather(
             SWEEP_DAY, ENTERPRISE, now=NOW, calendar=cal, enqueue=enqueued.extend
         )
 
@@ -401,11 +392,16 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
 
     def send(recipient: str, email: RenderedEmail, now: datetime) -> str:
         emails.append((recipient, email))
-        return delivery.send_email(recipient, email, now)
+        return delivery.send_email(SENDER, recipient, email, now)
 
-    def deliver(job: str) -> Callable[[], reminding.Delivery]:
-        return lambda: reminding.deliver(
-            job, now=NOW, calendar=world.cal, send=send, rule_set=world.rules
+    def deliver(job: str) -> Callable[[], reminders.Delivery]:
+        return lambda: reminders.deliver(
+            job,
+            now=NOW,
+            calendar=world.cal,
+            send=send,
+            rule_set=world.rules,
+            link_template=DEFAULT_LINK,
         )
 
     sent: list[Sent] = []
@@ -428,16 +424,17 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
     # One run: moto's SQS takes longer for every message already queued (a SendMessageBatch
     # takes 0.04 s on an empty queue, 0.17 s with 1,500 messages in it).
     boto3.client("sqs").purge_queue(QueueUrl=os.environ["REMINDER_QUEUE_URL"])
-    swept = meter.measure(lambda: reminding.sweep(SWEEP_DAY, enqueue=delivery.enqueue))
+    enqueue = delivery.queue(os.environ["REMINDER_QUEUE_URL"])
+    swept = meter.measure(lambda: reminders.sweep(SWEEP_DAY, enqueue=enqueue))
     return sizes, sent, swept
 
 
 def freeze_big(world: World, big: Big) -> None:
-    """Freeze a day of 36,000 reminders as gather does (the entries of reminding.entry_for,
+    """Freeze a day of 36,000 reminders as gather does (the entries of reminders.entry_for,
     stored by store.reminders.create_batch); DynamoDB takes items of up to 400 KB."""
     from compliance.errors import StoreUnavailableError
     from compliance.obligations import ObligationRecord
-    from compliance.reminding import entry_for
+    from compliance.services.reminders import entry_for
     from compliance.store import reminders as store
     from compliance.store.records import remind_sk
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import binascii
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, formataddr, make_msgid
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -48,11 +48,21 @@ def _client(service: str) -> Any:
     return boto3.client(service)
 
 
+def queue(url: str) -> Callable[[Sequence[dict[str, Any]]], None]:
+    """What puts reminder tasks on the queue at ``url`` (the `Enqueue` the sweep, gathers and
+    rescheduling pages are given)."""
+    return partial(enqueue_to, url)
+
+
 def enqueue(messages: Sequence[dict[str, Any]]) -> None:
-    """Put reminder tasks on the reminder queue, ten to a call (SQS's batch limit); a message
+    """Put reminder tasks on the queue REMINDER_QUEUE_URL names (the API's calendar loads)."""
+    enqueue_to(os.environ["REMINDER_QUEUE_URL"], messages)
+
+
+def enqueue_to(url: str, messages: Sequence[dict[str, Any]]) -> None:
+    """Put reminder tasks on the queue at ``url``, ten to a call (SQS's batch limit); a message
     SQS refuses fails the whole call, so the caller's retry puts it again (the tasks are
     idempotent)."""
-    url = os.environ["REMINDER_QUEUE_URL"]
     for start in range(0, len(messages), 10):
         entries = [
             {"Id": str(n), "MessageBody": json.dumps(message, sort_keys=True)}
@@ -120,10 +130,14 @@ def mime_message(sender: str, recipient: str, email: RenderedEmail, *, sent_at: 
     return message.as_bytes()
 
 
-def send_email(recipient: str, email: RenderedEmail, now: datetime) -> str:
-    """Send one email through SES v2 (raw content, so that attachments go too); returns SES's
-    message id."""
-    sender = os.environ.get("SES_SENDER", "reminders@example.cn")
+def mailer(sender: str) -> Callable[[str, RenderedEmail, datetime], str]:
+    """What sends digests from ``sender`` (the `Send` deliveries are given)."""
+    return partial(send_email, sender)
+
+
+def send_email(sender: str, recipient: str, email: RenderedEmail, now: datetime) -> str:
+    """Send one email from ``sender`` through SES v2 (raw content, so that attachments go too);
+    returns SES's message id."""
     raw = mime_message(sender, recipient, email, sent_at=now)
     try:
         response = _client("sesv2").send_email(

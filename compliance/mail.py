@@ -41,7 +41,7 @@ from markupsafe import Markup, escape
 from msgspec import Struct
 
 from compliance.regions import lookup
-from compliance.reminders import Stage
+from compliance.reminder_schedule import Stage
 from compliance.rules import SubjectKind
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ HTML_MAX_BYTES: Final = 100 * 1024
 # that one unbounded id cannot push the cards of the contact's language past the budget.
 _CARD_SUBJECT_MAX: Final = 120
 
-# The stage kinds of compliance.reminders, in the order the digest lists them.
+# The stage kinds of compliance.reminder_schedule, in the order the digest lists them.
 _URGENCY: Final = {"OVERDUE": 0, "DUE": 1, "BEFORE": 2, "STANDING": 3}
 # The catalogue's word for each kind (status_*), and how the templates style it.
 _STATUS: Final = {kind: kind.lower() for kind in _URGENCY}
@@ -368,8 +368,9 @@ def _urgency_key(item: DigestItem) -> tuple[int, int, date, int, date, str, str,
 
 
 def _consistent(stage: Stage, due: date | None, sweep_date: date) -> bool:
-    """The stage, the due date and the sweep date agree, as compliance.reminders defines them.
-    (Before the due day 0 working days can be left: a due day that is not a working day.)"""
+    """The stage, the due date and the sweep date agree, as compliance.reminder_schedule
+    defines them. (Before the due day 0 working days can be left: a due day that is not a
+    working day.)"""
     if stage.kind == "STANDING":
         return due is None and stage.working_days_left == 0 and stage.days_overdue == 0
     if due is None:

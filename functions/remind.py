@@ -24,10 +24,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from msgspec.structs import asdict
 
-from compliance.delivery import enqueue, send_email
-from compliance.reminding import DeliverJob, deliver, gather, task_of
+from compliance.delivery import mailer, queue
+from compliance.services.reminders import DeliverJob, deliver, gather, task_of
 from compliance.store.calendars import current_calendar
 from compliance.store.rescheduling import Page, run_page
+from functions.settings import remind_settings
 
 logger = Logger()
 metrics = Metrics()
@@ -51,6 +52,8 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     ):
         raise OutOfTimeError(f"message {record.message_id} left for the next invocation")
     now = datetime.now(UTC)
+    settings = remind_settings()
+    enqueue = queue(settings.queue_url)
     if isinstance(task, Page):
         page = run_page(task, calendar=current_calendar(), now=now, enqueue=enqueue)
         logger.info("calendar load rescheduled a page", extra=asdict(page))
@@ -62,7 +65,14 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
         return
     if isinstance(task, DeliverJob):
-        outcome = deliver(task.job, now=now, calendar=current_calendar(), send=send_email)
+        outcome = deliver(
+            task.job,
+            now=now,
+            calendar=current_calendar(),
+            send=mailer(settings.sender),
+            rule_set=settings.rule_set,
+            link_template=settings.link_template,
+        )
         logger.info(
             "reminder job",
             extra={

@@ -7,7 +7,6 @@ running it twice for a day queues tasks that find their work done.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,14 +15,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from compliance.calendar import CHINA_TZ
-from compliance.delivery import enqueue
-from compliance.reminding import sweep
+from compliance.delivery import queue
+from compliance.services.reminders import sweep
+from functions.settings import sweep_settings
 
 logger = Logger()
 metrics = Metrics()
 
 
-def sweep_date(event: dict[str, Any], now: datetime) -> date:
+def sweep_date(event: dict[str, Any], now: datetime, *, allow_future: bool = False) -> date:
     """The China date to sweep. A day after today is refused: sweeping it would move every
     schedule past the reminders of the days between, which would then never go out. The local
     stack, which plays with dates, allows it (ALLOW_FUTURE_SWEEPS=1)."""
@@ -35,7 +35,7 @@ def sweep_date(event: dict[str, Any], now: datetime) -> date:
         day = date.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"'today' must be a date like 2026-10-12; got {value!r}") from None
-    if day > today and os.environ.get("ALLOW_FUTURE_SWEEPS") != "1":
+    if day > today and not allow_future:
         raise ValueError(
             f"'today' {day.isoformat()} is after today in China ({today.isoformat()}): a sweep "
             "of a later day would move reminders past the days before it; re-run only missed "
@@ -47,8 +47,9 @@ def sweep_date(event: dict[str, Any], now: datetime) -> date:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    today = sweep_date(event, datetime.now(UTC))
-    report = sweep(today, enqueue=enqueue)
+    settings = sweep_settings()
+    today = sweep_date(event, datetime.now(UTC), allow_future=settings.allow_future_sweeps)
+    report = sweep(today, enqueue=queue(settings.queue_url))
     summary = {"sweep_date": today.isoformat(), "enterprises_queued": report.enterprises_queued}
     logger.info("sweep finished", extra=summary)
     metrics.add_metric(

@@ -93,7 +93,7 @@ def obligation_item(
     first reminder set as if it arose on `arose_on`. A fulfilled one is out of the sparse open
     and reminder indexes, as fulfilment leaves it."""
     from compliance.calendar import default_calendar
-    from compliance.reminders import first_reminder_on
+    from compliance.reminder_schedule import first_reminder_on
     from compliance.rules import ObligationStatus
     from compliance.store.models import ObligationItem  # the store reads its settings on import
     from compliance.store.records import (

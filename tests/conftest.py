@@ -2,8 +2,12 @@
 and Hypothesis profiles (CI runs more examples than a quick local run)."""
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from functions import settings as function_settings
 
 # Set before any test imports the store: PynamoDB models read region and table names once.
 for _name, _value in {
@@ -24,3 +28,12 @@ settings.register_profile(
     "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(autouse=True)
+def _functions_read_their_environment_afresh() -> Iterator[None]:
+    """A function reads its settings once per cold start; each test sets the environment it
+    needs (a queue of its own), so each starts as a cold start would, and leaves none behind."""
+    function_settings.forget()
+    yield
+    function_settings.forget()

@@ -49,7 +49,7 @@ from compliance.lifecycle import (
 )
 from compliance.network import ServicePoint, coverage_region
 from compliance.obligations import ObligationRecord, new_record
-from compliance.reminders import first_reminder_on
+from compliance.reminder_schedule import first_reminder_on
 from compliance.rules import Obligation, TriggerFacts, obligations_for
 from compliance.services.outcome import Recorded, Refusal, Request
 from compliance.services.store import (

@@ -27,7 +27,7 @@ from compliance.obligations import (
     coverage_lost,
     covered_by_point,
 )
-from compliance.reminders import first_reminder_on
+from compliance.reminder_schedule import first_reminder_on
 from compliance.services.outcome import Request
 from compliance.services.store import (
     ClaimPointKey,

@@ -64,7 +64,9 @@ class PutModel(Struct, frozen=True):
 class NewObligation(Struct, frozen=True):
     obligation: Obligation
     created_at: datetime
-    remind_on: date  # its first reminder (compliance.reminders.first_reminder_on), maybe past
+    remind_on: (
+        date  # its first reminder (compliance.reminder_schedule.first_reminder_on), maybe past
+    )
 
 
 class CloseObligation(Struct, frozen=True):

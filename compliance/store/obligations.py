@@ -21,7 +21,7 @@ from pynamodb.transactions import TransactWrite
 
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError
-from compliance.reminders import first_reminder_on
+from compliance.reminder_schedule import first_reminder_on
 from compliance.rules import ObligationStatus, Reschedule, reschedule
 from compliance.store.counts import StatusChange, add_to_transaction
 from compliance.store.models import ObligationItem, RescheduleMap

@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.obligations import ObligationRecord
-from compliance.reminders import first_reminder_on
+from compliance.reminder_schedule import first_reminder_on
 from compliance.rules import ObligationStatus
 from compliance.store.counts import StatusChange, add_to_transaction
 from compliance.store.models import (
@@ -112,7 +112,7 @@ class Entry(Struct, frozen=True):
     """One obligation in a batch: the stage it is reminded of, and how its schedule moves."""
 
     obligation_id: str
-    stage: str  # the stage key (compliance.reminders.Stage.key)
+    stage: str  # the stage key (compliance.reminder_schedule.Stage.key)
     sent_key: str  # what the obligation's stage history records
     read_key: str  # its `remind_sk` when the batch was made: the condition for moving it
     next_on: date  # its next reminder

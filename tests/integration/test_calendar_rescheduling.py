@@ -22,7 +22,7 @@ from pynamodb.transactions import TransactWrite
 from compliance import delivery
 from compliance.calendar import WorkingDayCalendar, YearSchedule, default_calendar
 from compliance.lifecycle import EventKind
-from compliance.reminders import first_reminder_on
+from compliance.reminder_schedule import first_reminder_on
 from compliance.rules import Obligation, ObligationStatus, Period, SubjectKind, reschedule
 from compliance.store import obligations as obligation_store
 from compliance.store import rescheduling, summaries
@@ -486,7 +486,7 @@ def test_a_next_page_whose_message_never_went_out_is_queued_by_the_page_delivere
             raise delivery.DeliveryError("SQS throttled", retryable=True)
         delivery.enqueue(messages)
 
-    monkeypatch.setattr("functions.remind.enqueue", refusing)
+    monkeypatch.setattr("functions.remind.queue", lambda url: refusing)
     stack.send(message)
     assert stack.deliver_once() == (1, 1)
     partition = message["reschedule"]["partition"]

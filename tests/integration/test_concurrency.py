@@ -15,10 +15,10 @@ from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
 from compliance.lifecycle import EnterpriseFacts, EnterpriseKind
 from compliance.obligations import ObligationRecord
-from compliance.reminding import entry_for
 from compliance.rules import load_rule_set
 from compliance.services import obligations as obligation_cases
 from compliance.services.outcome import Request
+from compliance.services.reminders import entry_for
 from compliance.store import dynamo, reads
 from compliance.store import reminders as reminder_store
 from compliance.store.dynamo import DynamoStore

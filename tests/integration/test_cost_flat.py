@@ -52,7 +52,7 @@ from compliance.lifecycle import (
 )
 from compliance.network import POINT_TYPE_OF_RULE, PointType, ServicePoint, natural_key
 from compliance.regions import prefectures
-from compliance.reminders import first_reminder_on
+from compliance.reminder_schedule import first_reminder_on
 from compliance.rules import Obligation, ObligationStatus, Period, SubjectKind, load_rule_set
 from compliance.store.counts import ENTERPRISE_SHARDS, NATION, NATIONAL_SHARDS, counter_id
 from compliance.store.models import (

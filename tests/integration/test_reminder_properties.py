@@ -16,20 +16,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance import mail, reminding
+from compliance import mail
 from compliance.calendar import default_calendar
 from compliance.enterprises import Contact, Enterprise
 from compliance.errors import StoreUnavailableError
 from compliance.lifecycle import EnterpriseKind
 from compliance.mail import Digest, RenderedEmail
-from compliance.reminders import first_working_day_of_week, stage_for
+from compliance.reminder_schedule import first_working_day_of_week, stage_for
 from compliance.rules import load_rule_set
 from compliance.services import enterprises as enterprise_cases
 from compliance.services import obligations as obligation_cases
+from compliance.services import reminders
 from compliance.services.outcome import Request
 from compliance.store import reminders as reminder_store
 from compliance.store.dynamo import DynamoStore
 from compliance.store.models import ObligationItem
+from functions.settings import DEFAULT_LINK
 from local.aws import local_aws
 from tests.builders import obligation_item, uscc
 
@@ -125,8 +127,8 @@ def test_every_contact_gets_every_stage_once_and_nothing_after_closing(
         world.digests.append(digest)
         return real_render(digest)
 
-    monkeypatch.setattr("compliance.reminding.render_digest", render)
-    monkeypatch.setattr(reminding, "RECORD_PAUSES", ())
+    monkeypatch.setattr("compliance.services.reminders.render_digest", render)
+    monkeypatch.setattr(reminders, "RECORD_PAUSES", ())
     obligations: dict[str, date | None] = {}
     for k, due_in in enumerate(dues):
         oid = f"ob_prop{world.n:05d}x{k}"
@@ -199,7 +201,7 @@ def _gather_and_deliver(
     now = datetime.now(UTC)
 
     def gather() -> None:
-        reminding.gather(day, world.enterprise, now=now, calendar=CALENDAR, enqueue=queue.extend)
+        reminders.gather(day, world.enterprise, now=now, calendar=CALENDAR, enqueue=queue.extend)
 
     if crash:
         # A gather that dies after queueing its first job; the queue brings the task back.
@@ -215,4 +217,11 @@ def _gather_and_deliver(
         monkeypatch.setattr(reminder_store, "mark_enqueued", real)
     gather()
     for message in queue * (2 if redeliver else 1):
-        reminding.deliver(message["job"], now=now, calendar=CALENDAR, send=world.send)
+        reminders.deliver(
+            message["job"],
+            now=now,
+            calendar=CALENDAR,
+            send=world.send,
+            rule_set=load_rule_set(),
+            link_template=DEFAULT_LINK,
+        )

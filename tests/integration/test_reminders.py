@@ -17,11 +17,12 @@ from typing import Any
 import boto3
 import pytest
 
-from compliance import delivery, reminding
+from compliance import delivery
 from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
 from compliance.errors import StoreUnavailableError
 from compliance.rules import ObligationStatus
+from compliance.services import reminders
 from compliance.store import migrations, reads, summaries
 from compliance.store import reminders as reminder_store
 from compliance.store.models import ObligationItem
@@ -64,7 +65,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         queues = create_queues(sqs)
         monkeypatch.setenv("REMINDER_QUEUE_URL", queues["ReminderQueue"])
         monkeypatch.setenv("SES_SENDER", SENDER)
-        monkeypatch.setattr(reminding, "RECORD_PAUSES", (0.0, 0.0, 0.0))
+        monkeypatch.setattr(reminders, "RECORD_PAUSES", (0.0, 0.0, 0.0))
         boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
         register = """mutation ($input: RegisterEnterpriseInput!) {
             registerEnterprise(input: $input) { userErrors { code } } }"""
@@ -380,7 +381,7 @@ def test_nothing_is_sent_after_fulfilment_and_the_schedule_forgets_it(stack: Any
     # Then no email lists it, and the next day's gather reads nothing (the standing duty's
     # next week has not come).
     assert [m for m in sent() if stack["upload"] in body(m)] == []
-    gathered = reminding.gather(
+    gathered = reminders.gather(
         date(2026, 10, 16),
         AUTOMAKER_ID,
         now=datetime.now(CHINA_TZ),
@@ -414,9 +415,9 @@ def test_an_ses_failure_is_reported_for_that_message_only_and_retried_once(
         calls.append(recipient)
         if len(calls) == 1:
             raise delivery.DeliveryError("SES throttled", retryable=True)
-        return real_send(recipient, email, now)
+        return real_send(SENDER, recipient, email, now)
 
-    monkeypatch.setattr("functions.remind.send_email", flaky)
+    monkeypatch.setattr("functions.remind.mailer", lambda sender: flaky)
     sweep("2026-10-09")
     drain(stack)  # gather tasks
     messages, arn = receive(stack)
@@ -546,7 +547,7 @@ def test_a_gather_reads_only_the_reminders_due_whatever_the_table_holds(
     calendar = _calendar()
     calls = request.getfixturevalue("dynamo_calls")
     # When the automaker's reminders of the day are gathered,
-    gathered = reminding.gather(
+    gathered = reminders.gather(
         date(2026, 10, 9),
         AUTOMAKER_ID,
         now=datetime.now(CHINA_TZ),
@@ -697,7 +698,7 @@ def test_a_move_is_skipped_when_a_calendar_load_moved_the_due_date_since_the_lis
     # Given the gather of 10-09 read the upload (due 10-15) and froze its T-5 entry,
     read = ObligationItem.get(stack["upload"], consistent_read=True)
     record = reads.obligations([stack["upload"]])[stack["upload"]]
-    entry = reminding.entry_for(record, str(read.remind_sk), date(2026, 10, 9), _calendar())
+    entry = reminders.entry_for(record, str(read.remind_sk), date(2026, 10, 9), _calendar())
     # When a calendar load moves the due date a day earlier, leaving the reminder date as it was,
     read.update(actions=[ObligationItem.due_date.set("2026-10-14")])
     assert ObligationItem.get(stack["upload"], consistent_read=True).remind_sk == read.remind_sk

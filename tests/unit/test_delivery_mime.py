@@ -185,9 +185,8 @@ def test_send_email_sends_the_raw_message_dated_now_through_ses(
     # Given SES (a stand-in that records the request) and a sender address
     ses = FakeSes()
     monkeypatch.setattr(delivery, "_client", lambda service: ses)
-    monkeypatch.setenv("SES_SENDER", SENDER)
-    # When the email is sent
-    message_id = send_email(RECIPIENT, EMAIL, SENT_AT)
+    # When the email is sent from the sender address
+    message_id = send_email(SENDER, RECIPIENT, EMAIL, SENT_AT)
     # Then SES receives the raw MIME message, dated now and with its attachment, and its id is
     # returned
     assert message_id == "0100018f-ses-id"

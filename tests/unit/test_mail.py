@@ -42,7 +42,7 @@ from compliance.mail import (
     wrap,
 )
 from compliance.regions import prefectures, provinces
-from compliance.reminders import Stage, stage_on
+from compliance.reminder_schedule import Stage, stage_on
 from compliance.rules import available_rule_sets, load_rule_set
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -129,8 +129,8 @@ def standing(
     )
 
 
-# Stages as compliance.reminders.stage_on gives them on 2026-12-28 with the packaged calendar
-# (2027 not announced yet, so a deadline in early 2027 is provisional).
+# Stages as compliance.reminder_schedule.stage_on gives them on 2026-12-28 with the packaged
+# calendar (2027 not announced yet, so a deadline in early 2027 is provisional).
 OVERDUE_12 = item(
     "OB-0001",
     "SALES_TRACE_UPLOAD",
@@ -201,7 +201,7 @@ def digest(language: str, *items: DigestItem, sweep_date: date = SWEEP) -> Diges
 
 
 def stage_of(due: date, sweep: date) -> Stage:
-    """The stage compliance.reminders gives an obligation due on `due` on `sweep`."""
+    """The stage compliance.reminder_schedule gives an obligation due on `due` on `sweep`."""
     stage = stage_on(due, sweep, CALENDAR)
     assert stage is not None, f"{due} is in no reminder stage on {sweep}"
     return stage

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compliance.calendar import default_calendar
-from compliance.reminders import (
+from compliance.reminder_schedule import (
     ReminderPolicy,
     first_reminder_on,
     first_working_day_of_week,

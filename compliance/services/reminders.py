@@ -19,7 +19,6 @@ contact has a job of their own, so each is reminded of each stage once.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -32,8 +31,8 @@ from compliance.enterprises import Enterprise
 from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.mail import Digest, DigestItem, RenderedEmail, render_digest
 from compliance.obligations import ObligationRecord
-from compliance.reminders import next_reminder_on, stage_for
-from compliance.rules import ObligationStatus, RuleSet, configured_rule_set
+from compliance.reminder_schedule import next_reminder_on, stage_for
+from compliance.rules import ObligationStatus, RuleSet
 from compliance.store import reads
 from compliance.store import reminders as store
 from compliance.store.reminders import Entry
@@ -262,8 +261,10 @@ def deliver(
     now: datetime,
     calendar: WorkingDayCalendar,
     send: Send,
-    rule_set: RuleSet | None = None,
+    rule_set: RuleSet,
+    link_template: str,
 ) -> Delivery:
+    """Send job ``job_id``'s digest once, its links made from ``link_template`` (``{id}``)."""
     job = store.get_job(job_id)
     if job is None:
         raise UnknownJobError(f"no reminder job {job_id!r}")
@@ -277,7 +278,7 @@ def deliver(
             return Delivery(latest.id, "ALREADY_DONE", latest.message_id, latest.items or 0)
         raise  # another worker holds it: let the queue try again later
     try:
-        digest = _digest(job, calendar, rule_set or _rule_set())
+        digest = _digest(job, calendar, rule_set, link_template)
         if not digest.items:
             store.finish(job_id, now, None, 0)
             return Delivery(job_id, "EMPTY")
@@ -304,22 +305,13 @@ def _record_sent(job_id: str, now: datetime, message_id: str, items: int) -> Non
     store.finish(job_id, now, message_id, items)
 
 
-def _rule_set() -> RuleSet:
-    return configured_rule_set(os.environ)
-
-
-def _link_template() -> str:
-    return os.environ.get("APP_OBLIGATION_URL", "https://compliance.example.cn/obligations/{id}")
-
-
-def _digest(job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet) -> Digest:
+def _digest(job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet, link: str) -> Digest:
     """The batch's obligations as they are now (consistent reads): those still open, at the
     stage their due date gives on the sweep day (a calendar load may have moved it)."""
     batch = store.get_batch(job.batch)
     entries = [entry for entry in batch.entries if entry.stage] if batch else []
     current = store.current([entry.obligation_id for entry in entries])
     enterprise = reads.enterprise(job.enterprise)
-    link = _link_template()
     items: list[DigestItem] = []
     for entry in entries:
         record = current.get(entry.obligation_id)

@@ -1,0 +1,77 @@
+"""What the reminder functions read from their environment, once per cold start: one settings
+object per function (the API's is graph/settings.py, where its resolvers see it).
+
+Every variable these functions read is named here; template.yaml sets them, and the local
+stack sets the same ones (local/run.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+
+from msgspec import Struct
+
+from compliance.rules import RuleSet, configured_rule_set
+
+DEFAULT_SENDER = "reminders@example.cn"
+DEFAULT_LINK = "https://compliance.example.cn/obligations/{id}"
+
+
+class RemindSettings(Struct, frozen=True):
+    """functions/remind.py: gathers queue digest jobs and rescheduling pages; digests are sent
+    from ``sender`` and link each obligation through ``link_template`` (``{id}`` replaced)."""
+
+    rule_set: RuleSet
+    queue_url: str
+    sender: str
+    link_template: str
+
+
+class SweepSettings(Struct, frozen=True):
+    """functions/sweep.py: the day's gather tasks go to ``queue_url``. Only the local stack,
+    which plays with dates, may sweep a day after today."""
+
+    queue_url: str
+    allow_future_sweeps: bool
+
+
+def remind_settings_from(environ: Mapping[str, str]) -> RemindSettings:
+    return RemindSettings(
+        rule_set=configured_rule_set(environ),
+        queue_url=_required(environ, "REMINDER_QUEUE_URL"),
+        sender=environ.get("SES_SENDER", DEFAULT_SENDER),
+        link_template=environ.get("APP_OBLIGATION_URL", DEFAULT_LINK),
+    )
+
+
+def sweep_settings_from(environ: Mapping[str, str]) -> SweepSettings:
+    return SweepSettings(
+        queue_url=_required(environ, "REMINDER_QUEUE_URL"),
+        allow_future_sweeps=environ.get("ALLOW_FUTURE_SWEEPS") == "1",
+    )
+
+
+@cache
+def remind_settings() -> RemindSettings:
+    return remind_settings_from(os.environ)
+
+
+@cache
+def sweep_settings() -> SweepSettings:
+    return sweep_settings_from(os.environ)
+
+
+def forget() -> None:
+    """Read the environment again on next use, as a new cold start would (tests and the local
+    stack, which set it per run)."""
+    remind_settings.cache_clear()
+    sweep_settings.cache_clear()
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "")
+    if not value:
+        raise RuntimeError(f"{name} is not set; template.yaml sets it for this function")
+    return value
