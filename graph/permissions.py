@@ -1,11 +1,17 @@
-"""Who may see and do what (the role table in the README, "The API"), decided from the principal
-alone.
+"""Who may call what, and who may see which record (the role table in the README, "The API").
 
-Another enterprise's object is reported as not found, never as forbidden: its existence is
-itself information. Roles that may not call an operation at all get FORBIDDEN.
+Who may call a root field is declared on it with a `RootPermission` class, checked from the
+principal alone before its resolver runs. Roles that may not call an operation at all get
+FORBIDDEN; no principal at all, UNAUTHENTICATED. Which records the caller then sees is decided
+record by record (`can_see_*`, `enterprise_scope`): another enterprise's object is reported as
+not found, never as forbidden, since its existence is itself information.
 """
 
 from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from strawberry.permission import BasePermission
 
 from compliance.custody import sees_battery, sees_model, sees_vehicle
 from compliance.enterprises import Enterprise
@@ -14,12 +20,15 @@ from compliance.network import ServicePoint
 from compliance.obligations import ObligationRecord
 from graph.context import (
     ENTERPRISE_ROLES,
+    SCOPE_EVENTS,
+    SCOPE_OBLIGATIONS,
     SCOPE_READ,
     GraphContext,
     Principal,
     Role,
 )
 from graph.errors import Forbidden, Unauthenticated
+from graph.types import Info
 
 
 def require_principal(context: GraphContext) -> Principal:
@@ -28,32 +37,102 @@ def require_principal(context: GraphContext) -> Principal:
     return context.principal
 
 
-def require_reader(context: GraphContext) -> Principal:
+# --- who may call a root field --------------------------------------------------------------
+
+
+class RootPermission(BasePermission):
+    """The roles that may call a root field, and the scope a partner needs for it.
+
+    Declared on root fields only (`permission_classes`): a field of an object type would be
+    checked once per object a list holds. A refusal names the caller's role, so it is raised
+    here, where the principal is known, rather than from a fixed `message`; it is one of
+    graph/errors.py's client errors, which the schema's error masking passes on with its code.
+    """
+
+    roles: ClassVar[frozenset[Role]]
+    partner_scope: ClassVar[str | None] = None  # what a PARTNER needs, when among `roles`
+    who: ClassVar[str | None] = None  # how a refusal names `roles`; None: by their names
+    for_an_enterprise: ClassVar[bool] = False  # the caller acts for its enterprise: it needs one
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        refusal = self.refusal(require_principal(info.context))
+        if refusal is not None:
+            raise Forbidden(refusal)
+        return True
+
+    def refusal(self, principal: Principal) -> str | None:
+        if principal.role not in self.roles or (
+            self.for_an_enterprise and principal.enterprise_id is None
+        ):
+            who = self.who or ", ".join(role.value for role in Role if role in self.roles)
+            return f"Only {who} can do this; this token's role is {principal.role.value}."
+        if principal.role is Role.PARTNER and self.partner_scope not in principal.scopes:
+            return f"This partner credential lacks the '{self.partner_scope}' scope."
+        return None
+
+
+class Reader(RootPermission):
     """Anyone signed in may read what they may see; a partner needs the `read` scope."""
-    principal = require_principal(context)
-    if principal.role is Role.PARTNER and SCOPE_READ not in principal.scopes:
-        raise Forbidden("This partner credential lacks the 'read' scope.")
-    return principal
+
+    roles = frozenset(Role)
+    partner_scope = SCOPE_READ
 
 
-def require_enterprise_writer(context: GraphContext, scope: str, *, admin: bool = False) -> str:
-    """The enterprise a write acts for: the caller's own, from its token, and nothing else."""
-    principal = require_principal(context)
-    allowed = {Role.ENTERPRISE_ADMIN} if admin else ENTERPRISE_ROLES
-    if principal.role not in allowed or principal.enterprise_id is None:
-        who = "an enterprise administrator" if admin else "an enterprise user or partner system"
-        raise Forbidden(f"Only {who} can do this; this token's role is {principal.role.value}.")
-    if principal.role is Role.PARTNER and scope not in principal.scopes:
-        raise Forbidden(f"This partner credential lacks the '{scope}' scope.")
-    return principal.enterprise_id
+class EventRecorder(RootPermission):
+    """An enterprise records its own events; a partner system needs `events:write`."""
+
+    roles = ENTERPRISE_ROLES
+    partner_scope = SCOPE_EVENTS
+    who = "an enterprise user or partner system"
+    for_an_enterprise = True
 
 
-def require_role(context: GraphContext, *roles: Role) -> Principal:
-    principal = require_principal(context)
-    if principal.role not in roles:
-        names = ", ".join(r.value for r in roles)
-        raise Forbidden(f"Only {names} can do this; this token's role is {principal.role.value}.")
-    return principal
+class ObligationCloser(RootPermission):
+    """An enterprise fulfils its own obligations; a partner system needs `obligations:write`."""
+
+    roles = ENTERPRISE_ROLES
+    partner_scope = SCOPE_OBLIGATIONS
+    who = "an enterprise user or partner system"
+    for_an_enterprise = True
+
+
+class EnterpriseAdmin(RootPermission):
+    """An enterprise administrator, for its own enterprise (waivers, service points)."""
+
+    roles = frozenset({Role.ENTERPRISE_ADMIN})
+    who = "an enterprise administrator"
+    for_an_enterprise = True
+
+
+class PlatformAdmin(RootPermission):
+    roles = frozenset({Role.PLATFORM_ADMIN})
+
+
+class Administrator(RootPermission):
+    """The platform for any enterprise, an enterprise administrator for its own."""
+
+    roles = frozenset({Role.PLATFORM_ADMIN, Role.ENTERPRISE_ADMIN})
+
+
+class KeyManager(Administrator):
+    """Administrators manage partner keys; a partner key never does, whatever its scopes: a
+    leaked key must not be able to mint or keep alive its successors."""
+
+    def refusal(self, principal: Principal) -> str | None:
+        if principal.role is Role.PARTNER:
+            return (
+                "A partner credential cannot manage partner keys; an enterprise administrator can."
+            )
+        return super().refusal(principal)
+
+
+class Overseer(RootPermission):
+    """The platform and regulators: how the platform's own work is going."""
+
+    roles = frozenset({Role.PLATFORM_ADMIN, Role.REGULATOR})
+
+
+# --- which records the caller sees ----------------------------------------------------------
 
 
 def _own(principal: Principal, *enterprise_ids: str | None) -> bool:
@@ -89,6 +168,12 @@ def can_see_obligation(principal: Principal, record: ObligationRecord) -> bool:
 
 def can_see_service_point(principal: Principal, point: ServicePoint) -> bool:
     return principal.sees_everything or _own(principal, point.operator)
+
+
+def manages_keys_of(principal: Principal, enterprise_id: str) -> bool:
+    """Whose partner keys a key manager sees: any enterprise's for the platform, else its own's;
+    another enterprise's read as not found."""
+    return principal.role is Role.PLATFORM_ADMIN or principal.enterprise_id == enterprise_id
 
 
 class Scope:

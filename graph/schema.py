@@ -1,5 +1,6 @@
-"""The schema and its protective extensions: depth, alias and token limits, parser and
-validation caches, masked internal errors, and introspection off outside development.
+"""The schema: its root types, composed of each feature's root fields (graph/<feature>/), and
+its protective extensions: depth, alias and token limits, parser and validation caches, masked
+internal errors, and introspection off outside development.
 
 `graph/schema.graphql` is this schema exported (`make schema`); a test fails when they drift.
 """
@@ -25,13 +26,23 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from graph.batteries import mutations as battery_mutations
+from graph.batteries import queries as battery_queries
+from graph.calendar import mutations as calendar_mutations
+from graph.calendar import queries as calendar_queries
 from graph.cost import QueryCost
+from graph.enterprises import mutations as enterprise_mutations
+from graph.enterprises import queries as enterprise_queries
 from graph.errors import about_the_request, client_error
 from graph.limits import ArgumentLimits, SelectionLimits
-from graph.lists import ListQuery
-from graph.mutations import Mutation as CoreMutation
-from graph.partner_keys import PartnerKeyMutation, PartnerKeyQuery
-from graph.queries import Query as CoreQuery
+from graph.network import mutations as network_mutations
+from graph.network import queries as network_queries
+from graph.obligations import mutations as obligation_mutations
+from graph.obligations import queries as obligation_queries
+from graph.partner_keys import mutations as partner_key_mutations
+from graph.partner_keys import queries as partner_key_queries
+from graph.vehicles import mutations as vehicle_mutations
+from graph.vehicles import queries as vehicle_queries
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 logger = logging.getLogger(__name__)
@@ -102,14 +113,55 @@ def _extensions(introspection: bool) -> list[Any]:
     return extensions
 
 
+# The root fields, in the order the schema has always listed them. Each is its feature's, and
+# declares there who may call it (its permission classes, graph/permissions.py).
+
+
 @strawberry.type(name="Query")
-class Query(CoreQuery, PartnerKeyQuery, ListQuery):
-    pass
+class Query:
+    me = enterprise_queries.me
+    enterprise = enterprise_queries.enterprise
+    vehicle = vehicle_queries.vehicle
+    battery = battery_queries.battery
+    decode_battery_code = battery_queries.decode_code
+    obligation = obligation_queries.obligation
+    obligations = obligation_queries.obligations
+    service_coverage = network_queries.service_coverage
+    compliance_summary = obligation_queries.compliance_summary
+    calendar_rescheduling = calendar_queries.calendar_rescheduling
+    partner_keys = partner_key_queries.partner_keys
+    vehicles = vehicle_queries.vehicles
+    batteries = battery_queries.batteries
+    models = vehicle_queries.models
+    service_points = network_queries.service_points
+    enterprises = enterprise_queries.enterprises
 
 
 @strawberry.type(name="Mutation")
-class Mutation(CoreMutation, PartnerKeyMutation):
-    pass
+class Mutation:
+    register_enterprise = enterprise_mutations.register_enterprise
+    update_enterprise = enterprise_mutations.update_enterprise
+    register_batteries = battery_mutations.register_batteries
+    supply_batteries = battery_mutations.supply_batteries
+    install_batteries = battery_mutations.install_batteries
+    remove_batteries = battery_mutations.remove_batteries
+    sell_battery_directly = battery_mutations.sell_battery_directly
+    receive_repair_return = battery_mutations.receive_repair_return
+    dispose_batteries = battery_mutations.dispose_batteries
+    receive_at_service_point = battery_mutations.receive_at_service_point
+    hand_over_batteries = battery_mutations.hand_over_batteries
+    recode_battery = battery_mutations.recode_battery
+    announce_model = vehicle_mutations.announce_model
+    issue_factory_certificate = vehicle_mutations.issue_factory_certificate
+    clear_customs = vehicle_mutations.clear_customs
+    register_vehicle = vehicle_mutations.register_vehicle
+    scrap_vehicle = vehicle_mutations.scrap_vehicle
+    fulfill_obligation = obligation_mutations.fulfill_obligation
+    waive_obligation = obligation_mutations.waive_obligation
+    upsert_service_point = network_mutations.upsert_service_point
+    load_calendar_year = calendar_mutations.load_calendar_year
+    create_partner_key = partner_key_mutations.create_partner_key
+    revoke_partner_key = partner_key_mutations.revoke_partner_key
 
 
 class Schema(strawberry.Schema):

@@ -1,7 +1,8 @@
-"""What every mutation shares: who acts (the request a use case is given) and what its input
-may hold (graph/limits.py), checked in that order before anything else; storage failures
-turned into answers once; violations turned into user errors at the input path the client
-sent; and payload records shown with the same visibility as queries."""
+"""What every mutation shares: who acts (the request a use case is given, for the caller's own
+enterprise) and what its input may hold (graph/limits.py), checked in that order before
+anything else; storage failures turned into answers once; violations turned into user errors
+at the input path the client sent; and payload records shown with the same visibility as
+queries."""
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
@@ -13,25 +14,14 @@ from compliance.errors import (
 )
 from compliance.lifecycle import ACTOR, BatteryState, Violation
 from compliance.services.outcome import Recorded, Refusal, Request
-from graph.context import SCOPE_EVENTS
+from graph.batteries.types import BatteryType
 from graph.errors import Forbidden
+from graph.events.types import LifecycleEventType
 from graph.limits import MAX_USER_ERRORS, input_errors
-from graph.permissions import (
-    can_see_battery,
-    can_see_model,
-    can_see_vehicle,
-    require_enterprise_writer,
-    require_principal,
-)
-from graph.types import (
-    BatteryType,
-    Info,
-    LifecycleEventType,
-    ObligationType,
-    UserError,
-    VehicleModelType,
-    VehicleType,
-)
+from graph.obligations.types import ObligationType
+from graph.permissions import can_see_battery, can_see_model, can_see_vehicle, require_principal
+from graph.types import Info, UserError
+from graph.vehicles.types import VehicleModelType, VehicleType
 
 _T = TypeVar("_T")
 
@@ -128,22 +118,21 @@ def _unique(errors: Iterable[UserError]) -> list[UserError]:
     return found
 
 
-async def request_of(
-    info: Info, scope: str, *, admin: bool = False, input: object | None = None
-) -> Request:
-    """The request a use case runs for: the caller's own enterprise, from its token only. Its
-    `input` is then held to the limits (`Failed` with its userErrors when over them), before
-    anything is read."""
+async def request_of(info: Info, *, input: object | None = None) -> Request:
+    """The request a use case runs for: the caller's own enterprise, from its token only (the
+    mutation's permission admitted only callers that act for one). Its `input` is then held to
+    the limits (`Failed` with its userErrors when over them), before anything is read."""
     context = info.context
-    actor_id = require_enterprise_writer(context, scope, admin=admin)
+    principal = require_principal(context)
     if input is not None and (over := input_errors(info, input)):
         raise Failed(*over)
-    actor = await context.loaders.enterprise.load(actor_id)
+    actor_id = principal.enterprise_id
+    actor = await context.loaders.enterprise.load(actor_id) if actor_id else None
     if actor is None:
         raise Forbidden(f"Enterprise {actor_id} is not registered; ask the platform to onboard it.")
     return Request(
         actor=actor.facts,
-        by=require_principal(context).subject,
+        by=principal.subject,
         now=context.now,
         today=context.today,
         rule_set=context.settings.rule_set,
@@ -192,13 +181,12 @@ async def recorded_answer(
     input: object,
     invalid: Callable[[], list[UserError]] | None = None,
 ) -> _T:
-    """The answer of a mutation that records events: the caller's request (refused if the
-    caller may not write events), then `input` against its limits, then `invalid` input
-    errors, then the use case's refusals at the input path `path` gives, or `payload` of what
-    it recorded."""
+    """The answer of a mutation that records events: the caller's request, then `input` against
+    its limits, then `invalid` input errors, then the use case's refusals at the input path
+    `path` gives, or `payload` of what it recorded."""
 
     async def attempt() -> _T:
-        request = await request_of(info, SCOPE_EVENTS, input=input)
+        request = await request_of(info, input=input)
         if invalid is not None and (errors := invalid()):
             return refused(errors)
         recorded = run(lambda: run_case(request))
@@ -216,7 +204,7 @@ def visible_batteries(info: Info, states: Sequence[BatteryState | None]) -> list
     """Payload batteries, as the caller would see them in a query: one that has left its
     custody (handed over, say) is not shown."""
     principal = require_principal(info.context)
-    return [BatteryType(state=s) for s in states if s is not None and can_see_battery(principal, s)]
+    return [BatteryType.of(s) for s in states if s is not None and can_see_battery(principal, s)]
 
 
 def visible_battery(info: Info, state: BatteryState | None) -> BatteryType | None:
@@ -227,19 +215,19 @@ def visible_battery(info: Info, state: BatteryState | None) -> BatteryType | Non
 def visible_vehicle(info: Info, recorded: Recorded | None, vin: str) -> VehicleType | None:
     state = recorded.vehicles.get(vin) if recorded else None
     principal = require_principal(info.context)
-    return VehicleType(state=state) if state and can_see_vehicle(principal, state) else None
+    return VehicleType.of(state) if state and can_see_vehicle(principal, state) else None
 
 
 def visible_model(info: Info, recorded: Recorded | None, code: str) -> VehicleModelType | None:
     state = recorded.models.get(code) if recorded else None
     principal = require_principal(info.context)
-    return VehicleModelType(state=state) if state and can_see_model(principal, state) else None
+    return VehicleModelType.of(state) if state and can_see_model(principal, state) else None
 
 
 def obligations_of(recorded: Recorded | None) -> list[ObligationType]:
-    return [ObligationType(record=r) for r in recorded.obligations] if recorded else []
+    return [ObligationType.of(r) for r in recorded.obligations] if recorded else []
 
 
 def events_of(recorded: Recorded | None) -> list[LifecycleEventType]:
     """The events a request recorded (or, sent again, had recorded): the caller's own."""
-    return [LifecycleEventType(record=r) for r in recorded.events] if recorded else []
+    return [LifecycleEventType.of(r) for r in recorded.events] if recorded else []

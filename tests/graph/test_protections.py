@@ -75,12 +75,12 @@ def test_an_unexpected_failure_is_masked_with_a_code_and_request_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given a resolver that fails in an unforeseen way,
-    import graph.queries
+    import graph.batteries.queries
 
     def boom(*_: Any, **__: Any) -> Any:
         raise RuntimeError("secret table name nev-prod-Obligations in the message")
 
-    monkeypatch.setattr(graph.queries, "decode_battery_code", boom)
+    monkeypatch.setattr(graph.batteries.queries, "decode_battery_code", boom)
     status, payload = post('{ decodeBatteryCode(code: "X") { valid } }')
     # Then the client sees a stable code and the request id, not the internals.
     [error] = payload["errors"]
