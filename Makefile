@@ -12,14 +12,14 @@ SAM_CLI := aws-sam-cli==1.170.0
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck complexity template unit compat bench seed-calendar schema run token sweep backfill-reminders build soak clean
+.PHONY: help venv test lint format typecheck complexity duplicates template unit compat bench seed-calendar schema run token sweep backfill-reminders build soak clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
 	@echo "make token ROLE=... [ENTERPRISE=USCC]   a dev token for the local stack"
 	@echo "make sweep TODAY=2026-10-12 [PORT=...]   run the daily sweep on the local stack; emails in outbox/<date>/run-<n>-<time>/"
 	@echo "make backfill-reminders   once after upgrading a deployed stack (writes paused): index keys, counts and reminder dates of stored obligations"
-	@echo "make test       every gate: format, lint, types, complexity, the template, tests"
+	@echo "make test       every gate: format, lint, types, complexity, duplicates, the template, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make soak       60 s load test: 16 clients against a local stack started for it"
 	@echo "make build      the Lambda artifact for python3.13 arm64 (no Docker), proved by one request"
@@ -51,6 +51,13 @@ typecheck: venv
 complexity: venv
 	$(BIN)/xenon --max-absolute C compliance graph functions
 
+# No block of 8 or more lines written twice anywhere in the project (imports, docstrings and
+# comments aside): what is worth saying twice gets one home and a name.
+duplicates: venv
+	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=8 \
+		--ignore-imports=yes --ignore-docstrings=yes --ignore-comments=yes --score=no \
+		compliance graph functions local bench tools tests
+
 unit: venv
 	$(BIN)/pytest
 
@@ -75,7 +82,7 @@ $(VENVSAM)/.installed:
 	$(VENVSAM)/bin/python -m pip install --quiet $(SAM_CLI)
 	@touch $@
 
-test: format lint typecheck complexity template unit compat
+test: format lint typecheck complexity duplicates template unit compat
 
 bench: venv
 	$(BIN)/python -m bench.deadlines

@@ -1,8 +1,9 @@
 """The API Lambda: an API Gateway HTTP API (payload 2.0) event in, an HTTP response out.
 
-It reads the principal from what API Gateway's authorizer verified (a person's JWT claims, or
-the partner-key context of the Lambda authorizer), hands the request to graph.http, and logs one
-structured line per request with its id and operation.
+It reads the event through Powertools' data class, the principal from what API Gateway's
+authorizer verified (a person's JWT claims, or the partner-key context of the Lambda
+authorizer), hands the request to graph.http, and logs one structured line per request with its
+id and operation.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # Imported for its SnapStart hooks: Lambda runs only hooks the handler's module imports.
 import functions.snapshot  # noqa: F401
 from graph import replay
-from graph.context import principal_from_claims, principal_from_lambda_context
+from graph.context import Principal, principal_from_claims, principal_from_lambda_context
 from graph.http import Execution, HttpRequest, HttpResponse, handle
 from graph.settings import settings_from_environment
 
@@ -29,26 +31,21 @@ metrics = Metrics()
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@event_source(data_class=APIGatewayProxyEventV2)
+def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
     started = datetime.now(UTC)
-    request_context = event.get("requestContext") or {}
-    http = request_context.get("http") or {}
-    authorizer = request_context.get("authorizer") or {}
-    if "lambda" in authorizer:
-        # The partner API: its Lambda authorizer checked an API key (functions/authorizer.py).
-        principal = principal_from_lambda_context(authorizer["lambda"])
-    else:
-        jwt = authorizer.get("jwt") or {}
-        principal = principal_from_claims(jwt.get("claims"), jwt.get("scopes"))
-    body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    principal = _principal(event)
+    # The body as bytes: Powertools' decoded_body is text, and a binary body must reach
+    # graph.http (which answers it 415), not fail to decode here.
+    body = event.body or ""
+    raw = base64.b64decode(body) if event.is_base64_encoded else body.encode()
     request = HttpRequest(
-        method=http.get("method", "GET"),
-        path=event.get("rawPath") or http.get("path", "/"),
-        headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
-        query=event.get("queryStringParameters") or {},
+        method=event.request_context.http.method,
+        path=event.raw_path,
+        headers=event.headers,  # lower-case names, whatever the client sent
+        query=event.query_string_parameters,
         body=raw,
-        request_id=request_context.get("requestId", ""),
+        request_id=event.request_context.request_id,
     )
     execution = Execution()
 
@@ -60,6 +57,27 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         response = replay.once(key, f"{principal.enterprise_id}/{principal.subject}", raw, run)
     else:
         response = run()
+    _log(response, execution, principal, started)
+    text = response.content_type.startswith(("application/", "text/"))
+    return {
+        "statusCode": response.status,
+        "headers": {"content-type": response.content_type, **response.headers},
+        "body": response.body.decode() if text else base64.b64encode(response.body).decode(),
+        "isBase64Encoded": not text,
+    }
+
+
+def _principal(event: APIGatewayProxyEventV2) -> Principal | None:
+    authorizer = event.request_context.authorizer
+    if "lambda" in authorizer:
+        # The partner API: its Lambda authorizer checked an API key (functions/authorizer.py).
+        return principal_from_lambda_context(authorizer.get_lambda)
+    return principal_from_claims(authorizer.jwt_claim, authorizer.jwt_scopes)
+
+
+def _log(
+    response: HttpResponse, execution: Execution, principal: Principal | None, started: datetime
+) -> None:
     elapsed_ms = (datetime.now(UTC) - started).total_seconds() * 1000
     logger.info(
         "graphql request",
@@ -76,10 +94,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     if response.status >= 500 or "INTERNAL" in execution.error_codes:
         metrics.add_metric(name="InternalErrors", unit=MetricUnit.Count, value=1)
-    text = response.content_type.startswith(("application/", "text/"))
-    return {
-        "statusCode": response.status,
-        "headers": {"content-type": response.content_type, **response.headers},
-        "body": response.body.decode() if text else base64.b64encode(response.body).decode(),
-        "isBase64Encoded": not text,
-    }
