@@ -12,12 +12,13 @@ SAM_CLI := aws-sam-cli==1.170.0
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck complexity duplicates template unit compat bench seed-calendar schema run token sweep backfill-reminders build soak clean
+.PHONY: help venv test lint format typecheck complexity duplicates template unit compat bench seed-calendar schema run token sweep backfill-reminders rules-timeline build soak clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
 	@echo "make token ROLE=... [ENTERPRISE=USCC]   a dev token for the local stack"
 	@echo "make sweep TODAY=2026-10-12 [PORT=...]   run the daily sweep on the local stack; emails in outbox/<date>/run-<n>-<time>/"
+	@echo "make rules-timeline TIMELINE=... [APPLY=1]   list (and move) the open obligations a new rule-set timeline changes"
 	@echo "make backfill-reminders   once after upgrading a deployed stack (writes paused): index keys, counts and reminder dates of stored obligations"
 	@echo "make test       every gate: format, lint, types, complexity, duplicates, the template, tests"
 	@echo "make bench      benchmarks (figures go to docs/BENCHMARKS.md)"
@@ -144,6 +145,10 @@ sweep: venv
 # their next reminder date (table names and credentials from the environment).
 backfill-reminders: venv
 	$(BIN)/python -m tools.backfill_reminders
+
+# List the open obligations a new rule-set timeline would change; APPLY=1 moves them.
+rules-timeline: venv
+	$(BIN)/python -m tools.retime_rules --timeline "$(TIMELINE)" $(if $(APPLY),--apply)
 
 # Only the token on stdout, so that $$(make -s token ROLE=REGULATOR) can be pasted anywhere.
 token: venv

@@ -50,6 +50,7 @@ from compliance.calendar import Deadline, default_calendar
 from compliance.codes import uscc_check_character, vin_check_digit
 from compliance.mail import Digest, DigestItem, render_digest
 from compliance.reminder_schedule import first_reminder_on, next_reminder_on, stage_for
+from compliance.rule_timeline import single
 from compliance.rules import Obligation, ObligationStatus, load_rule_set
 
 T = TypeVar("T")
@@ -400,7 +401,7 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
             now=NOW,
             calendar=world.cal,
             send=send,
-            rule_set=world.rules,
+            rules=single(world.rules),
             link_template=DEFAULT_LINK,
         )
 

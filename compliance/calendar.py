@@ -263,6 +263,30 @@ class WorkingDayCalendar:
         # (rolled-forward) due date were consulted.
         return self._deadline(target.year, due)
 
+    def add_days(self, start: date, n: int) -> Deadline:
+        """The ``n``-th day after ``start`` ("within n days", N 日内), counted as the Civil Code
+        counts: the start day does not count (art. 201), and a last day that is a rest day
+        (a weekend that is not a make-up working day, or a holiday) moves to the next working
+        day (art. 203)."""
+        if n < 1:
+            raise CalendarError(f"a period of days must be at least 1, got {n}")
+        _ordinal_in_span(start, "start date")
+        if n > LAST_SUPPORTED_DAY.toordinal() - start.toordinal():
+            raise CalendarError(
+                f"{n} days after {start.isoformat()} falls after the last supported day "
+                f"{LAST_SUPPORTED_DAY.isoformat()}"
+            )
+        target = start + timedelta(days=n)
+        index = bisect_left(self._workdays, target.toordinal())
+        if index >= len(self._workdays):
+            raise CalendarError(
+                f"{n} days after {start.isoformat()} is {target.isoformat()}, and no working "
+                f"day follows it before the last supported day {LAST_SUPPORTED_DAY.isoformat()}"
+            )
+        # Counting the days needs no calendar; only the days from the last one to the
+        # (rolled-forward) due date were consulted.
+        return self._deadline(target.year, date.fromordinal(self._workdays[index]))
+
     def working_days_between(self, start: date, end: date) -> int:
         """The number of working days in (start, end]; the negative mirror when end < start.
 

@@ -14,15 +14,15 @@ from msgspec import Struct
 
 from compliance import regions
 from compliance.codes import check_uscc
-from compliance.lifecycle import EnterpriseFacts, EnterpriseKind, Violation
+from compliance.lifecycle import UTILIZER_KINDS, EnterpriseFacts, EnterpriseKind, Violation
 
 LANGUAGES = ("zh-CN", "en")
 MAX_CONTACTS = 20
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254  # RFC 5321's limit for a forward path
-# GB/T 34014 manufacturer codes go to battery makers, and to the recyclers that re-code batteries
-# for second life under their own code.
-CODE_HOLDER_KINDS = frozenset({EnterpriseKind.BATTERY_MAKER, EnterpriseKind.RECYCLER})
+# GB/T 34014 manufacturer codes go to battery makers, and to the comprehensive-utilization
+# enterprises (recyclers) that re-code batteries for second life under their own code.
+CODE_HOLDER_KINDS = frozenset({EnterpriseKind.BATTERY_MAKER}) | UTILIZER_KINDS
 
 
 class Contact(Struct, frozen=True):

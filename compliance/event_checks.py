@@ -19,6 +19,7 @@ from compliance.lifecycle import (
     CERTIFICATION_EVENTS,
     FINAL_STATUSES,
     MODEL_EVENTS,
+    UTILIZER_KINDS,
     VEHICLE_EVENTS,
     BatteryState,
     BatteryStatus,
@@ -51,18 +52,17 @@ _REQUIRED_FIELDS: dict[EventKind, tuple[str, ...]] = {
     EventKind.BATTERY_HANDED_OVER: ("battery_code", "counterparty"),
     EventKind.VEHICLE_SCRAPPED: ("vin",),
     EventKind.BATTERY_RECODED: ("battery_code", "new_code"),
+    EventKind.WAREHOUSE_ENTRY: ("battery_code",),
+    EventKind.WAREHOUSE_EXIT: ("battery_code",),
 }
 
 # Who may receive a battery handed over: recyclers, and the take-back networks of battery makers
 # and vehicle makers (the 2025 Interim Measures; docs/DOMAIN.md 1.3).
-RECIPIENT_KINDS = frozenset(
-    {
-        EnterpriseKind.RECYCLER,
-        EnterpriseKind.BATTERY_MAKER,
-        EnterpriseKind.AUTOMAKER,
-        EnterpriseKind.IMPORTER,
-    }
-)
+RECIPIENT_KINDS = UTILIZER_KINDS | {
+    EnterpriseKind.BATTERY_MAKER,
+    EnterpriseKind.AUTOMAKER,
+    EnterpriseKind.IMPORTER,
+}
 
 
 def check_event(event: LifecycleEvent, ctx: EventContext) -> tuple[Violation, ...]:
@@ -474,11 +474,10 @@ def _check_battery_event(event: LifecycleEvent, ctx: EventContext) -> list[Viola
     if battery is None:
         return [unknown_battery(event.battery_code)]
     if battery.status in FINAL_STATUSES:
-        how = (
-            f"re-coded as {battery.recoded_as}"
-            if battery.status is BatteryStatus.RECODED
-            else "disposed of"
-        )
+        how = {
+            BatteryStatus.RECODED: f"re-coded as {battery.recoded_as}",
+            BatteryStatus.UTILIZED: "handed out as utilization products",
+        }.get(battery.status, "disposed of")
         return [
             Violation(
                 f"BATTERY_{battery.status}",
@@ -629,7 +628,7 @@ def _check_disposal(
 ) -> list[Violation]:
     found = _not_while_installed(battery, "disposed of")
     origin = event.origin
-    if origin is None and EnterpriseKind.RECYCLER not in ctx.actor.kinds:
+    if origin is None and not ctx.actor.kinds & UTILIZER_KINDS:
         found.append(
             Violation(
                 "MISSING_FIELD",
@@ -782,6 +781,46 @@ def _check_recode(
     return found
 
 
+def _not_a_utilizer(ctx: EventContext, doing: str) -> list[Violation]:
+    if ctx.actor.kinds & UTILIZER_KINDS:
+        return []
+    return [
+        Violation(
+            "NOT_A_UTILIZER",
+            "battery_code",
+            f"Only a comprehensive-utilization enterprise (COMPREHENSIVE_UTILIZER) {doing}; "
+            "your enterprise is not registered as one.",
+        )
+    ]
+
+
+def _check_warehouse_entry(
+    event: LifecycleEvent, battery: BatteryState, ctx: EventContext
+) -> list[Violation]:
+    found = _not_a_utilizer(ctx, "takes waste batteries into its warehouse")
+    found.extend(_not_while_installed(battery, "taken into a warehouse"))
+    found.extend(_not_at_service_point(battery, "taken into a warehouse"))
+    if battery.status is BatteryStatus.IN_UTILIZATION:
+        found.append(_wrong_status(battery, "taken into the warehouse again"))
+    return found
+
+
+def _check_warehouse_exit(
+    event: LifecycleEvent, battery: BatteryState, ctx: EventContext
+) -> list[Violation]:
+    found = _not_a_utilizer(ctx, "hands out utilization products")
+    if battery.status is not BatteryStatus.IN_UTILIZATION:
+        found.append(
+            Violation(
+                "NOT_IN_WAREHOUSE",
+                "battery_code",
+                f"Battery {battery.code} is not in your warehouse: record its warehouse entry "
+                "(recordWarehouseEntry) before handing out what was made of it.",
+            )
+        )
+    return found
+
+
 _BATTERY_CHECKS: dict[
     EventKind, Callable[[LifecycleEvent, BatteryState, EventContext], list[Violation]]
 ] = {
@@ -795,6 +834,8 @@ _BATTERY_CHECKS: dict[
     EventKind.SERVICE_POINT_HANDED_OUT: _check_hand_out,
     EventKind.BATTERY_HANDED_OVER: _check_hand_over,
     EventKind.BATTERY_RECODED: _check_recode,
+    EventKind.WAREHOUSE_ENTRY: _check_warehouse_entry,
+    EventKind.WAREHOUSE_EXIT: _check_warehouse_exit,
 }
 
 

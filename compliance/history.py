@@ -27,10 +27,15 @@ def apply_model(state: ModelState | None, event: LifecycleEvent) -> ModelState:
         owner=event.actor,
         imported=event.kind is EventKind.MODEL_CCC_CERTIFIED,
         approved_on=event.occurred_on,
+        battery_swap=event.battery_swap,
     )
 
 
-def apply_vehicle(state: VehicleState | None, event: LifecycleEvent) -> VehicleState:
+def apply_vehicle(
+    state: VehicleState | None, event: LifecycleEvent, *, battery_swap: bool = False
+) -> VehicleState:
+    """The vehicle after a vehicle event; ``battery_swap`` is its model's, read at
+    certification."""
     if event.vin is None:
         raise ValueError(f"{event.kind} event {event.id} has no VIN")
     if event.kind in CERTIFICATION_EVENTS:
@@ -42,6 +47,7 @@ def apply_vehicle(state: VehicleState | None, event: LifecycleEvent) -> VehicleS
             model=event.model,
             imported=event.kind is EventKind.CUSTOMS_CLEARED,
             certified_on=event.occurred_on,
+            battery_swap=battery_swap,
             last_event_on=event.occurred_on,
         )
     if state is None:
@@ -60,6 +66,7 @@ def apply_vehicle(state: VehicleState | None, event: LifecycleEvent) -> VehicleS
             scrapped_on=event.occurred_on,
             scrapped_by=event.actor,
             missing_battery_codes=state.battery_codes - set(event.battery_codes),
+            arrived_without_battery=not event.battery_codes,
             last_event_on=event.occurred_on,
             history=state.history + 1,
         )
@@ -115,6 +122,8 @@ _STATUS_AFTER = {
     EventKind.BATTERY_HANDED_OVER: BatteryStatus.HANDED_OVER,
     EventKind.BATTERY_DISPOSED: BatteryStatus.DISPOSED,
     EventKind.BATTERY_RECODED: BatteryStatus.RECODED,
+    EventKind.WAREHOUSE_ENTRY: BatteryStatus.IN_UTILIZATION,
+    EventKind.WAREHOUSE_EXIT: BatteryStatus.UTILIZED,
 }
 
 

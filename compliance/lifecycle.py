@@ -24,10 +24,14 @@ class EnterpriseKind(StrEnum):
     IMPORTER = "IMPORTER"
     BATTERY_MAKER = "BATTERY_MAKER"
     DISMANTLER = "DISMANTLER"
-    RECYCLER = "RECYCLER"
+    # A comprehensive-utilization enterprise (综合利用企业, the 2025 Interim Measures): it takes
+    # in waste batteries and hands out what it makes of them.
+    COMPREHENSIVE_UTILIZER = "COMPREHENSIVE_UTILIZER"
+    RECYCLER = "RECYCLER"  # the earlier rules' name for the same enterprises; treated alike
     LESSOR = "LESSOR"
 
 
+UTILIZER_KINDS = frozenset({EnterpriseKind.COMPREHENSIVE_UTILIZER, EnterpriseKind.RECYCLER})
 # Importers carry the automaker's duties for the vehicles they bring in (docs/DOMAIN.md 1.1).
 VEHICLE_MAKER_KINDS = frozenset({EnterpriseKind.AUTOMAKER, EnterpriseKind.IMPORTER})
 
@@ -64,6 +68,10 @@ class EventKind(StrEnum):
     BATTERY_HANDED_OVER = "BATTERY_HANDED_OVER"  # to an enterprise, not out of a service point
     VEHICLE_SCRAPPED = "VEHICLE_SCRAPPED"  # taken in by a dismantler, with the batteries it had
     BATTERY_RECODED = "BATTERY_RECODED"  # re-coded for second life; the new code links back
+    # A comprehensive-utilization enterprise takes waste batteries it received into its
+    # warehouse (入库), and hands out what it made of them (出库).
+    WAREHOUSE_ENTRY = "WAREHOUSE_ENTRY"
+    WAREHOUSE_EXIT = "WAREHOUSE_EXIT"
 
 
 MODEL_EVENTS = frozenset({EventKind.MODEL_ANNOUNCED, EventKind.MODEL_CCC_CERTIFIED})
@@ -85,10 +93,12 @@ class BatteryStatus(StrEnum):
     HANDED_OVER = "HANDED_OVER"
     DISPOSED = "DISPOSED"
     RECODED = "RECODED"
+    IN_UTILIZATION = "IN_UTILIZATION"  # in a comprehensive-utilization enterprise's warehouse
+    UTILIZED = "UTILIZED"  # handed out by it as utilization products
 
 
 # A battery in one of these states has left the chain for good: nothing more can happen to it.
-FINAL_STATUSES = frozenset({BatteryStatus.DISPOSED, BatteryStatus.RECODED})
+FINAL_STATUSES = frozenset({BatteryStatus.DISPOSED, BatteryStatus.RECODED, BatteryStatus.UTILIZED})
 
 
 class LifecycleEvent(Struct, frozen=True):
@@ -112,6 +122,9 @@ class LifecycleEvent(Struct, frozen=True):
     parent_code: str | None = None  # BATTERY_PRODUCED: the pack or module it belongs to
     # VEHICLE_SCRAPPED: the batteries the dismantler took in with the vehicle.
     battery_codes: tuple[str, ...] = ()
+    # MODEL_ANNOUNCED, MODEL_CCC_CERTIFIED: a battery-swap model (换电车型), whose vehicles are
+    # exempt from being scrapped together with their batteries.
+    battery_swap: bool = False
 
 
 def subjects_of(event: LifecycleEvent) -> tuple[tuple[str, str], ...]:
@@ -150,6 +163,7 @@ class ModelState(Struct, frozen=True):
     owner: str
     imported: bool
     approved_on: date  # announcement (domestic) or CCC certificate (imported)
+    battery_swap: bool = False  # a battery-swap model (换电车型)
     history: int = 1  # events in its history (see recording: an event's id names its place)
 
 
@@ -168,11 +182,20 @@ class VehicleState(Struct, frozen=True):
     # Batteries installed in it that did not come with it to the dismantler: a vehicle scrapped
     # without them is incomplete (车电一体报废, the 2025 Interim Measures).
     missing_battery_codes: frozenset[str] = frozenset()
+    # No battery came with it to the dismantler at all: its batteries were removed and not
+    # reinstalled, or were never recorded.
+    arrived_without_battery: bool = False
+    battery_swap: bool = (
+        False  # its model is a battery-swap model: exempt (copied at certification)
+    )
     history: int = 1  # events in its history (certificate, registration, scrapping)
 
     @property
     def scrapped_incomplete(self) -> bool:
-        return bool(self.missing_battery_codes)
+        """Scrapped without (all) its batteries, and not a battery-swap model."""
+        if self.scrapped_on is None or self.battery_swap:
+            return False
+        return bool(self.missing_battery_codes) or self.arrived_without_battery
 
 
 class BatteryState(Struct, frozen=True):

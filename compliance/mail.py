@@ -120,6 +120,9 @@ class DigestItem(Struct, frozen=True):
     due_on_makeup_workday: bool  # the due date is a Saturday or Sunday that is a working day
     stage: Stage  # kind "OVERDUE", "DUE", "BEFORE" or "STANDING"
     link: str  # absolute URL to the obligation
+    # How sure the rule behind the duty is: C confirmed, S one secondary source, A assumption.
+    # The card says so for S and A, so that a reader weighs the deadline accordingly.
+    confidence: str = "C"
 
 
 class Digest(Struct, frozen=True):
@@ -543,6 +546,7 @@ class _Card(Struct, frozen=True):
     state: str
     subject: str
     rule_name: str
+    basis: str  # how sure the rule is, for S and A rules; empty for confirmed ones
     due: str  # empty for a standing duty
     provisional: bool
     link: str
@@ -585,6 +589,7 @@ def _card(number: int, item: DigestItem, m: _Messages) -> _Card:
         state=_state(item, m),
         subject=_clip(_subject(item, m), _CARD_SUBJECT_MAX),
         rule_name=_RULE_NAME[m.language](item),
+        basis=m(f"basis_{item.confidence}") if item.confidence in ("S", "A") else "",
         due=""
         if item.due_date is None
         else m.date(item.due_date, makeup_workday=item.due_on_makeup_workday),

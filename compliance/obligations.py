@@ -31,6 +31,9 @@ class RescheduleEntry(Struct, frozen=True):
     after: date
     calendar_version: int
     at: datetime
+    # Set when a change of the deployment's rule-set timeline moved it: the rule set it follows
+    # since (`<id>@<version>`). None for a calendar load.
+    rule_set: str | None = None
 
 
 class ObligationRecord(Struct, frozen=True):

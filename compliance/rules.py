@@ -47,7 +47,8 @@ class RuleSetError(ValueError):
 
 
 class PeriodKind(StrEnum):
-    WORKING_DAYS = "working_days"
+    WORKING_DAYS = "working_days"  # N 个工作日
+    DAYS = "days"  # N 日: calendar days, counted as the Civil Code counts
     MONTHS = "months"
     STANDING = "standing"
 
@@ -77,7 +78,8 @@ class ObligationStatus(StrEnum):
     WAIVED = "WAIVED"
 
 
-_PERIOD_PATTERN = re.compile(r"^(?:(\d{1,3})(WD|M)|STANDING)$")
+_PERIOD_PATTERN = re.compile(r"^(?:(\d{1,3})(WD|D|M)|STANDING)$")
+_PERIOD_UNITS = {PeriodKind.WORKING_DAYS: "WD", PeriodKind.DAYS: "D", PeriodKind.MONTHS: "M"}
 
 
 class Period(Struct, frozen=True):
@@ -86,18 +88,18 @@ class Period(Struct, frozen=True):
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Read the compact form used in overrides: `10WD`, `6M` or `STANDING`."""
+        """Read the compact form used in overrides: `10WD`, `20D`, `6M` or `STANDING`."""
         match = _PERIOD_PATTERN.match(text.strip().upper())
         if match is None:
             raise RuleSetError(
                 f"Period {text!r} is not understood; write N working days as '10WD', "
-                "N months as '6M', or 'STANDING' for a duty without a deadline."
+                "N days as '20D', N months as '6M', or 'STANDING' for a duty without a "
+                "deadline."
             )
         if match.group(1) is None:
             return cls(PeriodKind.STANDING)
-        length = int(match.group(1))
-        kind = PeriodKind.WORKING_DAYS if match.group(2) == "WD" else PeriodKind.MONTHS
-        return cls._checked(kind, length, text)
+        kind = next(kind for kind, unit in _PERIOD_UNITS.items() if unit == match.group(2))
+        return cls._checked(kind, int(match.group(1)), text)
 
     @classmethod
     def _checked(cls, kind: PeriodKind, length: int | None, where: str) -> Period:
@@ -115,12 +117,14 @@ class Period(Struct, frozen=True):
         assert self.length is not None  # guaranteed by _checked
         if self.kind is PeriodKind.WORKING_DAYS:
             return calendar.add_working_days(trigger, self.length)
+        if self.kind is PeriodKind.DAYS:
+            return calendar.add_days(trigger, self.length)
         return calendar.add_months(trigger, self.length)
 
     def __str__(self) -> str:
         if self.kind is PeriodKind.STANDING:
             return "STANDING"
-        return f"{self.length}{'WD' if self.kind is PeriodKind.WORKING_DAYS else 'M'}"
+        return f"{self.length}{_PERIOD_UNITS[self.kind]}"
 
 
 class Condition(Struct, frozen=True, forbid_unknown_fields=True):
@@ -131,6 +135,8 @@ class Condition(Struct, frozen=True, forbid_unknown_fields=True):
     actor_is_manufacturer: bool | None = None
     coverage_gap: PointType | None = None
     first_supply: bool | None = None
+    # The scrapped vehicle came without (all) its batteries and is not a battery-swap model.
+    scrapped_incomplete: bool | None = None
 
 
 class Rule(Struct, frozen=True):
@@ -256,15 +262,6 @@ def available_rule_sets() -> tuple[str, ...]:
 def load_rule_set(rule_set_id: str = DEFAULT_RULE_SET, overrides: str = "") -> RuleSet:
     """The named rule set with `overrides` (RULE_PERIOD_OVERRIDES syntax) applied."""
     return _load_file(rule_set_id).with_overrides(parse_overrides(overrides))
-
-
-def configured_rule_set(environment: Mapping[str, str]) -> RuleSet:
-    """The rule set a deployment names (`RULE_SET_ID`, the default when unset) with its
-    `RULE_PERIOD_OVERRIDES`: the one reading of that configuration, for every function."""
-    return load_rule_set(
-        environment.get("RULE_SET_ID", DEFAULT_RULE_SET),
-        environment.get("RULE_PERIOD_OVERRIDES", ""),
-    )
 
 
 @cache
@@ -461,6 +458,10 @@ def _holds(condition: Condition, event: LifecycleEvent, facts: TriggerFacts, sub
             return False
     if condition.coverage_gap is not None and (condition.coverage_gap, subject) in facts.covered:
         return False
+    if condition.scrapped_incomplete is not None:
+        incomplete = facts.vehicle is not None and facts.vehicle.scrapped_incomplete
+        if incomplete != condition.scrapped_incomplete:
+            return False
     return condition.first_supply is None or condition.first_supply == facts.first_supply
 
 

@@ -70,7 +70,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
             now=now,
             calendar=current_calendar(),
             send=mailer(settings.sender),
-            rule_set=settings.rule_set,
+            rules=settings.rules,
             link_template=settings.link_template,
         )
         logger.info(

@@ -13,7 +13,7 @@ from functools import cache
 
 from msgspec import Struct
 
-from compliance.rules import RuleSet, configured_rule_set
+from compliance.rule_timeline import RuleSetTimeline, configured_rules
 
 DEFAULT_SENDER = "reminders@example.cn"
 DEFAULT_LINK = "https://compliance.example.cn/obligations/{id}"
@@ -23,7 +23,7 @@ class RemindSettings(Struct, frozen=True):
     """functions/remind.py: gathers queue digest jobs and rescheduling pages; digests are sent
     from ``sender`` and link each obligation through ``link_template`` (``{id}`` replaced)."""
 
-    rule_set: RuleSet
+    rules: RuleSetTimeline
     queue_url: str
     sender: str
     link_template: str
@@ -39,7 +39,7 @@ class SweepSettings(Struct, frozen=True):
 
 def remind_settings_from(environ: Mapping[str, str]) -> RemindSettings:
     return RemindSettings(
-        rule_set=configured_rule_set(environ),
+        rules=configured_rules(environ),
         queue_url=_required(environ, "REMINDER_QUEUE_URL"),
         sender=environ.get("SES_SENDER", DEFAULT_SENDER),
         link_template=environ.get("APP_OBLIGATION_URL", DEFAULT_LINK),

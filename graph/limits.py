@@ -190,6 +190,8 @@ LIMITS: Mapping[tuple[str, str], Limit] = {
     ("SellBatteryDirectlyInput", "provinceCode"): _key("province code"),
     ("ReceiveRepairReturnInput", "code"): _key("battery code"),
     ("DisposeBatteriesInput", "codes"): _batch(),
+    ("WarehouseEntryInput", "codes"): _batch(),
+    ("WarehouseExitInput", "codes"): _batch(),
     ("ReceiveAtServicePointInput", "servicePointId"): _key("service point id"),
     ("ReceiveAtServicePointInput", "codes"): _batch(),
     ("HandOverBatteriesInput", "servicePointId"): _key("service point id"),

@@ -151,6 +151,8 @@ class Mutation:
     receive_at_service_point = battery_mutations.receive_at_service_point
     hand_over_batteries = battery_mutations.hand_over_batteries
     recode_battery = battery_mutations.recode_battery
+    record_warehouse_entry = battery_mutations.record_warehouse_entry
+    record_warehouse_exit = battery_mutations.record_warehouse_exit
     announce_model = vehicle_mutations.announce_model
     issue_factory_certificate = vehicle_mutations.issue_factory_certificate
     clear_customs = vehicle_mutations.clear_customs

@@ -7,7 +7,7 @@ from functools import cache
 
 from msgspec import Struct
 
-from compliance.rules import RuleSet, configured_rule_set
+from compliance.rule_timeline import RuleSetTimeline, configured_rules
 
 # Used only where no key is configured (the local stack and tests); prod refuses to start
 # without a configured key rather than sign cursors with a public one.
@@ -16,7 +16,7 @@ _DEV_CURSOR_KEY = "nev-local-cursor-key"
 
 class Settings(Struct, frozen=True):
     stage: str
-    rule_set: RuleSet
+    rules: RuleSetTimeline  # which rule set governs which dates
     cursor_key: bytes
     graphiql: bool
     introspection: bool
@@ -54,7 +54,7 @@ def settings_from_environment() -> Settings:
     dev = stage != "prod"
     return Settings(
         stage=stage,
-        rule_set=configured_rule_set(os.environ),
+        rules=configured_rules(os.environ),
         cursor_key=key.encode(),
         graphiql=dev and os.environ.get("GRAPHIQL", "true") == "true",
         introspection=dev,

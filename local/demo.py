@@ -225,7 +225,7 @@ class _Demo:
         self.today = today
         self.now = datetime.now(UTC)
         self.store = DynamoStore()
-        self.rule_set = settings_from_environment().rule_set
+        self.rules = settings_from_environment().rules
         self.result = DemoResult()
         self.facts: dict[str, Any] = {}
 
@@ -246,7 +246,7 @@ class _Demo:
         self.result.counts["enterprises"] = len(ENTERPRISES)
 
     def request(self, actor: str) -> Request:
-        return Request(self.facts[actor], "demo", self.now, self.today, self.rule_set)
+        return Request(self.facts[actor], "demo", self.now, self.today, self.rules)
 
     def run(
         self, actor: str, use_case: Callable[..., Recorded], *args: Any, **kwargs: Any

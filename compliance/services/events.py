@@ -114,10 +114,19 @@ def supply_batteries(
 
 
 def announce_model(
-    store: Store, request: Request, model: str, approved_on: date, *, imported: bool
+    store: Store,
+    request: Request,
+    model: str,
+    approved_on: date,
+    *,
+    imported: bool,
+    battery_swap: bool = False,
 ) -> Recorded:
     kind = EventKind.MODEL_CCC_CERTIFIED if imported else EventKind.MODEL_ANNOUNCED
-    return record(store, request, [new_event(kind, request.actor.id, approved_on, model=model)])
+    # Only a swap model says so: the event of any other keeps the id it always had.
+    swap = {"battery_swap": True} if battery_swap else {}
+    event = new_event(kind, request.actor.id, approved_on, model=model, **swap)
+    return record(store, request, [event])
 
 
 def certify_vehicle(
@@ -245,6 +254,21 @@ def dispose_batteries(
 ) -> Recorded:
     fields = {"origin": origin} if origin else {}
     return _each_battery(store, request, codes, EventKind.BATTERY_DISPOSED, disposed_on, fields)
+
+
+def warehouse_entry(
+    store: Store, request: Request, codes: Sequence[str], entered_on: date
+) -> Recorded:
+    """A comprehensive-utilization enterprise takes waste batteries it holds into its
+    warehouse (入库)."""
+    return _each_battery(store, request, codes, EventKind.WAREHOUSE_ENTRY, entered_on, {})
+
+
+def warehouse_exit(
+    store: Store, request: Request, codes: Sequence[str], exited_on: date
+) -> Recorded:
+    """It hands out what it made of batteries in its warehouse (出库); their life ends here."""
+    return _each_battery(store, request, codes, EventKind.WAREHOUSE_EXIT, exited_on, {})
 
 
 def receive_at_service_point(

@@ -18,17 +18,18 @@ from compliance.lifecycle import (
     Violation,
 )
 from compliance.obligations import ObligationRecord
-from compliance.rules import RuleSet
+from compliance.rule_timeline import RuleSetTimeline
 
 
 class Request(Struct, frozen=True):
-    """Who acts, when, and under which rules: what every use case is given."""
+    """Who acts, when, and under which rules: what every use case is given. Each event is
+    judged by the rule set ``rules`` has in force on its date."""
 
     actor: EnterpriseFacts
     by: str  # the person's subject, or `partner-key:<id>`, kept on what is written
     now: datetime
     today: date
-    rule_set: RuleSet
+    rules: RuleSetTimeline
 
 
 class Refusal(Struct, frozen=True):

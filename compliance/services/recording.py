@@ -254,7 +254,7 @@ def _derive_obligations(
         (condition.coverage_gap, coverage_region(condition.coverage_gap, p.event.region_code))
         for p in pending
         if p.event.region_code
-        for rule in request.rule_set.rules_for(p.event.kind)
+        for rule in request.rules.rules_for(p.event.kind, p.event.occurred_on)
         for condition in rule.when
         if condition.coverage_gap is not None
     }
@@ -274,7 +274,10 @@ def _derive_obligations(
             first_supply=True,
         )
         assert calendar is not None
-        for obligation in obligations_for(event, facts, request.rule_set, calendar):
+        rule_set = request.rules.on(event.occurred_on)
+        if rule_set is None:
+            continue  # before the first rule set of the timeline: no duty arises
+        for obligation in obligations_for(event, facts, rule_set, calendar):
             if obligation.id not in seen:
                 seen.add(obligation.id)
                 p.obligations.append(obligation)
@@ -445,7 +448,10 @@ class _State:
             self._put(pending, "model", event.model, apply_model(None, event))
         elif event.kind in CERTIFICATION_EVENTS or event.kind is EventKind.VEHICLE_REGISTERED:
             assert event.vin is not None
-            self._put(pending, "vehicle", event.vin, apply_vehicle(self.vehicle(event.vin), event))
+            model = self.model(event.model)
+            swap = model is not None and model.battery_swap
+            vehicle = apply_vehicle(self.vehicle(event.vin), event, battery_swap=swap)
+            self._put(pending, "vehicle", event.vin, vehicle)
         elif event.kind is EventKind.VEHICLE_SCRAPPED:
             self._scrap(event, pending)
         elif event.kind is EventKind.BATTERY_PRODUCED:

@@ -32,7 +32,8 @@ from compliance.errors import ConflictError, StoreUnavailableError
 from compliance.mail import Digest, DigestItem, RenderedEmail, render_digest
 from compliance.obligations import ObligationRecord
 from compliance.reminder_schedule import next_reminder_on, stage_for
-from compliance.rules import ObligationStatus, RuleSet
+from compliance.rule_timeline import RuleSetTimeline
+from compliance.rules import ObligationStatus
 from compliance.store import reads
 from compliance.store import reminders as store
 from compliance.store.reminders import Entry
@@ -261,7 +262,7 @@ def deliver(
     now: datetime,
     calendar: WorkingDayCalendar,
     send: Send,
-    rule_set: RuleSet,
+    rules: RuleSetTimeline,
     link_template: str,
 ) -> Delivery:
     """Send job ``job_id``'s digest once, its links made from ``link_template`` (``{id}``)."""
@@ -278,7 +279,7 @@ def deliver(
             return Delivery(latest.id, "ALREADY_DONE", latest.message_id, latest.items or 0)
         raise  # another worker holds it: let the queue try again later
     try:
-        digest = _digest(job, calendar, rule_set, link_template)
+        digest = _digest(job, calendar, rules, link_template)
         if not digest.items:
             store.finish(job_id, now, None, 0)
             return Delivery(job_id, "EMPTY")
@@ -305,7 +306,9 @@ def _record_sent(job_id: str, now: datetime, message_id: str, items: int) -> Non
     store.finish(job_id, now, message_id, items)
 
 
-def _digest(job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet, link: str) -> Digest:
+def _digest(
+    job: store.Job, calendar: WorkingDayCalendar, rules: RuleSetTimeline, link: str
+) -> Digest:
     """The batch's obligations as they are now (consistent reads): those still open, at the
     stage their due date gives on the sweep day (a calendar load may have moved it)."""
     batch = store.get_batch(job.batch)
@@ -322,7 +325,7 @@ def _digest(job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet, lin
         stage = stage_for(due, job.sweep_date, calendar)
         if stage is None:
             continue
-        rule = rule_set.find(obligation.rule_id)
+        rule = rules.rule(obligation.rule_set_id, obligation.rule_id)
         items.append(
             DigestItem(
                 obligation_id=record.id,
@@ -339,6 +342,7 @@ def _digest(job: store.Job, calendar: WorkingDayCalendar, rule_set: RuleSet, lin
                 and calendar.is_working_day(due),
                 stage=stage,
                 link=link.format(id=record.id),
+                confidence=rule.confidence if rule else "C",
             )
         )
     return Digest(

@@ -106,6 +106,7 @@ class ModelItem(Model):
     owner = UnicodeAttribute()
     imported = BooleanAttribute()
     approved_on = UnicodeAttribute()
+    battery_swap = BooleanAttribute(null=True)  # absent: not a battery-swap model
     history = NumberAttribute(default=1)  # events in its history
     version = VersionAttribute()
 
@@ -158,6 +159,8 @@ class VehicleItem(Model):
     scrapped_on = UnicodeAttribute(null=True)
     scrapped_by = UnicodeAttribute(null=True)
     missing_battery_codes = UnicodeSetAttribute(null=True)
+    arrived_without_battery = BooleanAttribute(null=True)
+    battery_swap = BooleanAttribute(null=True)
     # Denormalized so a page of vehicles loads its batteries with one BatchGet, not a Query each.
     battery_codes = UnicodeSetAttribute(null=True)
     history = NumberAttribute(default=1)  # events in its history
@@ -280,6 +283,7 @@ class EventItem(Model):
     reason = UnicodeAttribute(null=True)
     parent_code = UnicodeAttribute(null=True)
     battery_codes = ListAttribute[str](null=True)  # in the order reported
+    battery_swap = BooleanAttribute(null=True)
     recorded_at = UTCDateTimeAttribute()
     recorded_by = UnicodeAttribute(null=True)
     # The obligations this event created, so that a retried request can report them again.
@@ -372,6 +376,7 @@ class RescheduleMap(MapAttribute[str, Any]):
     after = UnicodeAttribute()
     calendar_version = NumberAttribute()
     at = UTCDateTimeAttribute()
+    rule_set = UnicodeAttribute(null=True)  # `<id>@<version>` when a timeline change moved it
 
 
 class ObligationItem(Model):

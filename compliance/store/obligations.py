@@ -12,7 +12,7 @@ load still changes it, moved then; one closed in the meantime keeps its deadline
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +22,8 @@ from pynamodb.transactions import TransactWrite
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError
 from compliance.reminder_schedule import first_reminder_on
-from compliance.rules import ObligationStatus, Reschedule, reschedule
+from compliance.rule_timeline import Retiming
+from compliance.rules import ObligationStatus, Reschedule, RuleSet, reschedule
 from compliance.store.counts import StatusChange, add_to_transaction
 from compliance.store.models import ObligationItem, RescheduleMap
 from compliance.store.reads import translated_errors
@@ -96,12 +97,45 @@ def reschedule_items(
     raise ConflictError(_CONFLICT.format(attempts=ATTEMPTS))
 
 
+def retime_items(
+    items: Iterable[ObligationItem],
+    changes: Sequence[Retiming],
+    calendar: WorkingDayCalendar,
+    now: datetime,
+) -> Moves:
+    """Move the deadlines of `items` to the rule sets a new timeline gives them (`changes`,
+    from `compliance.rule_timeline.retimings`; only those that `move`), GROUP to a transaction,
+    each recorded on its obligation with the rule set it follows since. A group whose
+    obligations changed since they were read is left (counted in `conflicts`): running the
+    change again moves what is left."""
+    current = {item.id: item for item in items if item.status in _OPEN}
+    movable = [c for c in changes if c.moves and c.obligation_id in current]
+    moves = Moves()
+    for start in range(0, len(movable), GROUP):
+        group = movable[start : start + GROUP]
+        reschedules = [
+            Reschedule(c.obligation_id, c.before, c.after)
+            for c in group
+            if c.before is not None and c.after is not None
+        ]
+        rule_sets = {c.obligation_id: c.rule_set for c in group}
+        try:
+            _write(reschedules, current, calendar, now, None, rule_sets)
+        except ConflictError:
+            moves.conflicts += 1
+            continue
+        moves.moved += sum(1 for c in reschedules if c.changes_date)
+        moves.confirmed += sum(1 for c in reschedules if not c.changes_date)
+    return moves
+
+
 def _write(
     group: Sequence[Reschedule],
     items: dict[str, ObligationItem],
     calendar: WorkingDayCalendar,
     now: datetime,
     count: CountMoves | None,
+    rule_sets: Mapping[str, RuleSet | None] | None = None,
 ) -> None:
     """One transaction: every move of `group` if none of its obligations changed since read."""
     attempts = itertools.count()
@@ -112,9 +146,10 @@ def _write(
         changes: list[StatusChange] = []
         for change in group:
             item = items[change.obligation_id]
+            rule_set = (rule_sets or {}).get(change.obligation_id)
             tx.update(
                 ObligationItem(item.id, version=item.version),
-                actions=_actions(item, change, calendar, now),
+                actions=_actions(item, change, calendar, now, rule_set),
             )
             status = ObligationStatus(item.status)
             changes.append(
@@ -135,14 +170,20 @@ def _write(
 
 
 def _actions(
-    item: ObligationItem, change: Reschedule, calendar: WorkingDayCalendar, now: datetime
+    item: ObligationItem,
+    change: Reschedule,
+    calendar: WorkingDayCalendar,
+    now: datetime,
+    rule_set: RuleSet | None = None,
 ) -> list[Any]:
-    """The writes that move `item` as `change` says, the move recorded on it."""
+    """The writes that move `item` as `change` says, the move recorded on it; with `rule_set`,
+    the obligation follows that rule set from now on (a change of the timeline)."""
     entry = RescheduleMap(
         before=change.before.due_date.isoformat(),
         after=change.after.due_date.isoformat(),
         calendar_version=change.after.calendar_version,
         at=now,
+        rule_set=f"{rule_set.id}@{rule_set.version}" if rule_set else None,
     )
     actions: list[Any] = [
         ObligationItem.due_date.set(change.after.due_date.isoformat()),
@@ -155,6 +196,13 @@ def _actions(
         ObligationItem.reschedules.set((ObligationItem.reschedules | []).append([entry])),
         ObligationItem.updated_at.set(now),
     ]
+    if rule_set is not None:
+        rule = rule_set.rule(item.rule_id)
+        actions += [
+            ObligationItem.rule_set_id.set(rule_set.id),
+            ObligationItem.rule_set_version.set(rule_set.version),
+            ObligationItem.period.set(str(rule.period)),
+        ]
     if change.changes_date:
         # A moved due date starts a fresh reminder schedule (counted from the event, as when
         # the duty arose: a stage already reached is due at the next sweep). A deadline only

@@ -105,6 +105,7 @@ def model_from_item(item: ModelItem) -> ModelState:
         owner=item.owner,
         imported=item.imported,
         approved_on=date.fromisoformat(item.approved_on),
+        battery_swap=bool(item.battery_swap),
         history=int(item.history),
     )
 
@@ -115,6 +116,7 @@ def model_item(state: ModelState, version: int | None = None) -> ModelItem:
         owner=state.owner,
         imported=state.imported,
         approved_on=state.approved_on.isoformat(),
+        battery_swap=state.battery_swap or None,
         history=state.history,
     )
     if version is not None:
@@ -136,6 +138,8 @@ def vehicle_from_item(item: VehicleItem) -> VehicleState:
         scrapped_by=item.scrapped_by,
         battery_codes=frozenset(item.battery_codes or ()),
         missing_battery_codes=frozenset(item.missing_battery_codes or ()),
+        arrived_without_battery=bool(item.arrived_without_battery),
+        battery_swap=bool(item.battery_swap),
         history=int(item.history),
     )
 
@@ -154,6 +158,8 @@ def vehicle_item(state: VehicleState, version: int | None = None) -> VehicleItem
         scrapped_by=state.scrapped_by,
         battery_codes=set(state.battery_codes) or None,
         missing_battery_codes=set(state.missing_battery_codes) or None,
+        arrived_without_battery=state.arrived_without_battery or None,
+        battery_swap=state.battery_swap or None,
         history=state.history,
     )
     if version is not None:
@@ -237,6 +243,7 @@ def event_item(
         reason=event.reason.value if event.reason else None,
         parent_code=event.parent_code,
         battery_codes=list(event.battery_codes) or None,
+        battery_swap=event.battery_swap or None,
         recorded_at=recorded_at,
         recorded_by=recorded_by,
     )
@@ -260,6 +267,7 @@ def event_from_item(item: EventItem) -> EventRecord:
             reason=RemovalReason(item.reason) if item.reason else None,
             parent_code=item.parent_code,
             battery_codes=tuple(item.battery_codes or ()),
+            battery_swap=bool(item.battery_swap),
         ),
         recorded_at=item.recorded_at,
         recorded_by=item.recorded_by,
@@ -410,6 +418,7 @@ def _obligation_record(values: Mapping[str, Any]) -> ObligationRecord:
                 after=date.fromisoformat(r.after),
                 calendar_version=int(r.calendar_version),
                 at=r.at,
+                rule_set=r.rule_set,
             )
             for r in get("reschedules") or ()
         ),

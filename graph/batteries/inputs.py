@@ -93,6 +93,20 @@ class DisposeBatteriesInput:
 
 
 @strawberry.input
+class WarehouseEntryInput:
+    codes: list[str] = strawberry.field(
+        description="Waste batteries your enterprise holds (handed over to it)."
+    )
+    entered_on: date = strawberry.field(description="The day they entered the warehouse.")
+
+
+@strawberry.input
+class WarehouseExitInput:
+    codes: list[str] = strawberry.field(description="Batteries in your enterprise's warehouse.")
+    exited_on: date = strawberry.field(description="The day what was made of them was handed out.")
+
+
+@strawberry.input
 class ReceiveAtServicePointInput:
     service_point_id: strawberry.ID = strawberry.field(description="A point your enterprise runs.")
     codes: list[str] = strawberry.field(

@@ -25,6 +25,8 @@ from graph.batteries.inputs import (
     RemoveBatteriesInput,
     SellBatteryDirectlyInput,
     SupplyBatteriesInput,
+    WarehouseEntryInput,
+    WarehouseExitInput,
 )
 from graph.batteries.types import BatteryType
 from graph.events.types import LifecycleEventType
@@ -111,6 +113,8 @@ async def _batteries(
     | InstallBatteriesInput
     | RemoveBatteriesInput
     | DisposeBatteriesInput
+    | WarehouseEntryInput
+    | WarehouseExitInput
     | ReceiveAtServicePointInput
     | HandOverBatteriesInput,
     vin: str | None = None,
@@ -325,6 +329,41 @@ async def dispose_batteries(info: Info, input: DisposeBatteriesInput) -> Dispose
         events=payload.events,
         obligations=payload.obligations,
         user_errors=payload.user_errors,
+    )
+
+
+@strawberry.mutation(
+    description=(
+        "A comprehensive-utilization enterprise takes waste batteries it holds into its "
+        "warehouse (入库); under the 2025 Interim Measures it reports the entry within 30 days."
+    ),
+    permission_classes=[EventRecorder],
+)
+async def record_warehouse_entry(info: Info, input: WarehouseEntryInput) -> BatteriesPayload:
+    store = info.context.store
+    return await _batteries(
+        info,
+        lambda request: use_cases.warehouse_entry(store, request, input.codes, input.entered_on),
+        _codes_path("enteredOn"),
+        input,
+    )
+
+
+@strawberry.mutation(
+    description=(
+        "A comprehensive-utilization enterprise hands out what it made of batteries in its "
+        "warehouse (出库); their life ends here. Reported within 30 days under the 2025 "
+        "Interim Measures."
+    ),
+    permission_classes=[EventRecorder],
+)
+async def record_warehouse_exit(info: Info, input: WarehouseExitInput) -> BatteriesPayload:
+    store = info.context.store
+    return await _batteries(
+        info,
+        lambda request: use_cases.warehouse_exit(store, request, input.codes, input.exited_on),
+        _codes_path("exitedOn"),
+        input,
     )
 
 

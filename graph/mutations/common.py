@@ -135,7 +135,7 @@ async def request_of(info: Info, *, input: object | None = None) -> Request:
         by=principal.subject,
         now=context.now,
         today=context.today,
-        rule_set=context.settings.rule_set,
+        rules=context.settings.rules,
     )
 
 

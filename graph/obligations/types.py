@@ -24,7 +24,10 @@ class RuleType:
     name_zh: str
     name_en: str
     period: str = strawberry.field(
-        description="'10WD' (working days), '6M' (months) or 'STANDING'."
+        description=(
+            "'10WD' (working days), '20D' (days, counted as the Civil Code counts: a last "
+            "day that is a rest day moves to the next working day), '6M' (months) or 'STANDING'."
+        )
     )
     source: str
     confidence: str = strawberry.field(
@@ -49,6 +52,13 @@ class RescheduleType:
     after: date
     calendar_version: int
     at: datetime
+    rule_set: str | None = strawberry.field(
+        default=None,
+        description=(
+            "When a change of the deployment's rule-set timeline moved it (not a calendar "
+            "load): the rule set it follows since, as id@version."
+        ),
+    )
 
 
 @strawberry.type(name="Obligation")
@@ -60,10 +70,7 @@ class ObligationType:
     rule_set_version: str
 
     def _rule(self, info: Info) -> RuleType | None:
-        rule_set = info.context.settings.rule_set
-        if rule_set.id != self.rule_set:
-            return None
-        rule = rule_set.find(self.rule_id)
+        rule = info.context.settings.rules.rule(self.rule_set, self.rule_id)
         return RuleType.of(rule) if rule else None
 
     # Fields resolved from the request are declared in the schema's order among the plain ones.
@@ -160,7 +167,11 @@ class ObligationType:
             closed_at=record.closed_at,
             reschedules=[
                 RescheduleType(
-                    before=r.before, after=r.after, calendar_version=r.calendar_version, at=r.at
+                    before=r.before,
+                    after=r.after,
+                    calendar_version=r.calendar_version,
+                    at=r.at,
+                    rule_set=r.rule_set,
                 )
                 for r in record.reschedules
             ],

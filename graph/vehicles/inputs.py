@@ -54,6 +54,13 @@ class AnnounceModelInput:
         description="MIIT announcement date, or CCC certificate date for an imported model."
     )
     imported: bool = False
+    battery_swap: bool = strawberry.field(
+        default=False,
+        description=(
+            "A battery-swap model (换电车型): its vehicles are exempt from being scrapped "
+            "together with their batteries."
+        ),
+    )
 
 
 @strawberry.input

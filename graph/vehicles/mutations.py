@@ -135,7 +135,12 @@ async def announce_model(info: Info, input: AnnounceModelInput) -> ModelPayload:
     return await recorded_answer(
         info,
         lambda request: use_cases.announce_model(
-            store, request, input.model.strip(), input.announced_on, imported=input.imported
+            store,
+            request,
+            input.model.strip(),
+            input.announced_on,
+            imported=input.imported,
+            battery_swap=input.battery_swap,
         ),
         path,
         payload,

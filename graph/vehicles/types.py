@@ -32,11 +32,18 @@ class VehicleModelType:
     approved_on: date = strawberry.field(
         description="MIIT announcement (domestic) or CCC certificate (imported)."
     )
+    battery_swap: bool = strawberry.field(
+        description="A battery-swap model: exempt from scrapping vehicle and battery together."
+    )
 
     @classmethod
     def of(cls, state: ModelState) -> "VehicleModelType":
         return cls(
-            state=state, code=state.code, imported=state.imported, approved_on=state.approved_on
+            state=state,
+            code=state.code,
+            imported=state.imported,
+            approved_on=state.approved_on,
+            battery_swap=state.battery_swap,
         )
 
     @strawberry.field
@@ -79,7 +86,9 @@ class VehicleType:
     scrapped_incomplete: bool = strawberry.field(
         description=(
             "True when it was scrapped without all its traction batteries (车电一体: a vehicle "
-            "scrapped without its batteries is incomplete)."
+            "scrapped without its batteries is incomplete): installed ones did not come with "
+            "it, or none came at all (removed and not reinstalled, or never recorded). Never "
+            "for a battery-swap model, which is exempt."
         )
     )
     missing_battery_codes: list[str] = strawberry.field(

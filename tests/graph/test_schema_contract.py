@@ -72,6 +72,7 @@ def test_the_enums_have_the_promised_values() -> None:
             "IMPORTER",
             "BATTERY_MAKER",
             "DISMANTLER",
+            "COMPREHENSIVE_UTILIZER",
             "RECYCLER",
             "LESSOR",
         },

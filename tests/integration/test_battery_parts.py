@@ -21,6 +21,7 @@ import pytest
 
 from compliance.codes import production_date_code
 from compliance.errors import ConflictError
+from compliance.rule_timeline import single
 from compliance.rules import load_rule_set
 from compliance.services import events
 from compliance.services.events import NewBattery
@@ -178,7 +179,7 @@ class TestWrites:
             "user",
             datetime(2026, 11, 26, 2, tzinfo=UTC),
             TODAY,
-            load_rule_set(),
+            single(load_rule_set()),
         )
         parts = [NewBattery(code(n, "C"), pack) for n in (1, 2)]
 

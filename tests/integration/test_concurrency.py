@@ -15,6 +15,7 @@ from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
 from compliance.lifecycle import EnterpriseFacts, EnterpriseKind
 from compliance.obligations import ObligationRecord
+from compliance.rule_timeline import single
 from compliance.rules import load_rule_set
 from compliance.services import obligations as obligation_cases
 from compliance.services.outcome import Request
@@ -128,7 +129,9 @@ def test_the_sweep_steps_aside_when_a_fulfilment_wins_the_race(upload: str) -> N
     # writes OVERDUE,
     seen_by_sweep = reads.obligations([upload])[upload]
     automaker = EnterpriseFacts(AUTOMAKER_ID, frozenset({EnterpriseKind.AUTOMAKER}))
-    request = Request(automaker, "tester", datetime.now(UTC), date(2026, 10, 16), load_rule_set())
+    request = Request(
+        automaker, "tester", datetime.now(UTC), date(2026, 10, 16), single(load_rule_set())
+    )
     closed = obligation_cases.fulfil(DynamoStore(), request, upload, date(2026, 10, 16), "TR-LATE")
     assert closed.violations == ()
     # Then the sweep's conditional write loses and the fulfilment stands.

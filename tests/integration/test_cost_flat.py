@@ -983,9 +983,9 @@ READS_OF_THE_HISTORY: list[Step] = [
 # The life of fresh records, each step on what the steps before made: an enterprise onboarded
 # and one updated; packs (one with two cells) registered and supplied, a domestic and an
 # imported vehicle certified with them and registered, packs removed, reinstalled, returned for
-# repair, sold, disposed of, taken in at a point, handed to a recycler and re-coded, a vehicle
-# scrapped; then a point, two seeded duties closed, a partner key issued and revoked, and a
-# calendar year loaded. When each happened:
+# repair, sold, disposed of, taken in at a point, handed to a recycler and re-coded, the new
+# code taken into its warehouse and out, a vehicle scrapped; then a point, two seeded duties
+# closed, a partner key issued and revoked, and a calendar year loaded. When each happened:
 _ON = {
     name: day(offset).isoformat()
     for name, offset in {
@@ -1167,6 +1167,20 @@ THE_CHAIN: list[Step] = [
         f"battery {{ code status }} secondLife {{ code originalCode }} {RECORDED}",
         RECYCLER_ADMIN,
         {"code": FRESH_PACKS[1], "newCode": SECOND_LIFE, "recodedOn": _ON["recoded"]},
+    ),
+    _write(
+        "recordWarehouseEntry",
+        "WarehouseEntryInput",
+        BATTERIES_PAYLOAD,
+        RECYCLER_ADMIN,
+        {"codes": [SECOND_LIFE], "enteredOn": _ON["recoded"]},
+    ),
+    _write(
+        "recordWarehouseExit",
+        "WarehouseExitInput",
+        BATTERIES_PAYLOAD,
+        RECYCLER_ADMIN,
+        {"codes": [SECOND_LIFE], "exitedOn": _ON["scrapped"]},
     ),
     _write(
         "scrapVehicle",

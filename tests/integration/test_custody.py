@@ -554,6 +554,8 @@ def battery_attempts(world: World, p: Pack, outsider: str) -> list[Attempt]:
             "RecodeBatteryInput",
             {"code": p.code, "newCode": new_code, "recodedOn": on},
         ),
+        ("recordWarehouseEntry", "WarehouseEntryInput", {"codes": [p.code], "enteredOn": on}),
+        ("recordWarehouseExit", "WarehouseExitInput", {"codes": [p.code], "exitedOn": on}),
     ]
     keys = {p.code: GHOST_CODE}
     if p.vin:

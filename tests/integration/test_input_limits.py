@@ -103,6 +103,8 @@ BASES: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "recodeBattery": (MAKER, {"code": CODE, "newCode": CODE, "recodedOn": "2026-03-05"}),
+    "recordWarehouseEntry": (MAKER, {"codes": [CODE], "enteredOn": "2026-03-05"}),
+    "recordWarehouseExit": (MAKER, {"codes": [CODE], "exitedOn": "2026-03-05"}),
     "announceModel": (AUTO, {"model": "FZ7001BEV", "announcedOn": "2026-03-05"}),
     "issueFactoryCertificate": (
         AUTO,

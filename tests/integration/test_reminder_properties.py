@@ -23,6 +23,7 @@ from compliance.errors import StoreUnavailableError
 from compliance.lifecycle import EnterpriseKind
 from compliance.mail import Digest, RenderedEmail
 from compliance.reminder_schedule import first_working_day_of_week, stage_for
+from compliance.rule_timeline import single
 from compliance.rules import load_rule_set
 from compliance.services import enterprises as enterprise_cases
 from compliance.services import obligations as obligation_cases
@@ -143,7 +144,7 @@ def test_every_contact_gets_every_stage_once_and_nothing_after_closing(
     # When the sweep runs on the given days (closings and contact changes happen first),
     for offset in sweep_days:
         day = START + timedelta(days=offset)
-        request = Request(world.facts, "tester", datetime.now(UTC), day, load_rule_set())
+        request = Request(world.facts, "tester", datetime.now(UTC), day, single(load_rule_set()))
         for (oid, due), (close_offset, waive) in zip(obligations.items(), closings, strict=False):
             if oid not in closed and close_offset <= offset:
                 if waive or due is None:
@@ -222,6 +223,6 @@ def _gather_and_deliver(
             now=now,
             calendar=CALENDAR,
             send=world.send,
-            rule_set=load_rule_set(),
+            rules=single(load_rule_set()),
             link_template=DEFAULT_LINK,
         )

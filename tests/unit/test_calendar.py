@@ -667,3 +667,67 @@ def test_announced_days_follow_their_schedule(day: date) -> None:
 def test_days_after_the_estimates_are_working_days_exactly_on_weekdays(day: date) -> None:
     # Given a day after 2060 (no notice, no estimate), Then only weekends are rest days.
     assert CALENDAR.is_working_day(day) is (day.weekday() < 5)
+
+
+# --- calendar-day periods (N 日内, Civil Code arts. 201-203) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trigger", "due"),
+    [
+        pytest.param("2026-06-07", "2026-06-29", id="20th-day-a-saturday-moves-to-monday"),
+        pytest.param("2026-06-08", "2026-06-29", id="20th-day-a-sunday-moves-to-monday"),
+        pytest.param("2026-09-20", "2026-10-10", id="20th-day-a-make-up-saturday-stays"),
+        pytest.param("2026-01-28", "2026-02-24", id="20th-day-in-spring-festival-moves-past-it"),
+        pytest.param("2026-09-12", "2026-10-08", id="20th-day-in-national-day-moves-past-it"),
+        pytest.param("2026-03-12", "2026-04-01", id="20th-day-a-working-day-stays"),
+    ],
+)
+def test_twenty_days_end_on_the_twentieth_day_or_the_next_working_day(
+    trigger: str, due: str
+) -> None:
+    # Given a trigger whose 20th day after it is the case named, When 20 days are added,
+    deadline = CALENDAR.add_days(d(trigger), 20)
+    # Then the start day does not count, and a last day that is a rest day moves forward.
+    assert deadline == Deadline(d(due), provisional=False, calendar_version=CALENDAR.version)
+
+
+def test_thirty_days_reaching_an_unannounced_year_are_provisional() -> None:
+    # Given a receipt on 2026-12-20, When 30 days are added, Then 2027-01-19 is due, provisional
+    # until the 2027 notice is loaded.
+    deadline = CALENDAR.add_days(d("2026-12-20"), 30)
+    assert (deadline.due_date, deadline.provisional) == (d("2027-01-19"), True)
+
+
+def test_a_period_of_zero_days_is_refused() -> None:
+    with pytest.raises(CalendarError, match="a period of days must be at least 1, got 0"):
+        CALENDAR.add_days(d("2026-01-01"), 0)
+
+
+@given(start=trigger_dates, n=st.integers(min_value=1, max_value=365))
+def test_a_day_deadline_is_the_first_working_day_on_or_after_the_nth_day(
+    start: date, n: int
+) -> None:
+    # Given any trigger, When n days are added,
+    target = start + timedelta(days=n)
+    due = CALENDAR.add_days(start, n).due_date
+    # Then the deadline is strictly after the trigger, a working day, on or after the n-th day,
+    assert due > start
+    assert due >= target
+    assert CALENDAR.is_working_day(due)
+    # and no working day lies in [n-th day, due).
+    assert CALENDAR.working_days_between(target - timedelta(days=1), due) == 1
+
+
+@given(first=trigger_dates, second=trigger_dates, n=st.integers(min_value=1, max_value=365))
+def test_later_triggers_never_give_earlier_day_deadlines(first: date, second: date, n: int) -> None:
+    early, late = sorted((first, second))
+    assert CALENDAR.add_days(early, n).due_date <= CALENDAR.add_days(late, n).due_date
+
+
+@given(start=dates_between(FIRST_SUPPORTED_DAY, date(2060, 10, 31)), n=st.integers(1, 60))
+def test_a_day_deadline_is_provisional_exactly_when_it_ends_in_an_unannounced_year(
+    start: date, n: int
+) -> None:
+    deadline = CALENDAR.add_days(start, n)
+    assert deadline.provisional is (deadline.due_date.year > LAST_ANNOUNCED_YEAR)

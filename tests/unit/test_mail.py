@@ -1264,3 +1264,30 @@ def test_wrapping_never_breaks_a_link() -> None:
     wrapped = wrap(f"Link: {link}", indent="    ")
     # Then the link stands whole on its own line
     assert wrapped == f"    Link:\n    {link}"
+
+
+@pytest.mark.parametrize(
+    ("confidence", "zh", "en"),
+    [
+        ("S", "依据单一二手资料，尚待原文确认", "from one secondary source, not yet confirmed"),
+        ("A", "依据工作假设，尚待原文确认", "a working assumption, not yet confirmed"),
+    ],
+)
+def test_a_duty_whose_rule_is_not_confirmed_says_how_sure_it_is_in_both_languages(
+    confidence: str, zh: str, en: str
+) -> None:
+    # Given a duty from a rule of one secondary source (or an assumption) and a confirmed one
+    unsure = replace(T_1, confidence=confidence)
+    confirmed = replace(PREFECTURE_T_5, confidence="C")
+    # When the digest is rendered in each language
+    zh_email = render_digest(digest("zh-CN", unsure, confirmed))
+    en_email = render_digest(digest("en", unsure, confirmed))
+
+    # Then the unsure duty's card says so, in HTML and in the (wrapped) plain text, and the
+    # confirmed one does not
+    def unwrapped(text: str) -> str:
+        return "".join(text.split())
+
+    for email, note in ((zh_email, zh), (en_email, en)):
+        assert email.html.count(note) == 1
+        assert unwrapped(email.text).count(unwrapped(note)) == 1

@@ -22,6 +22,7 @@ from compliance.lifecycle import (
     VehicleState,
 )
 from compliance.network import PointType
+from compliance.rule_timeline import configured_rules
 from compliance.rules import (
     DEFAULT_RULE_SET,
     Obligation,
@@ -32,7 +33,6 @@ from compliance.rules import (
     SubjectKind,
     TriggerFacts,
     available_rule_sets,
-    configured_rule_set,
     load_rule_set,
     obligations_for,
     parse_rule_set,
@@ -162,13 +162,13 @@ class TestConfiguredRuleSet:
     def test_a_deployment_names_its_rule_set_and_overrides_or_gets_the_default(self) -> None:
         # Given a deployment's environment naming the 2018 rule set and an override, and one
         # naming nothing
-        named = configured_rule_set(
+        [named] = configured_rules(
             {
                 "RULE_SET_ID": "CN-TRACE-2018",
                 "RULE_PERIOD_OVERRIDES": "PRODUCTION_TRACE_UPLOAD=20WD",
             }
-        )
-        unnamed = configured_rule_set({})
+        ).rule_sets
+        [unnamed] = configured_rules({}).rule_sets
         # Then each function reads the same rule set from it: as named, or the default
         assert named.id == "CN-TRACE-2018"
         assert named.rule("PRODUCTION_TRACE_UPLOAD").period == Period.parse("20WD")
@@ -628,3 +628,61 @@ def test_a_rule_set_with_a_key_it_does_not_define_is_refused() -> None:
     # Then it is refused rather than the key being ignored
     with pytest.raises(RuleSetError, match=r"unknown field `pubished_on` - at `\$`"):
         parse_rule_set(raw, where="test.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("10WD", Period(PeriodKind.WORKING_DAYS, 10)),
+        ("20D", Period(PeriodKind.DAYS, 20)),
+        ("6M", Period(PeriodKind.MONTHS, 6)),
+        ("STANDING", Period(PeriodKind.STANDING)),
+    ],
+)
+def test_a_period_reads_and_writes_its_compact_form(text: str, period: Period) -> None:
+    # Given the compact form of each kind of period, Then it reads as that period and back.
+    assert Period.parse(text) == period
+    assert str(period) == text
+
+
+def test_a_calendar_day_period_counts_days_and_ends_on_a_working_day() -> None:
+    # Given a 20-day duty triggered on Sunday 2026-06-07, Then it is due on Monday 2026-06-29
+    # (the 20th day is a Saturday).
+    deadline = Period.parse("20D").deadline(date(2026, 6, 7), CALENDAR)
+    assert deadline is not None
+    assert deadline.due_date == date(2026, 6, 29)
+
+
+@pytest.mark.parametrize("rule_set_id", available_rule_sets())
+def test_every_shipped_rule_set_decodes_with_a_confidence_and_source_for_each_rule(
+    rule_set_id: str,
+) -> None:
+    rule_set = load_rule_set(rule_set_id)
+    assert rule_set.rules
+    for rule in rule_set.rules:
+        assert rule.confidence in ("C", "S", "A"), rule.id
+        assert rule.source.strip(), rule.id
+
+
+def test_the_2025_measures_say_how_sure_each_duty_is() -> None:
+    # Given the 2025 Interim Measures as data
+    interim = load_rule_set("CN-2025-INTERIM")
+    # Then the duties known from the summaries carry their periods and confidence, and the
+    # draft's duties whose final wording is unknown are carried over as assumptions (A).
+    assert {rule.id: (str(rule.period), rule.confidence) for rule in interim.rules} == {
+        "TECH_INFO_SUBMISSION": ("6M", "S"),
+        "DISMANTLER_DISASSEMBLY_INFO": ("STANDING", "A"),
+        "PRODUCTION_TRACE_UPLOAD": ("20D", "S"),
+        "IMPORT_TRACE_UPLOAD": ("20D", "A"),
+        "AUTOMAKER_RETIREMENT_UPLOAD": ("10WD", "A"),
+        "REPAIR_RETURN_WAREHOUSE_ENTRY": ("10WD", "A"),
+        "BATTERY_MAKER_RETIREMENT_UPLOAD": ("10WD", "A"),
+        "UTILIZATION_WAREHOUSE_ENTRY": ("30D", "S"),
+        "UTILIZATION_WAREHOUSE_EXIT": ("30D", "S"),
+        "COLLECTION_POINT_COVERAGE": ("STANDING", "C"),
+        "STORAGE_POINT_COVERAGE": ("STANDING", "C"),
+        "SUPPLIER_DISASSEMBLY_INFO": ("STANDING", "S"),
+        "SCRAPPED_WITHOUT_BATTERY": ("STANDING", "A"),
+    }
+    carried = [rule for rule in interim.rules if rule.confidence == "A"]
+    assert all("assumption" in rule.source for rule in carried)

@@ -28,6 +28,7 @@ from compliance.lifecycle import (
 )
 from compliance.network import PointType, ServicePoint
 from compliance.obligations import ObligationRecord
+from compliance.rule_timeline import RuleSetTimeline, single
 from compliance.rules import load_rule_set
 from compliance.services import enterprises as enterprise_use_cases
 from compliance.services import events
@@ -51,7 +52,7 @@ from tests.memory_store import MemoryStore
 TODAY = builders.TODAY  # 2026-11-26, a Thursday
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 China time
 LATER = NOW + timedelta(minutes=7)  # when a retry arrives
-RULES = load_rule_set()
+RULES = single(load_rule_set())
 
 PRODUCED = date(2026, 3, 2)  # the production date every code a world hands out carries
 ANNOUNCED = date(2026, 3, 1)
@@ -174,9 +175,13 @@ class World:
     helpers that assert each step is accepted."""
 
     def __init__(
-        self, enterprises: Iterable[EnterpriseFacts] = EVERYONE, store: MemoryStore | None = None
+        self,
+        enterprises: Iterable[EnterpriseFacts] = EVERYONE,
+        store: MemoryStore | None = None,
+        rules: RuleSetTimeline = RULES,
     ) -> None:
         self.store = store or MemoryStore()
+        self.rules = rules
         self._serials = count(1)
         self._vins = count(1)
         self._models = count(1)
@@ -200,7 +205,7 @@ class World:
     def request(
         self, actor: EnterpriseFacts, *, now: datetime = NOW, today: date = TODAY
     ) -> Request:
-        return Request(actor, f"user-of-{NAMES.get(actor.id, actor.id)}", now, today, RULES)
+        return Request(actor, f"user-of-{NAMES.get(actor.id, actor.id)}", now, today, self.rules)
 
     # --- keys: each new, and on record only once a step uses it ---
 
