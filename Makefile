@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# What `make run` needs alone (the `local` extra): set by either install.
+RUN_STAMP := $(VENV)/.installed-local
 
 VENV313 := .venv-py313
 # The SAM CLI's own pins conflict with the project's, so it lives in a venv of its own.
@@ -34,7 +36,13 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
+
+# The local stack only: no linters, type checker or test tools (those come with `make test`).
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet -e '.[local]'
+	@touch $(RUN_STAMP)
 
 venv: $(STAMP)
 
@@ -112,7 +120,7 @@ schema: venv
 	$(BIN)/python -m graph.schema
 
 # The whole stack on this machine (moto, tables, demo data, the gateway on PORT, default 3000).
-run: venv
+run: $(RUN_STAMP)
 	$(BIN)/python -m local.run
 
 # The Lambda artifact, Docker-free: dependencies cross-installed for python3.13 on arm64,
@@ -138,7 +146,7 @@ soak: venv
 # With `make run` up: sweep a day now and send its reminders (emails land in
 # outbox/<date>/run-<n>-<time>/). The stack is found by PORT if given, else by the
 # .local-stack.json that `make run` writes, else on port 3000.
-sweep: venv
+sweep: $(RUN_STAMP)
 	@PORT="$(PORT)" $(BIN)/python -m local.sweeper $(if $(TODAY),--today "$(TODAY)")
 
 # Once after upgrading a deployed stack: open obligations stored before the reminder index get
@@ -151,7 +159,7 @@ rules-timeline: venv
 	$(BIN)/python -m tools.retime_rules --timeline "$(TIMELINE)" $(if $(APPLY),--apply)
 
 # Only the token on stdout, so that $$(make -s token ROLE=REGULATOR) can be pasted anywhere.
-token: venv
+token: $(RUN_STAMP)
 	@$(BIN)/python -m local.token --role "$(ROLE)" $(if $(ENTERPRISE),--enterprise $(ENTERPRISE))
 
 clean:

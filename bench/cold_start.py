@@ -104,6 +104,7 @@ def child_environment(cache: Path) -> dict[str, str]:
     env |= function_env(API_FUNCTION, parameters={"Stage": "prod"})
     env |= {
         "CURSOR_SECRET": "benchmark-cursor-key",
+        "API_KEY_PEPPER": "benchmark-pepper-of-at-least-32-characters",
         "AWS_REGION": "ap-southeast-1",
         "AWS_DEFAULT_REGION": "ap-southeast-1",
         "AWS_ACCESS_KEY_ID": "testing",

@@ -817,11 +817,13 @@ def handler_output_discarded() -> Iterator[None]:
 
 
 def api_environment() -> dict[str, str]:
-    """The API function's production environment, with the cursor key given directly (no SSM)."""
+    """The API function's production environment, with the cursor key and the partner keys'
+    pepper given directly (no SSM, no Secrets Manager)."""
     from local.environment import API_FUNCTION, function_env
 
     return function_env(API_FUNCTION, parameters={"Stage": "prod"}) | {
         "CURSOR_SECRET": "benchmark-cursor-key",
+        "API_KEY_PEPPER": "benchmark-pepper-of-at-least-32-characters",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
     }

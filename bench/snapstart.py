@@ -264,6 +264,7 @@ def main() -> None:
     try:
         os.environ.update(function_env(API_FUNCTION, parameters={"Stage": "prod"}))
         os.environ["CURSOR_SECRET"] = "benchmark-cursor-key"
+        os.environ["API_KEY_PEPPER"] = "benchmark-pepper-of-at-least-32-characters"
         create_tables(boto3.client("dynamodb"))
         # The store reads table names and region when imported: only now that they are set.
         from local.demo import load

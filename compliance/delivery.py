@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage, Message
@@ -52,11 +51,6 @@ def queue(url: str) -> Callable[[Sequence[dict[str, Any]]], None]:
     """What puts reminder tasks on the queue at ``url`` (the `Enqueue` the sweep, gathers and
     rescheduling pages are given)."""
     return partial(enqueue_to, url)
-
-
-def enqueue(messages: Sequence[dict[str, Any]]) -> None:
-    """Put reminder tasks on the queue REMINDER_QUEUE_URL names (the API's calendar loads)."""
-    enqueue_to(os.environ["REMINDER_QUEUE_URL"], messages)
 
 
 def enqueue_to(url: str, messages: Sequence[dict[str, Any]]) -> None:

@@ -11,6 +11,7 @@ writes.
 from __future__ import annotations
 
 from datetime import date, datetime
+from unicodedata import east_asian_width
 
 from msgspec import Struct
 from msgspec.structs import replace
@@ -166,6 +167,13 @@ def fulfil(
     return Closing(closed, changed=True)
 
 
+def weighed(text: str) -> int:
+    """How long a reason is, counted fairly across scripts: a wide (CJK) character says about
+    what two Latin letters do, so "车型未投产" (the model never went into production) weighs 10,
+    like "not in use"."""
+    return sum(2 if east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
 def waive(record: ObligationRecord, reason: str, *, now: datetime, by: str) -> Closing:
     """Waive `record` because it does not apply, for `reason` (kept as evidence)."""
     reason = reason.strip()
@@ -175,15 +183,16 @@ def waive(record: ObligationRecord, reason: str, *, now: datetime, by: str) -> C
         return Closing(record, (_waived_already(record),))
     if record.stored_status in FULFILLED_STATUSES:
         return Closing(record, (_fulfilled_already(record),))
-    if len(reason) < REASON_MIN_LENGTH:
+    if weighed(reason) < REASON_MIN_LENGTH:
         return Closing(
             record,
             (
                 Violation(
                     "REASON_REQUIRED",
                     "reason",
-                    f"Say why the duty does not apply (at least {REASON_MIN_LENGTH} characters); "
-                    "the reason is kept as evidence.",
+                    f"Say why the duty does not apply (at least {REASON_MIN_LENGTH} characters, "
+                    f"or {REASON_MIN_LENGTH // 2} Chinese characters); the reason is kept as "
+                    "evidence.",
                 ),
             ),
         )

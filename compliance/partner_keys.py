@@ -6,19 +6,17 @@ secret is 32 random bytes, base64url, shown once when the key is created and nev
 store keeps an HMAC-SHA256 of the whole key under a server-side pepper, so neither a copy of the
 table nor a backup lets anyone call the API or test guesses offline.
 
-Everything here is pure except `configured_pepper`, which reads the deployment's environment.
+Everything here is pure: the pepper comes from the functions' settings (`pepper_from`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
-from functools import cache
 from typing import Any
 
 from msgspec import Struct
@@ -201,9 +199,3 @@ def pepper_from(environ: Mapping[str, str]) -> bytes:
             "a short pepper does not protect stored key hashes"
         )
     return value.encode()
-
-
-@cache
-def configured_pepper() -> bytes:
-    """The pepper of this process, read once per cold start."""
-    return pepper_from(os.environ)

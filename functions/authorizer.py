@@ -21,8 +21,9 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from compliance.partner_keys import configured_pepper, scope_text
+from compliance.partner_keys import scope_text
 from compliance.store.partner_keys import authenticate
+from functions.settings import authorizer_settings
 
 API_KEY_HEADER = "x-api-key"
 
@@ -35,7 +36,7 @@ def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[
     # A store failure is raised, not answered: API Gateway then answers 500 and caches nothing,
     # so the partner's retry is checked afresh.
     api_key = event.headers.get(API_KEY_HEADER)
-    verdict = authenticate(api_key, configured_pepper(), datetime.now(UTC))
+    verdict = authenticate(api_key, authorizer_settings().pepper, datetime.now(UTC))
     key = verdict.key
     if key is None:
         # The key id is public; the key itself is never logged.

@@ -1,5 +1,6 @@
-"""What the reminder functions read from their environment, once per cold start: one settings
-object per function (the API's is graph/settings.py, where its resolvers see it).
+"""What the reminder functions and the partner authorizer read from their environment, once per
+cold start: one settings object per function (the API's is graph/settings.py, where its
+resolvers see it).
 
 Every variable these functions read is named here; template.yaml sets them, and the local
 stack sets the same ones (local/run.py).
@@ -13,6 +14,7 @@ from functools import cache
 
 from msgspec import Struct
 
+from compliance.partner_keys import pepper_from
 from compliance.rule_timeline import RuleSetTimeline, configured_rules
 
 DEFAULT_SENDER = "reminders@example.cn"
@@ -37,6 +39,12 @@ class SweepSettings(Struct, frozen=True):
     allow_future_sweeps: bool
 
 
+class AuthorizerSettings(Struct, frozen=True):
+    """functions/authorizer.py: the pepper partner keys' hashes were made with."""
+
+    pepper: bytes
+
+
 def remind_settings_from(environ: Mapping[str, str]) -> RemindSettings:
     return RemindSettings(
         rules=configured_rules(environ),
@@ -54,6 +62,11 @@ def sweep_settings_from(environ: Mapping[str, str]) -> SweepSettings:
 
 
 @cache
+def authorizer_settings() -> AuthorizerSettings:
+    return AuthorizerSettings(pepper=pepper_from(os.environ))
+
+
+@cache
 def remind_settings() -> RemindSettings:
     return remind_settings_from(os.environ)
 
@@ -68,6 +81,7 @@ def forget() -> None:
     stack, which set it per run)."""
     remind_settings.cache_clear()
     sweep_settings.cache_clear()
+    authorizer_settings.cache_clear()
 
 
 def _required(environ: Mapping[str, str], name: str) -> str:

@@ -141,6 +141,10 @@ ROOT_CALLS: Mapping[str, int] = {
     "obligations": PAGE_QUERIES,
     "complianceSummary": 18,
     "serviceCoverage": 3,  # a page of network rows, of coverage duties, and the counts
+    # The calendar helpers read the calendar in force (one Query of its stored loads); the
+    # rule sets are the deployment's settings.
+    **dict.fromkeys(("workingDay", "restDays", "deadline"), 1),
+    "ruleSets": 0,
     # A list page filtered beyond its key reads in growing rounds (compliance/store/lists.py).
     **dict.fromkeys(
         ("vehicles", "batteries", "models", "servicePoints", "enterprises"), MAX_ROUNDS

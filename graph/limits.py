@@ -83,6 +83,10 @@ CURSOR_MAX_LENGTH = 2048
 # A partner key's name says which system uses it; its description, what for.
 PARTNER_KEY_NAME_MAX_LENGTH = 100
 PARTNER_KEY_DESCRIPTION_MAX_LENGTH = 500
+# A period in its compact form is a few characters ('365WD', 'STANDING'), spaces around it aside.
+PERIOD_MAX_LENGTH = 16
+# The days `restDays` lists at once: a year, a leap one included (`to` - `from` at most this).
+REST_DAYS_MAX_SPAN = 366
 
 # Field selections of a document once its fragments are expanded. The README's queries select
 # under 30, GraphiQL's introspection query 229. Validation compares every two selections of the
@@ -263,6 +267,7 @@ LIMITS: Mapping[tuple[str, str], Limit] = {
     ("Query.models", "after"): _CURSOR,
     ("Query.servicePoints", "after"): _CURSOR,
     ("Query.enterprises", "after"): _CURSOR,
+    ("Query.deadline", "period"): _text(PERIOD_MAX_LENGTH, "period"),
     ("ObligationFilter", "ruleId"): Limit(
         items=RULE_IDS_PER_FILTER,
         chars=ID_MAX_LENGTH,

@@ -135,6 +135,11 @@ class Query:
     models = vehicle_queries.models
     service_points = network_queries.service_points
     enterprises = enterprise_queries.enterprises
+    # Read-only helpers for clients: the working-day calendar and the rule sets.
+    working_day = calendar_queries.working_day
+    rest_days = calendar_queries.rest_days
+    deadline = calendar_queries.deadline
+    rule_sets = obligation_queries.rule_sets
 
 
 @strawberry.type(name="Mutation")

@@ -7,6 +7,7 @@ from functools import cache
 
 from msgspec import Struct
 
+from compliance.partner_keys import pepper_from
 from compliance.rule_timeline import RuleSetTimeline, configured_rules
 
 # Used only where no key is configured (the local stack and tests); prod refuses to start
@@ -20,6 +21,11 @@ class Settings(Struct, frozen=True):
     cursor_key: bytes
     graphiql: bool
     introspection: bool
+    # The reminder queue a calendar load puts its rescheduling on (None where none is set: the
+    # load then says its moves could not be queued).
+    queue_url: str | None = None
+    # The pepper of partner keys' hashes (compliance.partner_keys.pepper_from).
+    pepper: bytes = b""
     max_page_size: int = 200
     max_batch_items: int = 1000
 
@@ -58,4 +64,6 @@ def settings_from_environment() -> Settings:
         cursor_key=key.encode(),
         graphiql=dev and os.environ.get("GRAPHIQL", "true") == "true",
         introspection=dev,
+        queue_url=os.environ.get("REMINDER_QUEUE_URL") or None,
+        pepper=pepper_from(os.environ),
     )

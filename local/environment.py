@@ -113,3 +113,13 @@ def function_env(
             continue
         env[name] = str(value).lower() if isinstance(value, bool) else str(value)
     return env
+
+
+def parameter_default(name: str, template_path: Path | str = TEMPLATE) -> str | None:
+    """The default template.yaml gives parameter ``name`` (a CommaDelimitedList as written:
+    comma-separated), or None when it gives none."""
+    spec = (load_template(template_path).get("Parameters") or {}).get(name) or {}
+    default = spec.get("Default")
+    if default is None:
+        return None
+    return ",".join(map(str, default)) if isinstance(default, list) else str(default)

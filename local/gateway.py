@@ -131,6 +131,7 @@ class Gateway:
         function: FunctionSettings | None = None,
         controls: Mapping[str, Control] | None = None,
         authorizer: Handler | None = None,
+        unauthorized_hint: str | None = None,
     ) -> None:
         self._handler = handler
         self._authorizer = authorizer
@@ -140,6 +141,9 @@ class Gateway:
         self.routes = tuple(routes)
         self.cors_origins = tuple(origin.strip() for origin in cors_origins if origin.strip())
         self.secret = secret
+        # Local only: a "hint" next to "message" in the JWT authorizer's 401 bodies, saying how
+        # to get a token (API Gateway's body is {"message":"Unauthorized"} alone).
+        self.unauthorized_hint = unauthorized_hint
         self.function = function or function_settings()
         # One invocation at a time, as in one Lambda execution environment: module-level state
         # in the handler is never shared between concurrent requests in AWS either.
@@ -220,7 +224,7 @@ class Gateway:
             return found
         route, path_parameters = found
         if route.authorized and not (request.header("authorization") or "").strip():
-            return json_response(401, {"message": "Unauthorized"})
+            return self._unauthorized()
         try:
             authorizer = (
                 authorizer_context(request.header("authorization"), secret=self.secret)
@@ -228,7 +232,7 @@ class Gateway:
                 else None
             )
         except Unauthorized as refusal:
-            response = json_response(401, {"message": "Unauthorized"})
+            response = self._unauthorized()
             reason = refusal.reason.replace('"', "'")
             challenge = f'Bearer error="invalid_token" error_description="{reason}"'
             return HttpResponse(
@@ -243,6 +247,13 @@ class Gateway:
             authorizer=authorizer,
         )
         return self._invoke(event)
+
+    def _unauthorized(self) -> HttpResponse:
+        """The JWT authorizer's 401, with the local hint when there is one."""
+        body = {"message": "Unauthorized"}
+        if self.unauthorized_hint:
+            body["hint"] = self.unauthorized_hint
+        return json_response(401, body)
 
     def _partner_route(self, request: HttpRequest) -> HttpResponse:
         """A partner API request: its Lambda authorizer decides, then the function is called."""
@@ -344,8 +355,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         response = self._read_and_respond(gateway)
         self._write(response)
         elapsed = (time.perf_counter() - started) * 1000
+        path = self.path.split("?", 1)[0]
+        # The fields too, for a formatter of its own (local/console.py's request lines).
+        fields = {"method": self.command, "path": path, "status": response.status}
         log.info(
-            "%s %s %d %.0f ms", self.command, self.path.split("?", 1)[0], response.status, elapsed
+            "%s %s %d %.0f ms",
+            self.command,
+            path,
+            response.status,
+            elapsed,
+            extra={**fields, "elapsed_ms": elapsed},
         )
 
     def _read_and_respond(self, gateway: Gateway) -> HttpResponse:
@@ -437,6 +456,7 @@ def start_gateway(
     secret: str | None = None,
     function: FunctionSettings | None = None,
     controls: Mapping[str, Control] | None = None,
+    unauthorized_hint: str | None = None,
 ) -> Gateway:
     """A gateway serving on 127.0.0.1:``port`` (0 for any free port) on a background thread."""
     return Gateway(
@@ -446,4 +466,5 @@ def start_gateway(
         secret=secret,
         function=function,
         controls=controls,
+        unauthorized_hint=unauthorized_hint,
     ).start()

@@ -12,7 +12,16 @@ Reminder emails link each obligation to GraphiQL on this stack, its query filled
 messages are delivered to the remind function as they arrive (``local/queues.py``), as Lambda's
 event source does on AWS: a calendar load's rescheduling finishes on its own.
 
-Environment: ``PORT``; ``CORS_ALLOW_ORIGINS`` (comma-separated); ``LOCAL_JWT_SECRET``;
+The tables are kept across restarts (``local/persistence.py``): written to
+``.local-data/tables.json`` on stop, restored on the next start instead of the demo data;
+``FRESH=1`` starts with the demo data (and replaces the snapshot on stop). The functions' JSON
+logs go to ``.local-data/stack.log``; the console gets one line per request
+(``local/console.py``). A request without a token gets API Gateway's 401 with a hint saying how
+to get one.
+
+Environment: ``PORT``; ``CORS_ALLOW_ORIGINS`` (comma-separated; the template's
+``CorsAllowOrigins`` default, http://localhost:5173, when unset); ``FRESH=1``;
+``LOCAL_DATA_DIR`` (instead of ``.local-data``); ``LOCAL_JWT_SECRET``;
 ``AWS_ENDPOINT_URL_DYNAMODB`` to use another DynamoDB (DynamoDB Local, a shared moto), or
 ``LOCAL_USE_REAL_AWS=1`` to use real DynamoDB with the credentials of the shell.
 """
@@ -29,7 +38,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -39,19 +48,29 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import botocore.session
+from botocore.exceptions import ClientError
 
-from local import sweeper
+from local import persistence, sweeper
 from local.aws import LocalAws, start_aws
 from local.calls import function_settings
-from local.environment import API_FUNCTION, function_env
+from local.console import FunctionLogs, console_request_lines, route_function_logs
+from local.environment import API_FUNCTION, function_env, parameter_default
 from local.gateway import DEFAULT_HANDLER, Control, Gateway, Handler, start_gateway
 from local.queues import ReminderQueuePoller, create_queues
 from local.table_digests import not_embedded, table_digests
-from local.tables import create_tables
+from local.tables import DEFAULT_PREFIX, create_tables, table_definitions
 
 CHINA = ZoneInfo("Asia/Shanghai")
 DEMO_MODULE = "local.demo"
 DEFAULT_PORT = 3000
+CORS_PARAMETER = "CorsAllowOrigins"  # the template's parameter behind the HTTP API's AllowOrigins
+# Added to the JWT authorizer's 401 body on this machine (API Gateway sends the message alone).
+UNAUTHORIZED_HINT = (
+    "No valid token. Get a dev token with `make token ROLE=ENTERPRISE_ADMIN ENTERPRISE=<USCC>` "
+    "(the demo enterprises' USCCs are listed where `make run` started; ROLE=REGULATOR needs no "
+    "ENTERPRISE) and send it as the header `Authorization: Bearer <token>`; in GraphiQL, open "
+    "/graphiql?token=<token> to have the header filled in."
+)
 # What a reminder's link opens: the obligation with what a reader needs to act on it. The id
 # goes where OBLIGATION_ID_SLOT is.
 OBLIGATION_ID_SLOT = "\x00id\x00"
@@ -102,6 +121,15 @@ def remove_stack_state(path: Path = sweeper.STATE_FILE) -> None:
     current = sweeper.read_stack_state(path)
     if current is not None and current.pid == os.getpid():
         path.unlink(missing_ok=True)
+
+
+def cors_origins(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The origins the gateway allows: ``CORS_ALLOW_ORIGINS`` (comma-separated; set and empty
+    allows none) when set, else the template's ``CorsAllowOrigins`` default, as deployed."""
+    given = environ.get("CORS_ALLOW_ORIGINS")
+    if given is None:
+        given = parameter_default(CORS_PARAMETER) or ""
+    return [origin.strip() for origin in given.split(",") if origin.strip()]
 
 
 def _client(service: str) -> Any:
@@ -155,7 +183,7 @@ def _api_handler() -> Handler | None:
     return handler
 
 
-def _reminder_poller() -> ReminderQueuePoller | None:
+def _reminder_poller(wrap: Callable[[Handler], Handler]) -> ReminderQueuePoller | None:
     """The reminder queue's event source, started, when the remind function is there to take
     its messages (what the API queues, such as a calendar load's rescheduling, is then done a
     moment later, as on AWS)."""
@@ -165,7 +193,8 @@ def _reminder_poller() -> ReminderQueuePoller | None:
         if missing.name not in ("functions", "functions.remind"):
             raise
         return None
-    return ReminderQueuePoller(_client("sqs"), os.environ["REMINDER_QUEUE_URL"], handler).start()
+    queue = os.environ["REMINDER_QUEUE_URL"]
+    return ReminderQueuePoller(_client("sqs"), queue, wrap(handler)).start()
 
 
 def _record_state(gateway: Gateway) -> bool:
@@ -184,6 +213,7 @@ def _banner(
     api_ready: bool,
     seconds: float,
     recorded: bool = True,
+    extra: tuple[str, ...] = (),
 ) -> str:
     graphql = f"{gateway.url}/graphql"
     port = gateway.url.rsplit(":", 1)[1]
@@ -195,6 +225,7 @@ def _banner(
         f"GraphiQL  {gateway.url}/graphiql  (in a browser; ?token=<token> fills the header)",
         f"moto      {aws.endpoint}  (region {aws.region}; DynamoDB at {aws.dynamodb_endpoint})",
         f"demo data {demo}",
+        *extra,
         f"sweep     {sweep}   (emails land in outbox/<date>/run-<n>-<time>/)",
         "tokens    make -s token ROLE=REGULATOR",
         "          make -s token ENTERPRISE=<USCC> ROLE=ENTERPRISE_ADMIN",
@@ -217,7 +248,7 @@ def _demo_enterprises() -> list[str]:
     return lines
 
 
-def _load_in_background(load: Callable[[date], Any], today: date) -> None:
+def _load_in_background(load: Callable[[date], Any], today: date) -> threading.Thread:
     """Serve at once; the demo data arrives a few seconds later and says so."""
 
     def run() -> None:
@@ -228,7 +259,9 @@ def _load_in_background(load: Callable[[date], Any], today: date) -> None:
             return
         print(f"demo data: loaded: {outcome}", flush=True)
 
-    threading.Thread(target=run, name="demo-data", daemon=True).start()
+    thread = threading.Thread(target=run, name="demo-data", daemon=True)
+    thread.start()
+    return thread
 
 
 def _stop_on_signals() -> threading.Event:
@@ -243,6 +276,92 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+class LocalData:
+    """The tables kept across restarts: restored on start (unless ``FRESH=1``), saved on stop."""
+
+    def __init__(self, client: Any, directory: Path, fresh: bool) -> None:
+        self.client = client
+        self.path = directory / persistence.SNAPSHOT_FILE
+        self.fresh = fresh
+        self.tables = {
+            logical_id: f"{DEFAULT_PREFIX}{logical_id}" for logical_id in table_definitions()
+        }
+        # Whether the tables hold a whole data set to save: restored, or the demo load done.
+        self.settled: Callable[[], bool] = lambda: False
+
+    def restore(self) -> int | None:
+        """The number of items restored; None when there is nothing to restore (no snapshot,
+        or FRESH=1). SnapshotError when the snapshot cannot be read back."""
+        if self.fresh or not self.path.exists():
+            return None
+        count, dropped = persistence.restore_snapshot(self.client, self.tables, self.path)
+        if dropped:
+            print(f"run: tables no longer in the template, not restored: {', '.join(dropped)}")
+        self.settled = lambda: True
+        return count
+
+    def after(self, demo: threading.Thread | None) -> None:
+        """The data is whole once ``demo`` (the demo data's load, if any) has finished."""
+        self.settled = (lambda: not demo.is_alive()) if demo is not None else (lambda: True)
+
+    def save(self) -> None:
+        shown = persistence.shown(self.path)
+        if not self.settled():
+            print(f"not saved: the data was still loading ({shown} left as it was)", flush=True)
+            return
+        try:
+            count = persistence.write_snapshot(self.client, self.tables, self.path)
+        except (OSError, ClientError) as error:
+            print(f"run: cannot write {shown} ({error})", file=sys.stderr, flush=True)
+            return
+        print(f"saved {count} items to {shown} (restored on the next start)", flush=True)
+
+
+def _function_logs() -> FunctionLogs | None:
+    """The functions' JSON logs to .local-data/stack.log (rewritten at each start); None (they
+    stay on stdout) where the folder cannot be written."""
+    path = persistence.data_dir() / persistence.LOG_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log = path.open("w", encoding="utf-8", buffering=1)
+    except OSError as error:
+        print(f"run: cannot write {path} ({error}); logs stay here", file=sys.stderr)
+        return None
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined")
+    return route_function_logs(log, service)
+
+
+def _data_lines(data: LocalData | None, logs: FunctionLogs | None) -> tuple[str, ...]:
+    lines = []
+    if data is not None and data.fresh:
+        shown = persistence.shown(data.path)
+        lines.append(f"data      FRESH=1: started clean; {shown} is replaced on stop")
+    elif data is not None:
+        lines.append(
+            f"data      kept in {persistence.shown(data.path)} on stop, restored on start "
+            "(FRESH=1 starts clean)"
+        )
+    if logs is not None:
+        shown = persistence.shown(Path(logs.log.name))
+        lines.append(f"logs      {shown} (the functions' JSON logs); one line per request below")
+    return tuple(lines)
+
+
+def _start_data(data: LocalData | None) -> tuple[str, threading.Thread | None]:
+    """The banner's demo data text, after restoring the snapshot or starting the demo load."""
+    restored = data.restore() if data is not None else None
+    if data is not None and restored is not None:
+        shown = persistence.shown(data.path)
+        return f"not loaded: restored {restored} items from {shown} (FRESH=1 starts clean)", None
+    load = _demo_loader()
+    if load is None:
+        return "none (local/demo.py provides no load(today))", None
+    today = datetime.now(CHINA).date()
+    demo = f"loading in the background ({DEMO_MODULE}.load({today.isoformat()})); "
+    demo += "a line below says when it is in"
+    return demo, _load_in_background(load, today)
+
+
 def main() -> int:
     started = time.perf_counter()
     stop = _stop_on_signals()
@@ -250,11 +369,12 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     logging.getLogger("local").setLevel(logging.INFO)
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
-    origins = [o for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
 
     aws = start_aws()
     gateway: Gateway | None = None
     poller: ReminderQueuePoller | None = None
+    logs: FunctionLogs | None = None
+    data: LocalData | None = None
     try:
         # Explicit settings in the shell win over the template's defaults; table names do not.
         create_tables(_client("dynamodb"))
@@ -265,16 +385,22 @@ def main() -> int:
                 os.environ.setdefault(name, value)
         _client("sesv2").create_email_identity(EmailIdentity=os.environ["SES_SENDER"])
         _seed_cursor_secret()
+        logs = _function_logs()
+        console_request_lines(sys.stderr)
+
+        def quiet(handler: Handler) -> Handler:
+            return logs.quiet(handler) if logs is not None else handler
 
         handler = _api_handler()
-        poller = _reminder_poller()
+        poller = _reminder_poller(quiet)
         try:
             gateway = start_gateway(
-                handler,
+                quiet(handler) if handler is not None else None,
                 port=port,
-                cors_origins=origins,
+                cors_origins=cors_origins(),
                 function=function_settings(API_FUNCTION, aws.region),
                 controls=_controls(aws, poller),
+                unauthorized_hint=UNAUTHORIZED_HINT,
             )
             # Reminder links open GraphiQL locally (there is no web app on this machine).
             os.environ.setdefault("APP_OBLIGATION_URL", obligation_link_template(gateway.url))
@@ -285,15 +411,25 @@ def main() -> int:
             print(f"run: cannot listen on 127.0.0.1:{port} ({error}); set PORT", file=sys.stderr)
             return 1
         recorded = _record_state(gateway)
-        load = _demo_loader()
-        demo = "none (local/demo.py provides no load(today))"
-        if load is not None:
-            today = datetime.now(CHINA).date()
-            demo = f"loading in the background ({DEMO_MODULE}.load({today.isoformat()})); "
-            demo += "a line below says when it is in"
-            _load_in_background(load, today)
+        if aws.dynamodb_embedded:  # another DynamoDB keeps its items itself
+            data = LocalData(_client("dynamodb"), persistence.data_dir(), persistence.fresh())
+        try:
+            demo, loading = _start_data(data)
+        except persistence.SnapshotError as error:
+            print(
+                f"run: cannot restore the tables ({error}); FRESH=1 starts clean with the demo "
+                "data (and replaces the snapshot on stop)",
+                file=sys.stderr,
+            )
+            data = None  # a snapshot not read back is not overwritten
+            return 1
+        if data is not None and loading is not None:
+            data.after(loading)
         seconds = time.perf_counter() - started
-        print(_banner(gateway, aws, demo, handler is not None, seconds, recorded), flush=True)
+        extra = _data_lines(data, logs)
+        print(
+            _banner(gateway, aws, demo, handler is not None, seconds, recorded, extra), flush=True
+        )
         while not stop.wait(0.5):
             pass
         print("stopping", flush=True)
@@ -304,6 +440,10 @@ def main() -> int:
             gateway.stop()
         if poller is not None:
             poller.stop()
+        if data is not None:
+            data.save()
+        if logs is not None:
+            logs.close()
         aws.stop()
 
 

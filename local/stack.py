@@ -7,7 +7,9 @@ waits (at most START_TIMEOUT_SECONDS) until it has printed ``ready in`` and then
 ``demo data: loaded``. A stack that does not get there is killed, and ``StackError`` says which
 line was missing, how the process exited and everything it printed. Leaving the ``with`` block
 stops the stack with SIGINT (Ctrl-C), as a person at the terminal would; ``LocalStack.stop()``
-does it earlier, for a caller that holds the stack to a clean exit.
+does it earlier, for a caller that holds the stack to a clean exit. Each stack starts clean
+(``FRESH=1``) with a data folder of its own (``LOCAL_DATA_DIR``, a temporary folder removed
+afterwards): it neither restores nor overwrites the snapshot of ``make run``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -112,8 +115,13 @@ def started() -> Iterator[LocalStack]:
     leaving the block (killed if it has not exited within STOP_TIMEOUT_SECONDS) unless
     ``LocalStack.stop()`` already has. StackError if it is not ready in START_TIMEOUT_SECONDS."""
     port = _free_port()
-    spawned = time.monotonic()
-    process = _spawn(port)
+    with tempfile.TemporaryDirectory(prefix="nev-local-data-") as data_dir:
+        spawned = time.monotonic()
+        process = _spawn(port, data_dir)
+        yield from _serve(process, port, spawned)
+
+
+def _serve(process: subprocess.Popen[str], port: int, spawned: float) -> Iterator[LocalStack]:
     output = Output()
     threading.Thread(target=output.follow, args=(process,), daemon=True).start()
     deadline = spawned + START_TIMEOUT_SECONDS
@@ -139,11 +147,11 @@ def started() -> Iterator[LocalStack]:
             _interrupt(process)
 
 
-def _spawn(port: int) -> subprocess.Popen[str]:
+def _spawn(port: int, data_dir: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "local.run"],
         cwd=ROOT,
-        env=_environment(port),
+        env=_environment(port, data_dir),
         # A group of its own: Ctrl-C reaches the program that started the stack only, which
         # stops its own work before the stack (in the terminal's group, the stack would stop
         # under it).
@@ -155,9 +163,11 @@ def _spawn(port: int) -> subprocess.Popen[str]:
     )
 
 
-def _environment(port: int) -> dict[str, str]:
+def _environment(port: int, data_dir: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k not in _ELSEWHERE}
     environment["PORT"] = str(port)
+    environment["FRESH"] = "1"
+    environment["LOCAL_DATA_DIR"] = data_dir
     environment["PYTHONUNBUFFERED"] = "1"
     return environment
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from functions import settings as function_settings
+from graph.settings import settings_from_environment
 
 # Set before any test imports the store: PynamoDB models read region and table names once.
 for _name, _value in {
@@ -35,5 +36,7 @@ def _functions_read_their_environment_afresh() -> Iterator[None]:
     """A function reads its settings once per cold start; each test sets the environment it
     needs (a queue of its own), so each starts as a cold start would, and leaves none behind."""
     function_settings.forget()
+    settings_from_environment.cache_clear()
     yield
     function_settings.forget()
+    settings_from_environment.cache_clear()

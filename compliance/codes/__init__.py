@@ -1,6 +1,6 @@
 """Identifier validation, by code family (pure): GB/T 34014 battery codes (`battery`, with the
 letter tables in `battery_tables`), VINs (`vin`) and Unified Social Credit Codes (`uscc`), and
-the problems found in any of them (`issues`).
+the problems found in any of them (`issues`), and how one is read for a lookup (`lookup`).
 
 This package's names are its public face; callers import them from here.
 """
@@ -22,6 +22,7 @@ from compliance.codes.battery_tables import (
     production_date_code,
 )
 from compliance.codes.issues import CodeIssue, InvalidCode
+from compliance.codes.lookup import as_marked
 from compliance.codes.uscc import check_uscc, uscc_check_character
 from compliance.codes.vin import check_vin, vin_check_digit
 
@@ -34,6 +35,7 @@ __all__ = [
     "CodeTablesError",
     "InvalidCode",
     "ProductType",
+    "as_marked",
     "battery_code_tables",
     "check_uscc",
     "check_vin",

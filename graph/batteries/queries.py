@@ -2,7 +2,7 @@
 
 import strawberry
 
-from compliance.codes import decode_battery_code
+from compliance.codes import as_marked, decode_battery_code
 from compliance.store import lists
 from graph.batteries.inputs import BatteryFilter
 from graph.batteries.types import (
@@ -17,9 +17,15 @@ from graph.permissions import Reader, can_see_battery
 from graph.types import Info
 
 
-@strawberry.field(permission_classes=[Reader])
+@strawberry.field(
+    description=(
+        "A battery by its GB/T 34014 code, looked up in upper case without surrounding spaces, "
+        "as codes are marked."
+    ),
+    permission_classes=[Reader],
+)
 async def battery(info: Info, code: str) -> BatteryType | None:
-    return await load_battery(info, code)
+    return await load_battery(info, as_marked(code))
 
 
 @strawberry.field(

@@ -3,7 +3,7 @@
 import strawberry
 
 from compliance.calendar import CalendarError, YearSchedule
-from compliance.delivery import DeliveryError, enqueue
+from compliance.delivery import DeliveryError, queue
 from compliance.store import rescheduling
 from compliance.store.calendars import current_calendar, same_as_loaded, store_load
 from graph.calendar.inputs import LoadCalendarYearInput
@@ -89,7 +89,9 @@ def load_calendar_year(info: Info, input: LoadCalendarYearInput) -> CalendarPayl
     calendar = CalendarInfo(version=after.version, announced_years=sorted(after.announced_years()))
     try:
         if pages:
-            enqueue([page.message() for page in pages])
+            if info.context.settings.queue_url is None:
+                raise DeliveryError("no reminder queue is configured", retryable=False)
+            queue(info.context.settings.queue_url)([page.message() for page in pages])
     except DeliveryError as failure:
         message = (
             f"The {input.year} schedule is stored as calendar version {after.version}, but "

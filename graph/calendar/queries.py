@@ -1,12 +1,33 @@
-"""The calendar's root query field: `calendarRescheduling`."""
+"""The calendar's root query fields: `calendarRescheduling`, and the read-only helpers that
+spare web and mobile clients re-implementing China's working-day calendar: `workingDay`,
+`restDays` and `deadline`. Each helper reads the calendar in force once (one Query of the
+stored loads, compliance/store/calendars.py) and computes the rest (compliance/calendar.py).
 
-from typing import Annotated
+A date the calendar cannot answer for (outside its supported span) or a period it cannot read
+is the caller's to fix: BAD_USER_INPUT naming the argument."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Annotated, TypeVar
 
 import strawberry
 
+from compliance.calendar import CalendarError
+from compliance.rules import Period, PeriodKind, RuleSetError
 from compliance.store import rescheduling
-from graph.calendar.types import ReschedulingSummary
-from graph.permissions import Overseer
+from compliance.store.calendars import current_calendar
+from graph.calendar.types import (
+    DeadlineAnswer,
+    ReschedulingSummary,
+    RestDayReason,
+    WorkingDayAnswer,
+)
+from graph.errors import BadUserInput
+from graph.limits import REST_DAYS_MAX_SPAN
+from graph.permissions import Overseer, Reader
+
+_T = TypeVar("_T")
+SATURDAY = 5
 
 
 @strawberry.field(
@@ -26,3 +47,93 @@ def calendar_rescheduling(
 ) -> ReschedulingSummary | None:
     found = rescheduling.summary(version, year)
     return ReschedulingSummary.of(found) if found else None
+
+
+def _answered(argument: str, compute: Callable[[], _T]) -> _T:
+    """What `compute` gives; a date or period the calendar cannot answer for is BAD_USER_INPUT
+    about `argument`."""
+    try:
+        return compute()
+    except CalendarError as refused:
+        raise BadUserInput(f"{argument}: {refused}", field=argument) from refused
+
+
+@strawberry.field(
+    description="Whether a China civil date is a working day, and why not when it is not.",
+    permission_classes=[Reader],
+)
+def working_day(date: date) -> WorkingDayAnswer:
+    calendar = current_calendar()
+    working = _answered("date", lambda: calendar.is_working_day(date))
+    weekend = date.weekday() >= SATURDAY
+    announced = calendar.is_announced(date.year)
+    reason = None
+    if not working:
+        reason = RestDayReason.WEEKEND if weekend else RestDayReason.STATUTORY_HOLIDAY
+    return WorkingDayAnswer(
+        day=date,
+        working_day=working,
+        rest_reason=reason,
+        make_up_workday=working and weekend,
+        announced=announced,
+        provisional=not announced,
+        calendar_version=calendar.version,
+    )
+
+
+@strawberry.field(
+    description=f"The rest days (weekends and statutory holidays, not make-up working days) "
+    f"from `from` to `to`, both included, in order; at most {REST_DAYS_MAX_SPAN} days apart. "
+    "Days of an unannounced year follow its estimate (see `workingDay`).",
+    permission_classes=[Reader],
+)
+def rest_days(
+    from_: Annotated[date, strawberry.argument(name="from")],
+    to: date,
+) -> list[date]:
+    if to < from_:
+        raise BadUserInput(
+            f"`to` ({to.isoformat()}) is before `from` ({from_.isoformat()}): no day is in "
+            "between.",
+            field="to",
+        )
+    span = (to - from_).days
+    if span > REST_DAYS_MAX_SPAN:
+        raise BadUserInput(
+            f"`from` and `to` may be at most {REST_DAYS_MAX_SPAN} days apart; they are {span}. "
+            "Ask for a year at a time.",
+            field="to",
+            limit=REST_DAYS_MAX_SPAN,
+            length=span,
+        )
+    calendar = current_calendar()
+    days = [from_ + timedelta(days=n) for n in range(span + 1)]
+    return _answered("from", lambda: [d for d in days if not calendar.is_working_day(d)])
+
+
+@strawberry.field(
+    description="The deadline a period gives from a trigger date, as obligations are computed: "
+    "'10WD' working days, '20D' days (a last day that is a rest day moves to the next working "
+    "day), '6M' months; the trigger day never counts.",
+    permission_classes=[Reader],
+)
+def deadline(trigger: date, period: str) -> DeadlineAnswer:
+    try:
+        parsed = Period.parse(period)
+    except RuleSetError as refused:
+        raise BadUserInput(str(refused), field="period") from refused
+    if parsed.kind is PeriodKind.STANDING:
+        raise BadUserInput(
+            "A standing duty has no deadline; give a period like '10WD'.", field="period"
+        )
+    calendar = current_calendar()
+    due = _answered("trigger", lambda: parsed.deadline(trigger, calendar))
+    assert due is not None  # only a standing period has none
+    return DeadlineAnswer(
+        trigger=trigger,
+        period=str(parsed),
+        due_date=due.due_date,
+        due_at=due.due_at,  # as an obligation's dueAt
+        provisional=due.provisional,
+        calendar_version=due.calendar_version,
+    )

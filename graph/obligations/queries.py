@@ -1,6 +1,7 @@
-"""The obligations' root query fields: `obligation`, `obligations` and `complianceSummary`.
-Lookups answer null for what the caller may not see; lists and summaries cover only the caller's
-own enterprise (regulators: any, or all)."""
+"""The obligations' root query fields: `obligation`, `obligations`, `complianceSummary`, and
+`ruleSets` (the rules obligations follow, for clients that show them). Lookups answer null for
+what the caller may not see; lists and summaries cover only the caller's own enterprise
+(regulators: any, or all)."""
 
 import json
 
@@ -17,6 +18,7 @@ from graph.obligations.types import (
     ObligationConnection,
     ObligationEdge,
     ObligationType,
+    RuleSetType,
 )
 from graph.permissions import Reader, can_see_obligation, enterprise_scope, require_principal
 from graph.types import Info, PageInfo
@@ -122,6 +124,15 @@ async def compliance_summary(
         provisional=summary.provisional,
         next_due=ObligationType.of(next_due) if next_due else None,
     )
+
+
+@strawberry.field(
+    description="The rule sets of the deployment's timeline, in the order they take effect, "
+    "with their rules. Read from the deployment's settings: nothing is read from storage.",
+    permission_classes=[Reader],
+)
+def rule_sets(info: Info) -> list[RuleSetType]:
+    return [RuleSetType.of(in_force) for in_force in info.context.settings.rules.periods]
 
 
 def _filter(filter: ObligationFilterInput | None) -> reads.ObligationFilter:

@@ -1,5 +1,5 @@
-"""The `Obligation`, `Rule` and `Reschedule` types, the obligations connection, the compliance
-summary, and a vehicle's or battery's obligations as the caller may see them."""
+"""The `Obligation`, `Rule`, `RuleSet` and `Reschedule` types, the obligations connection, the
+compliance summary, and a vehicle's or battery's obligations as the caller may see them."""
 
 from datetime import date, datetime
 
@@ -8,6 +8,7 @@ from strawberry import Private
 
 from compliance.lifecycle import EventKind
 from compliance.obligations import ObligationRecord
+from compliance.rule_timeline import InForce
 from compliance.rules import ObligationStatus, Rule, SubjectKind, status_on
 from compliance.store import summaries
 from graph.batteries.types import BatteryType, load_battery
@@ -43,6 +44,42 @@ class RuleType:
             period=str(rule.period),
             source=rule.source,
             confidence=rule.confidence,
+        )
+
+
+@strawberry.type(
+    name="RuleSet",
+    description="A rule set of the deployment's timeline, as its data file states it, and the "
+    "first day it governs (until the next one's `inForceFrom`).",
+)
+class RuleSetType:
+    id: str
+    version: str
+    title_zh: str
+    title_en: str
+    issuer: str
+    published_on: date
+    status: str
+    source: str
+    in_force_from: date = strawberry.field(
+        description="Events from this day on fall under it, until the next rule set starts."
+    )
+    rules: list[RuleType]
+
+    @staticmethod
+    def of(in_force: InForce) -> "RuleSetType":
+        rule_set = in_force.rule_set
+        return RuleSetType(
+            id=rule_set.id,
+            version=rule_set.version,
+            title_zh=rule_set.title_zh,
+            title_en=rule_set.title_en,
+            issuer=rule_set.issuer,
+            published_on=rule_set.published_on,
+            status=rule_set.status,
+            source=rule_set.source,
+            in_force_from=in_force.starts_on,
+            rules=[RuleType.of(rule) for rule in rule_set.rules],
         )
 
 

@@ -9,7 +9,6 @@ from compliance.partner_keys import (
     KeyStatus,
     PartnerKey,
     check_scopes,
-    configured_pepper,
     is_key_id,
     issue_key,
     key_hash,
@@ -94,7 +93,7 @@ def _new_key(
         description=(input.description or "").strip() or None,
         scopes=frozenset(input.scopes),
         status=KeyStatus.ACTIVE,
-        secret_hash=key_hash(issued.api_key, configured_pepper()),
+        secret_hash=key_hash(issued.api_key, info.context.settings.pepper),
         created_at=info.context.now,
         created_by=principal.subject,
     )

@@ -2,6 +2,7 @@
 
 import strawberry
 
+from compliance.codes import as_marked
 from compliance.store import lists
 from graph.lists import (
     BOUNDED,
@@ -25,9 +26,15 @@ from graph.vehicles.types import (
 )
 
 
-@strawberry.field(permission_classes=[Reader])
+@strawberry.field(
+    description=(
+        "A vehicle by VIN. Looked up in upper case without surrounding spaces, as VINs are "
+        "marked: `lfzce4cb6p0000024 ` finds LFZCE4CB6P0000024."
+    ),
+    permission_classes=[Reader],
+)
 async def vehicle(info: Info, vin: str) -> VehicleType | None:
-    return await load_vehicle(info, vin)
+    return await load_vehicle(info, as_marked(vin))
 
 
 @strawberry.field(

@@ -1976,7 +1976,7 @@ OBLIGATION_CASES = [
         ),
         200,
         ("REASON_REQUIRED",),
-        "Say why the duty does not apply (at least 10 characters)",
+        "Say why the duty does not apply (at least 10 characters, or 5 Chinese characters)",
         ("input", "reason"),
     ),
 ]

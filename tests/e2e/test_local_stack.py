@@ -6,6 +6,7 @@ refused mutation that writes nothing."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -19,6 +20,7 @@ from gql.transport.requests import RequestsHTTPTransport
 from compliance.calendar import Deadline, default_calendar
 from compliance.codes import production_date_code, vin_check_digit
 from local.demo import FUZHOU_MOTORS, NINGDE_CELLS, SHENZHEN_EV
+from local.run import UNAUTHORIZED_HINT
 from local.stack import LocalStack
 from local.tokens import mint_token
 
@@ -239,10 +241,53 @@ def test_the_gateway_refuses_a_token_it_cannot_verify_with_401(base_url: str, to
 
 
 def test_a_request_without_a_token_is_refused_at_the_gateway(base_url: str) -> None:
-    # Given no Authorization header, Then the JWT authorizer answers 401 before the function.
+    # Given no Authorization header, Then the JWT authorizer answers 401 before the function,
+    # API Gateway's message with the local stack's hint on how to get a token.
     response = requests.post(f"{base_url}/graphql", json={"query": "{ me { role } }"}, timeout=10)
     assert response.status_code == 401
-    assert response.json() == {"message": "Unauthorized"}
+    assert response.json() == {"message": "Unauthorized", "hint": UNAUTHORIZED_HINT}
+
+
+def test_the_vite_dev_server_may_call_the_stack_from_a_browser(base_url: str) -> None:
+    # Given a page on http://localhost:5173 (the template's CorsAllowOrigins default)
+    origin = "http://localhost:5173"
+    # When the browser sends its preflight, Then the stack allows it with no CORS setting
+    preflight = requests.options(
+        f"{base_url}/graphql",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=10,
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == origin
+    # And the POST that follows is allowed too
+    token = mint_token("REGULATOR")
+    response = requests.post(
+        f"{base_url}/graphql",
+        json={"query": "query Me { me { role } }"},
+        headers={"Origin": origin, "Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == origin
+
+
+def test_the_console_shows_one_short_line_per_request(local_stack: LocalStack) -> None:
+    # Given a request to a path of its own (the operation's name is there only at INFO level,
+    # and the tests run the functions at WARNING; tests/integration/test_local_frontend.py
+    # covers it)
+    requests.get(f"{local_stack.url}/graphiql/console-probe.js", timeout=10)
+    # Then the console has one line for it (written just after the answer), and no JSON record
+    deadline = time.monotonic() + 10
+    assert local_stack.output.line_with("console-probe", deadline, refused="\x00"), "no line"
+    lines = local_stack.output.text().splitlines()
+    probe = [line for line in lines if "console-probe" in line]
+    assert len(probe) == 1, probe
+    assert re.fullmatch(r"\d\d:\d\d:\d\d \d{3} GET /graphiql/console-probe\.js \d+ ms", probe[0])
+    assert not [line for line in lines if line.startswith("{")]
 
 
 def mistyped_vin() -> str:

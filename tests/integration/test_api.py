@@ -15,6 +15,7 @@ from compliance import delivery
 from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
 from compliance.store.models import ObligationItem
+from graph.settings import settings_from_environment
 from local.aws import local_aws
 from local.calls import api_event, bearer_header, invoke
 from local.queues import create_queues, deliver_batch
@@ -489,6 +490,7 @@ class TestObligations:
         sqs = boto3.client("sqs")
         url = create_queues(sqs)["ReminderQueue"]
         monkeypatch.setenv("REMINDER_QUEUE_URL", url)
+        settings_from_environment.cache_clear()  # read at a cold start, as deployed
         # When the 2027 schedule is loaded with a holiday on that day,
         result = gql(
             """mutation ($input: LoadCalendarYearInput!) { loadCalendarYear(input: $input) {
@@ -678,3 +680,20 @@ def vehicle_client() -> Any:
     import boto3
 
     return boto3.client("dynamodb")
+
+
+class TestLookupsAsMarked:
+    def test_a_vin_or_code_sent_in_lower_case_with_spaces_finds_the_record_for_its_owner_only(
+        self, vehicle: dict[str, Any]
+    ) -> None:
+        # Given a certified vehicle and its pack, asked for in lower case with spaces around
+        query = """query ($vin: String!, $code: String!) {
+            vehicle(vin: $vin) { vin } battery(code: $code) { code } }"""
+        sloppy = {"vin": f" {vin(1).lower()} ", "code": f"{code(1).lower()}  "}
+        # When its automaker asks, Then both are found as marked
+        assert gql(query, sloppy, auth=AUTO)["data"] == {
+            "vehicle": {"vin": vin(1)},
+            "battery": {"code": code(1)},
+        }
+        # and another automaker still finds neither.
+        assert gql(query, sloppy, auth=OTHER_AUTO)["data"] == {"vehicle": None, "battery": None}

@@ -484,7 +484,7 @@ def test_a_next_page_whose_message_never_went_out_is_queued_by_the_page_delivere
     def refusing(messages: Any) -> None:
         if next(refusals, False):
             raise delivery.DeliveryError("SQS throttled", retryable=True)
-        delivery.enqueue(messages)
+        delivery.enqueue_to(stack.url, messages)
 
     monkeypatch.setattr("functions.remind.queue", lambda url: refusing)
     stack.send(message)
@@ -639,7 +639,7 @@ def test_a_load_whose_rescheduling_could_not_be_queued_says_so_and_is_finished_w
     def refusing(messages: Any) -> None:
         raise delivery.DeliveryError("enqueueing reminder tasks failed: throttled", retryable=True)
 
-    monkeypatch.setattr("graph.calendar.mutations.enqueue", refusing)
+    monkeypatch.setattr("graph.calendar.mutations.queue", lambda url: refusing)
     # When 2027 is loaded,
     result = gql(LOAD, LOAD_2027, auth=ADMIN)["data"]["loadCalendarYear"]
     # Then the answer says the schedule is stored but its moves are not queued, and how to
@@ -651,7 +651,7 @@ def test_a_load_whose_rescheduling_could_not_be_queued_says_so_and_is_finished_w
     assert result["rescheduling"] is None
     assert stack.waiting() == 0
     # and sending it again, the queue working, queues it and the rescheduling finishes.
-    monkeypatch.setattr("graph.calendar.mutations.enqueue", delivery.enqueue)
+    monkeypatch.setattr("graph.calendar.mutations.queue", delivery.queue)
     again = load_2027()
     assert again["calendar"]["version"] == version
     assert again["rescheduling"]["status"] == "QUEUED"

@@ -978,6 +978,37 @@ READS_OF_THE_HISTORY: list[Step] = [
     _read("enterprises", "the-platforms", ENTERPRISES, REGULATOR),
     _read("enterprises", "automakers", ENTERPRISES, PLATFORM, filter={"kind": "AUTOMAKER"}),
     _read("enterprises", "its-own", ENTERPRISES, AUTO_USER),
+    _read(
+        "workingDay",
+        "a-statutory-holiday",
+        """query ($date: Date!) { workingDay(date: $date) {
+        date workingDay restReason makeUpWorkday announced provisional calendarVersion } }""",
+        AUTO_USER,
+        date="2026-10-01",
+    ),
+    _read(
+        "restDays",
+        "over-national-day",
+        "query ($from: Date!, $to: Date!) { restDays(from: $from, to: $to) }",
+        AUTO_USER,
+        **{"from": "2026-09-26", "to": "2026-10-11"},
+    ),
+    _read(
+        "deadline",
+        "ten-working-days",
+        """query ($trigger: Date!, $period: String!) { deadline(trigger: $trigger,
+        period: $period) { dueDate dueAt provisional calendarVersion } }""",
+        AUTO_USER,
+        trigger="2026-09-24",
+        period="10WD",
+    ),
+    _read(
+        "ruleSets",
+        "of-the-deployment",
+        """{ ruleSets { id version titleEn publishedOn inForceFrom
+        rules { id period confidence } } }""",
+        AUTO_USER,
+    ),
 ]
 
 # The life of fresh records, each step on what the steps before made: an enterprise onboarded

@@ -564,6 +564,31 @@ class TestClosingObligations:
         assert codes_of(described(other)) == codes_of(described(fulfilled)) == ["CONFLICT"]
         assert world.store.snapshot() == stored
 
+    @pytest.mark.parametrize(
+        ("reason", "accepted"),
+        [
+            ("车型未投产", True),  # "the model never went into production": 5 wide characters
+            ("未投产", False),
+            ("not in use", True),
+            ("not used", False),
+        ],
+    )
+    def test_a_waiver_reason_is_long_enough_by_what_it_says_in_either_script(
+        self, reason: str, accepted: bool
+    ) -> None:
+        # Given the automaker's production upload
+        world = World()
+        duty = production_duty(world)
+        # When it is waived for a short reason in Chinese or in English
+        closed = obligation_use_cases.waive(world.store, world.request(AUTOMAKER), duty, reason)
+        # Then five Chinese characters say as much as ten Latin ones
+        if accepted:
+            assert closed.record is not None
+            assert closed.record.stored_status is ObligationStatus.WAIVED
+        else:
+            assert codes_of(described(closed)) == ["REASON_REQUIRED"]
+            assert "or 5 Chinese characters" in described(closed)[0][3]
+
     def test_a_coverage_duty_is_not_fulfilled_by_hand_but_closed_by_a_point_covering_it(
         self,
     ) -> None:
