@@ -14,7 +14,7 @@ every field, the calls it makes for all the objects it is resolved on:
   vehicle or battery, and a coverage region's `servicePoints`) is one call per object;
 - a root field what `ROOT_CALLS` says (else one call: a lookup or a page), a mutation
   `MUTATION_CALLS`, and any other field taking `first` one Query per object; fields computed
-  from what is loaded cost nothing.
+  from what is loaded cost nothing, except those `FIELD_CALLS` names (a page's `totalCount`).
 
 A list multiplies the objects below it by its largest size: `first` (at most the maximum page
 size; its default when omitted) for a page and its `edges`/`nodes`; the sizes in
@@ -152,6 +152,13 @@ ROOT_CALLS: Mapping[str, int] = {
 }
 
 
+# Fields computed by a read of their own: a page's `totalCount` reads the stored counts as a
+# summary does (compliance/store/summaries.py), the nation's at most.
+FIELD_CALLS: Mapping[tuple[str, str], int] = {
+    ("ObligationConnection", "totalCount"): ROOT_CALLS["complianceSummary"],
+}
+
+
 class Estimate:
     """The calls one operation of a document can make; see the module's docstring."""
 
@@ -220,6 +227,8 @@ class Estimate:
             own = MUTATION_CALLS if self.mutation else ROOT_CALLS.get(name, 1)
         elif key in BATCHED:
             own = math.ceil(objects * size / BATCH_GET_KEYS)
+        elif key in FIELD_CALLS:
+            own = objects * FIELD_CALLS[key]
         elif key in QUERY_PER_OBJECT or first is not None:
             own = objects
         else:

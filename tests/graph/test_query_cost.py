@@ -218,3 +218,11 @@ def test_every_field_that_reads_through_a_loader_has_a_cost() -> None:
             if (graphql_type.name, name) not in costed:
                 uncosted.append(f"{graphql_type.name}.{name}")
     assert uncosted == []
+
+
+def test_a_pages_total_count_costs_the_summary_it_reads() -> None:
+    # Given a page of obligations with and without its totalCount,
+    plain = "{ obligations(first: 20) { nodes { id } } }"
+    counted = "{ obligations(first: 20) { totalCount nodes { id } } }"
+    # Then the count adds the reads of a summary (the nation's at most).
+    assert estimate(counted) == estimate(plain) + cost.ROOT_CALLS["complianceSummary"]

@@ -1307,6 +1307,8 @@ class UnansweredError(Exception):
 class Measured:
     seeded: Seeded
     costs: Mapping[str, Cost | UnansweredError]
+    # What the answer reported as its estimate (`extensions.cost.requested`), by case.
+    estimates: Mapping[str, int]
 
 
 def _checked(step: Step, result: Any) -> None:
@@ -1338,6 +1340,7 @@ def _reminder_queue() -> Iterator[None]:
 def run_script(size: int) -> Measured:
     """Seed a world of `size` and run the script in it, measuring each measured step."""
     costs: dict[str, Cost | UnansweredError] = {}
+    estimates: dict[str, int] = {}
     with local_aws(), _reminder_queue():
         seeded = seed(size)
         meter = Meter()
@@ -1362,10 +1365,11 @@ def run_script(size: int) -> Measured:
                     step.keep(result, notes)
                 if step.measured:
                     costs[step.case] = cost
+                    estimates[step.case] = int(result["extensions"]["cost"]["requested"])
         finally:
             events.unregister("before-call.dynamodb", meter.before)
             events.unregister("after-call.dynamodb", meter.after)
-    return Measured(seeded, costs)
+    return Measured(seeded, costs, estimates)
 
 
 @pytest.fixture(scope="module")
@@ -1377,10 +1381,10 @@ def worlds() -> tuple[Measured, Measured]:
     return small, large
 
 
-def _cases() -> list[Any]:
+def _cases(prefix: str = "") -> list[Any]:
     cases = []
     for step in SCRIPT:
-        if not step.measured:
+        if not step.measured or not step.case.startswith(prefix):
             continue
         cases.append(pytest.param(step.case, id=step.case))
     return cases
@@ -1431,3 +1435,16 @@ def test_every_query_field_and_mutation_of_the_schema_has_a_measured_request() -
     # calls must stay zero), and nothing measured is missing from the schema.
     assert not root - measured, f"no measured request for {sorted(root - measured)}"
     assert not measured - root, f"not in the schema: {sorted(measured - root)}"
+
+
+@pytest.mark.parametrize("case", _cases("Query."))
+def test_the_estimate_a_query_reports_bounds_the_calls_it_made(
+    worlds: tuple[Measured, Measured], case: str
+) -> None:
+    # Given the same query in both worlds, Then the cost it reported before running is at
+    # least the DynamoDB calls it made: the query cost limit refuses on an upper bound.
+    for world in worlds:
+        cost = world.costs[case]
+        assert not isinstance(cost, UnansweredError), cost
+        made = sum(cost.calls.values())
+        assert world.estimates[case] >= made, f"estimated {world.estimates[case]}, made {cost}"
