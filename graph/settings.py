@@ -21,11 +21,12 @@ class Settings(Struct, frozen=True):
     cursor_key: bytes
     graphiql: bool
     introspection: bool
+    # The pepper of partner keys' hashes (compliance.partner_keys.pepper_from). Required: a
+    # default would hash keys with no pepper at all.
+    pepper: bytes
     # The reminder queue a calendar load puts its rescheduling on (None where none is set: the
     # load then says its moves could not be queued).
     queue_url: str | None = None
-    # The pepper of partner keys' hashes (compliance.partner_keys.pepper_from).
-    pepper: bytes = b""
     max_page_size: int = 200
     max_batch_items: int = 1000
 

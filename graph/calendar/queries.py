@@ -15,7 +15,6 @@ import strawberry
 from compliance.calendar import CalendarError
 from compliance.rules import Period, PeriodKind, RuleSetError
 from compliance.store import rescheduling
-from compliance.store.calendars import current_calendar
 from graph.calendar.types import (
     DeadlineAnswer,
     ReschedulingSummary,
@@ -25,6 +24,7 @@ from graph.calendar.types import (
 from graph.errors import BadUserInput
 from graph.limits import REST_DAYS_MAX_SPAN
 from graph.permissions import Overseer, Reader
+from graph.types import Info
 
 _T = TypeVar("_T")
 SATURDAY = 5
@@ -62,8 +62,8 @@ def _answered(argument: str, compute: Callable[[], _T]) -> _T:
     description="Whether a China civil date is a working day, and why not when it is not.",
     permission_classes=[Reader],
 )
-def working_day(date: date) -> WorkingDayAnswer:
-    calendar = current_calendar()
+def working_day(info: Info, date: date) -> WorkingDayAnswer:
+    calendar = info.context.store.calendar()
     working = _answered("date", lambda: calendar.is_working_day(date))
     weekend = date.weekday() >= SATURDAY
     announced = calendar.is_announced(date.year)
@@ -88,6 +88,7 @@ def working_day(date: date) -> WorkingDayAnswer:
     permission_classes=[Reader],
 )
 def rest_days(
+    info: Info,
     from_: Annotated[date, strawberry.argument(name="from")],
     to: date,
 ) -> list[date]:
@@ -106,7 +107,7 @@ def rest_days(
             limit=REST_DAYS_MAX_SPAN,
             length=span,
         )
-    calendar = current_calendar()
+    calendar = info.context.store.calendar()
     days = [from_ + timedelta(days=n) for n in range(span + 1)]
     return _answered("from", lambda: [d for d in days if not calendar.is_working_day(d)])
 
@@ -117,7 +118,7 @@ def rest_days(
     "day), '6M' months; the trigger day never counts.",
     permission_classes=[Reader],
 )
-def deadline(trigger: date, period: str) -> DeadlineAnswer:
+def deadline(info: Info, trigger: date, period: str) -> DeadlineAnswer:
     try:
         parsed = Period.parse(period)
     except RuleSetError as refused:
@@ -126,7 +127,7 @@ def deadline(trigger: date, period: str) -> DeadlineAnswer:
         raise BadUserInput(
             "A standing duty has no deadline; give a period like '10WD'.", field="period"
         )
-    calendar = current_calendar()
+    calendar = info.context.store.calendar()
     due = _answered("trigger", lambda: parsed.deadline(trigger, calendar))
     assert due is not None  # only a standing period has none
     return DeadlineAnswer(
