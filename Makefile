@@ -14,7 +14,7 @@ SAM_CLI := aws-sam-cli==1.170.0
 # The Lambda runtime is Python 3.13; where this machine has it (pyenv), the tests run there too.
 PY313 := PYENV_VERSION=3.13.0 python3.13
 
-.PHONY: help venv test lint format typecheck complexity duplicates template unit compat bench seed-calendar schema run token sweep backfill-reminders rules-timeline build soak clean
+.PHONY: help venv test lint format typecheck complexity duplicates template unit compat bench seed-calendar schema documents run token sweep backfill-reminders rules-timeline build soak clean
 
 help:
 	@echo "make run        the local stack with demo data on http://127.0.0.1:3000/graphql"
@@ -27,6 +27,7 @@ help:
 	@echo "make soak       60 s load test: 16 clients against a local stack started for it"
 	@echo "make build      the Lambda artifact for python3.13 arm64 (no Docker), proved by one request"
 	@echo "make seed-calendar  regenerate compliance/data/calendar from chinesecalendar + holidays"
+	@echo "make documents [MERGE=app-manifest.json]   the trusted documents' manifest from docs/documents/"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -119,6 +120,10 @@ seed-calendar: venv
 schema: venv
 	$(BIN)/python -m graph.schema
 
+# The trusted documents' manifest from docs/documents/*.graphql (and an app's, MERGE=<file>).
+documents: venv
+	$(BIN)/python -m tools.trusted_documents $(if $(MERGE),--merge $(MERGE))
+
 # The whole stack on this machine (moto, tables, demo data, the gateway on PORT, default 3000).
 run: $(RUN_STAMP)
 	$(BIN)/python -m local.run
@@ -134,7 +139,7 @@ build/lambda/.built: pyproject.toml $(shell find compliance graph functions -typ
 	$(MAKE) --no-print-directory build
 	@touch $@
 
-build-ApiFunction build-SweepFunction build-RemindFunction build-PartnerAuthorizerFunction: build/lambda/.built
+build-ApiFunction build-SweepFunction build-RemindFunction build-PartnerAuthorizerFunction build-ExportFunction build-ChangesFunction: build/lambda/.built
 	cp -R build/lambda/. "$(ARTIFACTS_DIR)"
 	rm -f "$(ARTIFACTS_DIR)/.built"
 

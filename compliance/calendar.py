@@ -30,6 +30,7 @@ from typing import Annotated, Final, Literal, NoReturn
 from msgspec import Meta, Raw, Struct
 
 from compliance.data_files import DataFileError, decode_json, keyed
+from compliance.messages import Message, t
 
 __all__ = [
     "CHINA_TZ",
@@ -61,14 +62,15 @@ DEFAULT_CALENDAR_PATH: Final = Path(__file__).parent / "data" / "calendar" / "cn
 
 # A deadline is the end of its day; millisecond precision is what clients and DynamoDB keep.
 _END_OF_DAY: Final = time(23, 59, 59, 999000)
+# How a message names each weekday, Monday first (catalog keys, compliance.messages).
 _WEEKDAY_NAMES: Final = (
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
+    "calendar.weekday.monday",
+    "calendar.weekday.tuesday",
+    "calendar.weekday.wednesday",
+    "calendar.weekday.thursday",
+    "calendar.weekday.friday",
+    "calendar.weekday.saturday",
+    "calendar.weekday.sunday",
 )
 
 
@@ -168,17 +170,17 @@ class WorkingDayCalendar:
             raise CalendarError(f"calendar version must be a positive integer, got {version!r}")
         announced_by_year: dict[int, YearSchedule] = {}
         for schedule in announced:
-            where = f"announced schedule for {schedule.year}"
+            where = ("calendar.where.announced", schedule.year)
             _validate_schedule(schedule, where)
             if schedule.year in announced_by_year:
-                raise CalendarError(f"{where}: the year is given twice")
+                raise CalendarError(f"{_at(where)}: the year is given twice")
             announced_by_year[schedule.year] = schedule
         estimated_by_year: dict[int, EstimatedYear] = {}
         for estimate in estimated:
-            where = f"estimated schedule for {estimate.year}"
+            where = ("calendar.where.estimated", estimate.year)
             _validate_estimate(estimate, where)
             if estimate.year in estimated_by_year:
-                raise CalendarError(f"{where}: the year is given twice")
+                raise CalendarError(f"{_at(where)}: the year is given twice")
             estimated_by_year[estimate.year] = estimate
         object.__setattr__(self, "_announced", announced_by_year)
         object.__setattr__(self, "_estimated", estimated_by_year)
@@ -211,7 +213,7 @@ class WorkingDayCalendar:
         return year in self._announced
 
     def is_working_day(self, d: date) -> bool:
-        ordinal = _ordinal_in_span(d, "date")
+        ordinal = _ordinal_in_span(d, "calendar.what.date")
         index = bisect_left(self._workdays, ordinal)
         return index < len(self._workdays) and self._workdays[index] == ordinal
 
@@ -222,12 +224,16 @@ class WorkingDayCalendar:
         """
         if n < 1:
             raise CalendarError(f"a period of working days must be at least 1, got {n}")
-        ordinal = _ordinal_in_span(start, "start date")
+        ordinal = _ordinal_in_span(start, _START)
         index = bisect_right(self._workdays, ordinal) + n - 1
         if index >= len(self._workdays):
             raise CalendarError(
-                f"{n} working day{'' if n == 1 else 's'} after {start.isoformat()} falls after "
-                f"the last supported day {LAST_SUPPORTED_DAY.isoformat()}"
+                t(
+                    "calendar.working_day_beyond" if n == 1 else "calendar.working_days_beyond",
+                    n=n,
+                    start=start.isoformat(),
+                    last=LAST_SUPPORTED_DAY.isoformat(),
+                )
             )
         due = date.fromordinal(self._workdays[index])
         # The answer depends on the status of every day in (start, due].
@@ -242,21 +248,29 @@ class WorkingDayCalendar:
         """
         if n < 1:
             raise CalendarError(f"a period of months must be at least 1, got {n}")
-        _ordinal_in_span(start, "start date")
+        _ordinal_in_span(start, _START)
         year, month_index = divmod(start.year * 12 + start.month - 1 + n, 12)
         if year > LAST_SUPPORTED_DAY.year:
             raise CalendarError(
-                f"{n} months after {start.isoformat()} falls after the last supported "
-                f"day {LAST_SUPPORTED_DAY.isoformat()}"
+                t(
+                    "calendar.months_beyond",
+                    n=n,
+                    start=start.isoformat(),
+                    last=LAST_SUPPORTED_DAY.isoformat(),
+                )
             )
         month = month_index + 1
         target = date(year, month, min(start.day, monthrange(year, month)[1]))
         index = bisect_left(self._workdays, target.toordinal())
         if index >= len(self._workdays):
             raise CalendarError(
-                f"{n} months after {start.isoformat()} is {target.isoformat()}, and no "
-                f"working day follows it before the last supported day "
-                f"{LAST_SUPPORTED_DAY.isoformat()}"
+                t(
+                    "calendar.months_no_working_day",
+                    n=n,
+                    start=start.isoformat(),
+                    target=target.isoformat(),
+                    last=LAST_SUPPORTED_DAY.isoformat(),
+                )
             )
         due = date.fromordinal(self._workdays[index])
         # The month arithmetic needs no calendar; only the days from the target to the
@@ -270,18 +284,27 @@ class WorkingDayCalendar:
         day (art. 203)."""
         if n < 1:
             raise CalendarError(f"a period of days must be at least 1, got {n}")
-        _ordinal_in_span(start, "start date")
+        _ordinal_in_span(start, _START)
         if n > LAST_SUPPORTED_DAY.toordinal() - start.toordinal():
             raise CalendarError(
-                f"{n} days after {start.isoformat()} falls after the last supported day "
-                f"{LAST_SUPPORTED_DAY.isoformat()}"
+                t(
+                    "calendar.days_beyond",
+                    n=n,
+                    start=start.isoformat(),
+                    last=LAST_SUPPORTED_DAY.isoformat(),
+                )
             )
         target = start + timedelta(days=n)
         index = bisect_left(self._workdays, target.toordinal())
         if index >= len(self._workdays):
             raise CalendarError(
-                f"{n} days after {start.isoformat()} is {target.isoformat()}, and no working "
-                f"day follows it before the last supported day {LAST_SUPPORTED_DAY.isoformat()}"
+                t(
+                    "calendar.days_no_working_day",
+                    n=n,
+                    start=start.isoformat(),
+                    target=target.isoformat(),
+                    last=LAST_SUPPORTED_DAY.isoformat(),
+                )
             )
         # Counting the days needs no calendar; only the days from the last one to the
         # (rolled-forward) due date were consulted.
@@ -293,8 +316,8 @@ class WorkingDayCalendar:
         Reads as "working days left" from today to a due date, and as "overdue by" (negative)
         once the due date has passed.
         """
-        start_ordinal = _ordinal_in_span(start, "start date")
-        end_ordinal = _ordinal_in_span(end, "end date")
+        start_ordinal = _ordinal_in_span(start, _START)
+        end_ordinal = _ordinal_in_span(end, _END)
         if end_ordinal >= start_ordinal:
             return bisect_right(self._workdays, end_ordinal) - bisect_right(
                 self._workdays, start_ordinal
@@ -309,7 +332,7 @@ class WorkingDayCalendar:
         left" reminder stage begins)."""
         if n < 0:
             raise CalendarError(f"a count of working days cannot be negative, got {n}")
-        end_ordinal = _ordinal_in_span(end, "end date")
+        end_ordinal = _ordinal_in_span(end, _END)
         index = bisect_right(self._workdays, end_ordinal) - n - 1
         if index < 0:
             return FIRST_SUPPORTED_DAY
@@ -320,7 +343,7 @@ class WorkingDayCalendar:
 
         The schedule is validated first; the new calendar's version is this one's plus one.
         """
-        _validate_schedule(schedule, f"schedule for {schedule.year}")
+        _validate_schedule(schedule, ("calendar.where.schedule", schedule.year))
         announced = dict(self._announced)
         announced[schedule.year] = schedule
         return WorkingDayCalendar(
@@ -335,16 +358,29 @@ class WorkingDayCalendar:
         return Deadline(due_date=due, provisional=provisional, calendar_version=self._version)
 
 
+# How a message names the days a computation starts and ends on (catalog keys).
+_START: Final = "calendar.what.start_date"
+_END: Final = "calendar.what.end_date"
+
+
 def _ordinal_in_span(d: date, what: str) -> int:
+    """`d`'s ordinal; `what` is the catalog key of how a refusal names it."""
     if not isinstance(d, date):
-        raise CalendarError(f"{what} must be a date, got {type(d).__name__}")
+        raise CalendarError(f"{t(what)} must be a date, got {type(d).__name__}")
     if isinstance(d, datetime):
         # A datetime's civil date depends on its time zone; callers convert to China time first.
-        raise CalendarError(f"{what} must be a China civil date, not a datetime ({d.isoformat()})")
+        raise CalendarError(
+            f"{t(what)} must be a China civil date, not a datetime ({d.isoformat()})"
+        )
     if not FIRST_SUPPORTED_DAY <= d <= LAST_SUPPORTED_DAY:
         raise CalendarError(
-            f"{what} {d.isoformat()} is outside the supported span "
-            f"{FIRST_SUPPORTED_DAY.isoformat()}..{LAST_SUPPORTED_DAY.isoformat()}"
+            t(
+                "calendar.outside_span",
+                what=t(what),
+                day=d.isoformat(),
+                first=FIRST_SUPPORTED_DAY.isoformat(),
+                last=LAST_SUPPORTED_DAY.isoformat(),
+            )
         )
     return d.toordinal()
 
@@ -375,47 +411,71 @@ def _unannounced_counts(announced: Mapping[int, YearSchedule]) -> tuple[int, ...
     return tuple(counts)
 
 
-def _check_year(year: object, where: str) -> int:
+# Where in a calendar a problem is: the catalog key of the kind of schedule, and its year. It is
+# said (`_at`) only when there is a problem to say, so that loading a calendar reads no catalog.
+_Where = tuple[str, object]
+
+
+def _at(where: _Where) -> Message:
+    key, year = where
+    return t(key, year=year)
+
+
+def _check_year(year: object, where: _Where) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
-        raise CalendarError(f"{where}: year must be an integer, got {year!r}")
+        raise CalendarError(f"{_at(where)}: year must be an integer, got {year!r}")
     if not FIRST_SUPPORTED_DAY.year <= year <= LAST_SUPPORTED_DAY.year:
         raise CalendarError(
-            f"{where}: year {year} is outside the supported span "
-            f"{FIRST_SUPPORTED_DAY.year}..{LAST_SUPPORTED_DAY.year}"
+            t(
+                "calendar.year_outside_span",
+                where=_at(where),
+                year=year,
+                first=FIRST_SUPPORTED_DAY.year,
+                last=LAST_SUPPORTED_DAY.year,
+            )
         )
     return year
 
 
-def _check_days(days: object, year: int, field: str, where: str) -> frozenset[date]:
+def _check_days(days: object, year: int, field: str, where: _Where) -> frozenset[date]:
     if not isinstance(days, frozenset):
-        raise CalendarError(f"{where}: {field} must be a frozenset of dates")
+        raise CalendarError(f"{_at(where)}: {field} must be a frozenset of dates")
     for d in days:
         if not isinstance(d, date) or isinstance(d, datetime):
-            raise CalendarError(f"{where}: {field}: {d!r} is not a date")
+            raise CalendarError(f"{_at(where)}: {field}: {d!r} is not a date")
     for d in sorted(days):
         if d.year != year:
             raise CalendarError(
-                f"{where}: {field}: {d.isoformat()} is not in {year}; a year's schedule lists "
-                f"only that year's dates (load a day of another year with that year)"
+                t(
+                    "calendar.not_in_year",
+                    where=_at(where),
+                    field=field,
+                    day=d.isoformat(),
+                    year=year,
+                )
             )
     return days
 
 
-def _check_source(source: object, where: str) -> None:
+def _check_source(source: object, where: _Where) -> None:
     if not isinstance(source, str) or not source.strip():
-        raise CalendarError(f"{where}: source is empty; name the notice the schedule comes from")
+        raise CalendarError(t("calendar.source_empty", where=_at(where)))
 
 
-def _check_weekday_holidays(holidays: frozenset[date], where: str) -> None:
+def _check_weekday_holidays(holidays: frozenset[date], where: _Where) -> None:
     for d in sorted(holidays):
         if d.weekday() >= 5:
             raise CalendarError(
-                f"{where}: holidays: {d.isoformat()} is a {_WEEKDAY_NAMES[d.weekday()]}; "
-                f"weekend rest days are implied, so list only Monday-Friday holidays"
+                t(
+                    "calendar.weekend_holiday",
+                    where=_at(where),
+                    day=d.isoformat(),
+                    weekday=t(_WEEKDAY_NAMES[d.weekday()]),
+                )
             )
 
 
-def _validate_schedule(schedule: YearSchedule, where: str) -> None:
+def _validate_schedule(schedule: YearSchedule, where: _Where) -> None:
     with _concerning("year"):
         year = _check_year(schedule.year, where)
     with _concerning("holidays"):
@@ -425,8 +485,7 @@ def _validate_schedule(schedule: YearSchedule, where: str) -> None:
     both = sorted(holidays & makeup)
     if both:
         raise CalendarError(
-            f"{where}: {both[0].isoformat()} is listed both as a holiday and as a make-up "
-            f"working day",
+            t("calendar.holiday_and_workday", where=_at(where), day=both[0].isoformat()),
             "makeup_workdays",
         )
     with _concerning("holidays"):
@@ -434,8 +493,12 @@ def _validate_schedule(schedule: YearSchedule, where: str) -> None:
     for d in sorted(makeup):
         if d.weekday() < 5:
             raise CalendarError(
-                f"{where}: makeup_workdays: {d.isoformat()} is a {_WEEKDAY_NAMES[d.weekday()]}; "
-                f"a make-up working day must be a Saturday or Sunday",
+                t(
+                    "calendar.weekday_workday",
+                    where=_at(where),
+                    day=d.isoformat(),
+                    weekday=t(_WEEKDAY_NAMES[d.weekday()]),
+                ),
                 "makeup_workdays",
             )
     with _concerning("source"):
@@ -445,11 +508,12 @@ def _validate_schedule(schedule: YearSchedule, where: str) -> None:
         not isinstance(announced_on, date) or isinstance(announced_on, datetime)
     ):
         raise CalendarError(
-            f"{where}: announced_on must be a date or None, got {announced_on!r}", "announced_on"
+            f"{_at(where)}: announced_on must be a date or None, got {announced_on!r}",
+            "announced_on",
         )
 
 
-def _validate_estimate(estimate: EstimatedYear, where: str) -> None:
+def _validate_estimate(estimate: EstimatedYear, where: _Where) -> None:
     year = _check_year(estimate.year, where)
     _check_weekday_holidays(_check_days(estimate.holidays, year, "holidays", where), where)
     _check_source(estimate.source, where)

@@ -15,7 +15,6 @@ from email.utils import format_datetime, formataddr, make_msgid
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:  # the sweep, which only enqueues, need not load the renderer
@@ -44,6 +43,11 @@ def _error(what: str, error: Exception) -> DeliveryError:
 
 @cache
 def _client(service: str) -> Any:
+    # boto3 is imported on first use: the API imports this module (calendar loads enqueue
+    # rescheduling pages) but only those mutations send, and boto3 with s3transfer and
+    # multiprocessing adds 15-20 ms to every cold start.
+    import boto3
+
     return boto3.client(service)
 
 

@@ -15,6 +15,7 @@ from msgspec import Struct
 from compliance import regions
 from compliance.codes import check_uscc
 from compliance.lifecycle import UTILIZER_KINDS, EnterpriseFacts, EnterpriseKind, Violation
+from compliance.messages import t, too_long
 
 LANGUAGES = ("zh-CN", "en")
 MAX_CONTACTS = 20
@@ -60,14 +61,11 @@ def registration_violations(
     ]
     found += name_violations(name)
     if not kinds:
-        found.append(Violation("REQUIRED", "kinds", "Give at least one enterprise kind."))
+        found.append(Violation("REQUIRED", "kinds", t("enterprise.kinds_required")))
     if manufacturer_codes and not kinds & CODE_HOLDER_KINDS:
         found.append(
             Violation(
-                "NOT_A_BATTERY_MAKER",
-                "manufacturer_codes",
-                "Only battery makers, and recyclers that re-code batteries for second life, are "
-                "assigned manufacturer codes.",
+                "NOT_A_BATTERY_MAKER", "manufacturer_codes", t("enterprise.codes_not_for_kind")
             )
         )
     for i, code in enumerate(manufacturer_codes):
@@ -76,7 +74,7 @@ def registration_violations(
                 Violation(
                     "INVALID_MANUFACTURER_CODE",
                     f"manufacturer_codes.{i}",
-                    f"{code!r} is not a manufacturer code: three digits or upper-case letters.",
+                    t("enterprise.invalid_manufacturer_code", code=code),
                 )
             )
     found += province_violations(province_code)
@@ -86,16 +84,9 @@ def registration_violations(
 
 def name_violations(name: str) -> list[Violation]:
     if not name.strip():
-        return [Violation("REQUIRED", "name", "Give the enterprise's registered name.")]
+        return [Violation("REQUIRED", "name", t("enterprise.name_required"))]
     if len(name) > NAME_MAX_LENGTH:
-        return [
-            Violation(
-                "TOO_LONG",
-                "name",
-                f"The name is {len(name):,} characters long; at most {NAME_MAX_LENGTH} are "
-                "accepted.",
-            )
-        ]
+        return [Violation("TOO_LONG", "name", too_long("what.name", len(name), NAME_MAX_LENGTH))]
     return []
 
 
@@ -108,7 +99,7 @@ def province_violations(province_code: str | None) -> list[Violation]:
             Violation(
                 "INVALID_PROVINCE",
                 "province_code",
-                f"{province_code} is not a province code (GB/T 2260, e.g. 440000).",
+                t("enterprise.invalid_province", code=province_code),
             )
         ]
     return []
@@ -121,7 +112,7 @@ def contact_violations(contacts: Sequence[Contact]) -> list[Violation]:
             Violation(
                 "TOO_MANY_ITEMS",
                 "contacts",
-                f"{len(contacts)} contacts given; at most {MAX_CONTACTS}.",
+                t("enterprise.too_many_contacts", count=len(contacts), limit=MAX_CONTACTS),
             )
         ]
     found: list[Violation] = []
@@ -141,15 +132,13 @@ def contact_violations(contacts: Sequence[Contact]) -> list[Violation]:
                 Violation(
                     "INVALID_EMAIL",
                     f"contacts.{i}.email",
-                    f"{email[:80]!r} is not an email address (like name@example.cn).",
+                    t("enterprise.invalid_email", email=email[:80]),
                 )
             )
         elif email.casefold() in seen:
             found.append(
                 Violation(
-                    "DUPLICATE",
-                    f"contacts.{i}.email",
-                    f"{email} is listed more than once; each contact gets one digest a day.",
+                    "DUPLICATE", f"contacts.{i}.email", t("enterprise.duplicate_email", email=email)
                 )
             )
         seen.add(email.casefold())
@@ -158,7 +147,7 @@ def contact_violations(contacts: Sequence[Contact]) -> list[Violation]:
                 Violation(
                     "UNSUPPORTED_LANGUAGE",
                     f"contacts.{i}.language",
-                    f'Language {contact.language[:20]!r} is not offered; use "zh-CN" or "en".',
+                    t("enterprise.unsupported_language", language=contact.language[:20]),
                 )
             )
     return found

@@ -3,6 +3,8 @@ types never leave compliance/store; it raises these instead."""
 
 from __future__ import annotations
 
+from compliance.messages import t
+
 
 class StoreError(Exception):
     """Base of every storage failure."""
@@ -32,16 +34,8 @@ class PartlyWrittenError(StoreError):
 
     def __init__(self, written: int, of: int, cause: StoreError) -> None:
         self.written, self.of, self.cause = written, of, cause
-        why = (
-            "another request changed the same records at the same time"
-            if isinstance(cause, ConflictError)
-            else "storage stopped answering"
-        )
-        super().__init__(
-            f"Part of this change was written ({written} of {of} parts) before {why}; the rest "
-            "was not. Send the same request again: what was written is recognised, and only the "
-            "rest is recorded."
-        )
+        why = t("store.why_conflict" if isinstance(cause, ConflictError) else "store.why_stopped")
+        super().__init__(t("store.partly_written", written=written, of=of, why=why))
 
 
 class TooLargeError(StoreError):

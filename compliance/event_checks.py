@@ -31,6 +31,7 @@ from compliance.lifecycle import (
     VehicleState,
     Violation,
 )
+from compliance.messages import Message, listing, t
 from compliance.regions import check_region_code, prefecture_of
 
 _REQUIRED_FIELDS: dict[EventKind, tuple[str, ...]] = {
@@ -73,7 +74,7 @@ def check_event(event: LifecycleEvent, ctx: EventContext) -> tuple[Violation, ..
     missing = [name for name in _REQUIRED_FIELDS[event.kind] if getattr(event, name) is None]
     if missing:
         return tuple(
-            Violation("MISSING_FIELD", name, f"A {event.kind} event needs {name}.")
+            Violation("MISSING_FIELD", name, t("event.missing_field", kind=event.kind, field=name))
             for name in missing
         )
     ctx = as_seen_by(ctx, event)
@@ -104,8 +105,11 @@ def _date_issues(event: LifecycleEvent, today: date) -> list[Violation]:
             Violation(
                 "FUTURE_DATE",
                 "occurred_on",
-                f"{event.occurred_on.isoformat()} is after today ({today.isoformat()}, China "
-                "time); events can only be reported once they have happened.",
+                t(
+                    "event.future_date",
+                    occurred=event.occurred_on.isoformat(),
+                    today=today.isoformat(),
+                ),
             )
         )
     if event.occurred_on < FIRST_SUPPORTED_DAY:
@@ -113,9 +117,11 @@ def _date_issues(event: LifecycleEvent, today: date) -> list[Violation]:
             Violation(
                 "BEFORE_SUPPORTED_SPAN",
                 "occurred_on",
-                f"{event.occurred_on.isoformat()} is before {FIRST_SUPPORTED_DAY.isoformat()}, "
-                "the first day with working-day data, so no deadline could be computed from it; "
-                "check the date.",
+                t(
+                    "event.before_supported_span",
+                    occurred=event.occurred_on.isoformat(),
+                    first=FIRST_SUPPORTED_DAY.isoformat(),
+                ),
             )
         )
     return found
@@ -132,81 +138,50 @@ def _code_issues(field_name: str, issues: Iterable[CodeIssue], what: str) -> lis
 
 
 def unknown_battery(code: str, field_name: str = "battery_code") -> Violation:
-    return Violation(
-        "UNKNOWN_BATTERY",
-        field_name,
-        f"There is no battery {code} that your enterprise holds or answers for. Check the code: "
-        "a battery is registered by its maker first, and after that only the enterprise holding "
-        "it, or answering for it, can record what happens to it.",
-    )
+    return Violation("UNKNOWN_BATTERY", field_name, t("event.unknown_battery", code=code))
 
 
 def unknown_vehicle(vin: str) -> Violation:
-    return Violation(
-        "UNKNOWN_VEHICLE",
-        "vin",
-        f"There is no vehicle {vin} that your enterprise can report on. Check the VIN: a vehicle "
-        "is on record from its factory certificate or customs clearance, and only its automaker "
-        "(or, once it is scrapped, the dismantler that took it in) reports on it.",
-    )
+    return Violation("UNKNOWN_VEHICLE", "vin", t("event.unknown_vehicle", vin=vin))
 
 
 def unknown_model(model: str, imported: bool) -> Violation:
-    approval = "CCC certificate" if imported else "MIIT announcement"
+    approval = t("event.approval.ccc" if imported else "event.approval.miit")
     return Violation(
-        "UNKNOWN_MODEL",
-        "model",
-        f"Your enterprise has no model {model} with a {approval} on record; record the model "
-        "before its vehicles.",
+        "UNKNOWN_MODEL", "model", t("event.unknown_model", model=model, approval=approval)
     )
 
 
 def unknown_service_point(point_id: str) -> Violation:
     return Violation(
-        "UNKNOWN_SERVICE_POINT",
-        "service_point",
-        f"Your enterprise operates no service point {point_id}.",
+        "UNKNOWN_SERVICE_POINT", "service_point", t("event.unknown_service_point", id=point_id)
     )
 
 
 # --- models and vehicles --------------------------------------------------------------------
 
 
-def _not_a_vehicle_maker(ctx: EventContext, doing: str) -> list[Violation]:
+def _not_a_vehicle_maker(ctx: EventContext, doing: Message) -> list[Violation]:
     if ctx.actor.makes_vehicles:
         return []
-    return [
-        Violation(
-            "NOT_AN_AUTOMAKER",
-            ACTOR,
-            f"Your enterprise is not registered as an automaker or importer, so it cannot {doing}.",
-        )
-    ]
+    return [Violation("NOT_AN_AUTOMAKER", ACTOR, t("event.not_an_automaker", doing=doing))]
 
 
 def _check_model_event(event: LifecycleEvent, ctx: EventContext) -> list[Violation]:
-    found = _not_a_vehicle_maker(ctx, "announce or certify vehicle models")
+    found = _not_a_vehicle_maker(ctx, t("event.doing.announce_models"))
     if ctx.model is not None:
         found.append(
-            Violation(
-                "ALREADY_ANNOUNCED",
-                "model",
-                f"Model {event.model} is on record already; a model code names one model.",
-            )
+            Violation("ALREADY_ANNOUNCED", "model", t("event.model_on_record", model=event.model))
         )
     return found
 
 
 def _check_certification(event: LifecycleEvent, ctx: EventContext) -> list[Violation]:
     imported = event.kind is EventKind.CUSTOMS_CLEARED
-    found = _not_a_vehicle_maker(ctx, "certify vehicles")
+    found = _not_a_vehicle_maker(ctx, t("event.doing.certify_vehicles"))
     if ctx.vehicle is not None:
         found.append(
-            Violation(
-                "ALREADY_CERTIFIED",
-                "vin",
-                f"Vehicle {event.vin} is on record already; a VIN names one vehicle.",
-            )
+            Violation("ALREADY_CERTIFIED", "vin", t("event.vehicle_on_record", vin=event.vin))
         )
     model = ctx.model
     assert event.model is not None  # required field
@@ -218,11 +193,9 @@ def _check_certification(event: LifecycleEvent, ctx: EventContext) -> list[Viola
             Violation(
                 "WRONG_MODEL_ORIGIN",
                 "model",
-                f"Model {model.code} is {'an imported' if model.imported else 'a domestic'} model; "
-                + (
-                    "its vehicles are cleared through customs, not issued factory certificates."
-                    if model.imported
-                    else "its vehicles get factory certificates, not customs clearance."
+                t(
+                    "event.imported_model" if model.imported else "event.domestic_model",
+                    model=model.code,
                 ),
             )
         )
@@ -231,8 +204,12 @@ def _check_certification(event: LifecycleEvent, ctx: EventContext) -> list[Viola
             Violation(
                 "BEFORE_MODEL_APPROVAL",
                 "occurred_on",
-                f"{event.occurred_on.isoformat()} is before model {model.code} was approved "
-                f"({model.approved_on.isoformat()}).",
+                t(
+                    "event.before_model_approval",
+                    occurred=event.occurred_on.isoformat(),
+                    model=model.code,
+                    approved=model.approved_on.isoformat(),
+                ),
             )
         )
     return found
@@ -244,14 +221,17 @@ def _check_registration(event: LifecycleEvent, ctx: EventContext) -> list[Violat
     assert event.region_code is not None
     if vehicle is None:
         return [unknown_vehicle(event.vin)]
-    found = _scrapped(vehicle, "registered")
+    found = _scrapped(vehicle, t("event.cannot.be_registered"))
     if vehicle.registered_on is not None:
         found.append(
             Violation(
                 "ALREADY_REGISTERED",
                 "vin",
-                f"Vehicle {vehicle.vin} was already registered on "
-                f"{vehicle.registered_on.isoformat()}.",
+                t(
+                    "event.vehicle_registered_already",
+                    vin=vehicle.vin,
+                    registered=vehicle.registered_on.isoformat(),
+                ),
             )
         )
     if event.occurred_on < vehicle.certified_on:
@@ -259,8 +239,11 @@ def _check_registration(event: LifecycleEvent, ctx: EventContext) -> list[Violat
             Violation(
                 "BEFORE_CERTIFICATE",
                 "occurred_on",
-                f"Registration on {event.occurred_on.isoformat()} is before the vehicle's "
-                f"certificate or customs clearance on {vehicle.certified_on.isoformat()}.",
+                t(
+                    "event.registration_before_certificate",
+                    occurred=event.occurred_on.isoformat(),
+                    certified=vehicle.certified_on.isoformat(),
+                ),
             )
         )
     elif event.occurred_on < vehicle.last_event_on:
@@ -269,18 +252,17 @@ def _check_registration(event: LifecycleEvent, ctx: EventContext) -> list[Violat
     return found
 
 
-def _scrapped(vehicle: VehicleState, cannot: str) -> list[Violation]:
+def _scrapped(vehicle: VehicleState, cannot: Message) -> list[Violation]:
     """For whoever may see a scrapped vehicle (its automaker, its dismantler)."""
     if vehicle.scrapped_on is None:
         return []
-    return [
-        Violation(
-            "VEHICLE_SCRAPPED",
-            "vin",
-            f"Vehicle {vehicle.vin} was scrapped on {vehicle.scrapped_on.isoformat()}; it "
-            f"cannot {cannot} any more.",
-        )
-    ]
+    said = t(
+        "event.vehicle_scrapped",
+        vin=vehicle.vin,
+        scrapped=vehicle.scrapped_on.isoformat(),
+        cannot=cannot,
+    )
+    return [Violation("VEHICLE_SCRAPPED", "vin", said)]
 
 
 def _registration_region_issues(region_code: str) -> list[Violation]:
@@ -310,14 +292,7 @@ def _check_scrap(
     """
     assert event.vin is not None
     if EnterpriseKind.DISMANTLER not in ctx.actor.kinds:
-        found.append(
-            Violation(
-                "NOT_A_DISMANTLER",
-                ACTOR,
-                "Your enterprise is not registered as a scrap-vehicle dismantler, so it cannot "
-                "record a vehicle's scrapping.",
-            )
-        )
+        found.append(Violation("NOT_A_DISMANTLER", ACTOR, t("event.not_a_dismantler")))
     if found:
         return found
     vehicle = ctx.vehicle
@@ -327,8 +302,11 @@ def _check_scrap(
             Violation(
                 "ALREADY_SCRAPPED",
                 "vin",
-                f"Your enterprise recorded vehicle {vehicle.vin} as scrapped on "
-                f"{vehicle.scrapped_on.isoformat()} already.",
+                t(
+                    "event.scrapped_already",
+                    vin=vehicle.vin,
+                    scrapped=vehicle.scrapped_on.isoformat(),
+                ),
             )
         ]
     if (
@@ -342,14 +320,7 @@ def _check_scrap(
 
 
 def unknown_scrap(vin: str) -> Violation:
-    return Violation(
-        "UNKNOWN_VEHICLE",
-        "vin",
-        f"There is no vehicle {vin} on record that your enterprise can take in as given. Check "
-        "the VIN, the date of the scrap-vehicle recycling certificate (a vehicle is scrapped "
-        "after its last recorded event), and the batteries listed (only those installed in it "
-        "that came with it).",
-    )
+    return Violation("UNKNOWN_VEHICLE", "vin", t("event.unknown_scrap", vin=vin))
 
 
 # --- batteries ------------------------------------------------------------------------------
@@ -361,14 +332,7 @@ def _check_production(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
     found: list[Violation] = []
     actor = ctx.actor
     if EnterpriseKind.BATTERY_MAKER not in actor.kinds and not actor.makes_vehicles:
-        found.append(
-            Violation(
-                "NOT_A_BATTERY_MAKER",
-                ACTOR,
-                "Your enterprise is registered neither as a battery maker nor as a vehicle maker, "
-                "so it cannot register batteries.",
-            )
-        )
+        found.append(Violation("NOT_A_BATTERY_MAKER", ACTOR, t("event.not_a_battery_maker")))
     report = decode_battery_code(code, strict=False, today=ctx.today)
     found.extend(_code_issues("battery_code", report.errors, "battery code"))
     code_issues = _manufacturer_code_issues(code, ctx) if report.valid else []
@@ -377,11 +341,7 @@ def _check_production(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
     # it is on record would be news about another enterprise's battery.
     if ctx.battery is not None and report.valid and not code_issues and not _found_actor(found):
         found.append(
-            Violation(
-                "ALREADY_REGISTERED",
-                "battery_code",
-                f"Battery {code} is on record already; a code names one battery.",
-            )
+            Violation("ALREADY_REGISTERED", "battery_code", t("event.battery_on_record", code=code))
         )
     produced = report.battery.production_date if report.battery else None
     if produced is not None and event.occurred_on != produced:
@@ -389,9 +349,11 @@ def _check_production(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
             Violation(
                 "PRODUCTION_DATE_MISMATCH",
                 "occurred_on",
-                f"The production date given, {event.occurred_on.isoformat()}, is not the one the "
-                f"code carries in positions 15-17 ({produced.isoformat()}); leave it out to use "
-                "the code's, or correct it.",
+                t(
+                    "event.production_date_mismatch",
+                    given=event.occurred_on.isoformat(),
+                    carried=produced.isoformat(),
+                ),
             )
         )
     if event.parent_code is not None:
@@ -414,22 +376,28 @@ def _manufacturer_code_issues(code: str, ctx: EventContext) -> list[Violation]:
     if actor.makes_vehicles and ctx.code_owner is None:
         return []
     if actor.makes_vehicles:
-        message = (
-            f"Manufacturer code {maker_code} (positions 1-3) belongs to a battery maker on the "
-            "platform: it registers its batteries and supplies them to you "
-            "(supplyBatteries); then they are yours to install."
-        )
+        message = t("event.manufacturer_code_of_a_maker", code=maker_code)
     else:
-        assigned = ", ".join(sorted(actor.manufacturer_codes)) or "none"
-        message = (
-            f"Manufacturer code {maker_code} (positions 1-3) is not assigned to your enterprise "
-            f"(assigned: {assigned}); a maker can only register its own codes."
+        message = t(
+            "event.manufacturer_code_not_assigned",
+            code=maker_code,
+            assigned=_assigned(actor.manufacturer_codes),
         )
     return [Violation("MANUFACTURER_CODE_NOT_ASSIGNED", "battery_code", message)]
 
 
+def _assigned(codes: frozenset[str]) -> Message:
+    return listing(sorted(codes)) if codes else t("event.none")
+
+
 _LEVEL = {"P": 3, "M": 2, "C": 1}
-_LEVEL_NAME = {"P": "pack", "M": "module", "C": "cell"}
+_LEVEL_NAME = {"P": "event.level.pack", "M": "event.level.module", "C": "event.level.cell"}
+# How a battery in a final status ended, as a pack's or module's parent code is refused.
+_ENDED = {
+    BatteryStatus.DISPOSED: "event.ended.disposed",
+    BatteryStatus.RECODED: "event.ended.recoded",
+    BatteryStatus.UTILIZED: "event.ended.utilized",
+}
 
 
 def _parent_issues(event: LifecycleEvent, ctx: EventContext) -> list[Violation]:
@@ -442,18 +410,17 @@ def _parent_issues(event: LifecycleEvent, ctx: EventContext) -> list[Violation]:
             Violation(
                 "PARENT_FINAL",
                 "parent_code",
-                f"Pack or module {parent_code} was {parent.status.lower()} on "
-                f"{parent.last_event_on.isoformat()}; nothing can be registered into it.",
+                t(
+                    "event.parent_final",
+                    code=parent_code,
+                    ended=t(_ENDED[parent.status]),
+                    on=parent.last_event_on.isoformat(),
+                ),
             )
         ]
     if parent is None:
         return [
-            Violation(
-                "UNKNOWN_PARENT",
-                "parent_code",
-                f"There is no pack or module {parent_code} of yours in your stock; register it "
-                "before (or in the same request as, and listed before) its parts.",
-            )
+            Violation("UNKNOWN_PARENT", "parent_code", t("event.unknown_parent", code=parent_code))
         ]
     child_type, parent_type = event.battery_code[3:4], parent_code[3:4]
     if child_type in _LEVEL and parent_type in _LEVEL and _LEVEL[parent_type] <= _LEVEL[child_type]:
@@ -461,8 +428,12 @@ def _parent_issues(event: LifecycleEvent, ctx: EventContext) -> list[Violation]:
             Violation(
                 "PARENT_LEVEL",
                 "parent_code",
-                f"A {_LEVEL_NAME[child_type]} can only belong to a higher level (pack above "
-                f"module above cell); {parent_code} is a {_LEVEL_NAME[parent_type]}.",
+                t(
+                    "event.parent_level",
+                    child=t(_LEVEL_NAME[child_type]),
+                    code=parent_code,
+                    parent=t(_LEVEL_NAME[parent_type]),
+                ),
             )
         ]
     return []
@@ -475,15 +446,19 @@ def _check_battery_event(event: LifecycleEvent, ctx: EventContext) -> list[Viola
         return [unknown_battery(event.battery_code)]
     if battery.status in FINAL_STATUSES:
         how = {
-            BatteryStatus.RECODED: f"re-coded as {battery.recoded_as}",
-            BatteryStatus.UTILIZED: "handed out as utilization products",
-        }.get(battery.status, "disposed of")
+            BatteryStatus.RECODED: t("event.how.recoded", code=battery.recoded_as),
+            BatteryStatus.UTILIZED: t("event.how.utilized"),
+        }.get(battery.status) or t("event.how.disposed")
         return [
             Violation(
                 f"BATTERY_{battery.status}",
                 "battery_code",
-                f"Battery {battery.code} was {how} on {battery.last_event_on.isoformat()}; "
-                "nothing more can happen to it under this code.",
+                t(
+                    "event.battery_final",
+                    code=battery.code,
+                    how=how,
+                    on=battery.last_event_on.isoformat(),
+                ),
             )
         ]
     found: list[Violation] = []
@@ -492,8 +467,12 @@ def _check_battery_event(event: LifecycleEvent, ctx: EventContext) -> list[Viola
             Violation(
                 "BEFORE_PRODUCTION",
                 "occurred_on",
-                f"{event.occurred_on.isoformat()} is before battery {battery.code} was produced "
-                f"({battery.produced_on.isoformat()}).",
+                t(
+                    "event.before_production",
+                    occurred=event.occurred_on.isoformat(),
+                    code=battery.code,
+                    produced=battery.produced_on.isoformat(),
+                ),
             )
         )
     elif event.occurred_on < battery.last_event_on:
@@ -505,28 +484,20 @@ def _check_battery_event(event: LifecycleEvent, ctx: EventContext) -> list[Viola
 def _check_supply(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _must_be_maker(battery, ctx, "supplies it to automakers")
+    found = _must_be_maker(battery, ctx, "event.does.supply")
     if battery.status not in (BatteryStatus.REGISTERED, BatteryStatus.IN_REPAIR):
-        found.append(_wrong_status(battery, "supplied to an automaker"))
+        found.append(_wrong_status(battery, "event.action.supplied_to_automaker"))
     automaker = ctx.counterparty
     if automaker is None:
         found.append(_unknown_enterprise(event.counterparty))
     elif automaker.id == ctx.actor.id:
-        found.append(
-            Violation(
-                "SAME_ENTERPRISE",
-                "counterparty",
-                "A battery is supplied to another enterprise; to install your own batteries in "
-                "your vehicles, list them in the vehicle's certificate.",
-            )
-        )
+        found.append(Violation("SAME_ENTERPRISE", "counterparty", t("event.supplied_to_self")))
     elif not automaker.makes_vehicles:
         found.append(
             Violation(
                 "NOT_AN_AUTOMAKER",
                 "counterparty",
-                f"Enterprise {automaker.id} is not registered as an automaker or importer; "
-                "batteries are supplied to vehicle makers.",
+                t("event.supplied_to_non_automaker", id=automaker.id),
             )
         )
     return found
@@ -538,33 +509,30 @@ def _check_install(
     found: list[Violation] = []
     vehicle = ctx.vehicle
     if battery.status is BatteryStatus.INSTALLED:
-        where = "this vehicle" if battery.vin == event.vin else "a vehicle"
-        found.append(
-            Violation(
-                "ALREADY_INSTALLED",
-                "battery_code",
-                f"Battery {battery.code} is installed in {where} already; record its removal "
-                "before installing it elsewhere.",
-            )
-        )
+        key = "event.installed_here" if battery.vin == event.vin else "event.installed_elsewhere"
+        found.append(Violation("ALREADY_INSTALLED", "battery_code", t(key, code=battery.code)))
     elif battery.status not in (
         BatteryStatus.REGISTERED,
         BatteryStatus.SUPPLIED,
         BatteryStatus.REMOVED,
     ):
-        found.append(_wrong_status(battery, "installed in a vehicle"))
+        found.append(_wrong_status(battery, "event.action.installed_in_vehicle"))
     assert event.vin is not None
     if vehicle is None:
         found.append(unknown_vehicle(event.vin))
     elif vehicle.scrapped_on is not None:
-        found.extend(_scrapped(vehicle, "have batteries installed"))
+        found.extend(_scrapped(vehicle, t("event.cannot.have_batteries_installed")))
     elif event.occurred_on < vehicle.certified_on:
         found.append(
             Violation(
                 "BEFORE_CERTIFICATE",
                 "occurred_on",
-                f"{event.occurred_on.isoformat()} is before vehicle {vehicle.vin} was certified "
-                f"({vehicle.certified_on.isoformat()}).",
+                t(
+                    "event.installed_before_certificate",
+                    occurred=event.occurred_on.isoformat(),
+                    vin=vehicle.vin,
+                    certified=vehicle.certified_on.isoformat(),
+                ),
             )
         )
     return found
@@ -573,14 +541,12 @@ def _check_install(
 def _check_direct_sale(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _must_be_maker(battery, ctx, "sells it directly")
+    found = _must_be_maker(battery, ctx, "event.does.sell")
     if not (event.counterparty or "").strip():
-        found.append(
-            Violation("REQUIRED", "counterparty", "Give the buyer's name (lessor or operator).")
-        )
-    found.extend(_not_while_installed(battery, "sold directly"))
+        found.append(Violation("REQUIRED", "counterparty", t("event.buyer_required")))
+    found.extend(_not_while_installed(battery, "event.action.sold_directly"))
     if battery.status is BatteryStatus.SOLD_DIRECTLY:
-        found.append(_wrong_status(battery, "sold directly again"))
+        found.append(_wrong_status(battery, "event.action.sold_directly_again"))
     assert event.region_code is not None
     found.extend(_code_issues("region_code", check_region_code(event.region_code), "region"))
     return found
@@ -597,8 +563,7 @@ def _check_removal(
             Violation(
                 "NOT_INSTALLED",
                 "battery_code",
-                f"Battery {battery.code} is not installed in vehicle {event.vin} "
-                f"(its status is {battery.status}).",
+                t("event.not_installed", code=battery.code, vin=event.vin, status=battery.status),
             )
         ]
     return []
@@ -607,36 +572,26 @@ def _check_removal(
 def _check_repair_return(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _must_be_maker(battery, ctx, "takes it back for repair")
-    found.extend(_not_while_installed(battery, "received for repair"))
-    found.extend(_not_at_service_point(battery, "received for repair"))
+    found = _must_be_maker(battery, ctx, "event.does.repair")
+    found.extend(_not_while_installed(battery, "event.action.received_for_repair"))
+    found.extend(_not_at_service_point(battery, "event.action.received_for_repair"))
     if battery.status in (BatteryStatus.IN_REPAIR, BatteryStatus.REGISTERED):
-        where = "in repair" if battery.status is BatteryStatus.IN_REPAIR else "in your stock"
-        found.append(
-            Violation(
-                "INVALID_STATE",
-                "battery_code",
-                f"Battery {battery.code} is {where} already; a repair return is recorded when it "
-                "comes back to you from the automaker or buyer holding it.",
-            )
+        key = (
+            "event.in_repair_already"
+            if battery.status is BatteryStatus.IN_REPAIR
+            else "event.in_stock_already"
         )
+        found.append(Violation("INVALID_STATE", "battery_code", t(key, code=battery.code)))
     return found
 
 
 def _check_disposal(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _not_while_installed(battery, "disposed of")
+    found = _not_while_installed(battery, "event.action.disposed_of")
     origin = event.origin
     if origin is None and not ctx.actor.kinds & UTILIZER_KINDS:
-        found.append(
-            Violation(
-                "MISSING_FIELD",
-                "origin",
-                "A disposal needs its origin (RESEARCH, PRODUCTION, INSTALLATION or REPAIR) unless "
-                "it is a recycler's final disposal.",
-            )
-        )
+        found.append(Violation("MISSING_FIELD", "origin", t("event.origin_required")))
     is_maker = ctx.actor.id == battery.manufacturer
     allowed = {
         DisposalOrigin.REPAIR: is_maker,
@@ -646,14 +601,14 @@ def _check_disposal(
     }
     if origin is not None and not allowed[origin]:
         who = {
-            DisposalOrigin.REPAIR: "the battery's maker",
-            DisposalOrigin.INSTALLATION: "an automaker or importer",
-        }.get(origin, "the battery's maker or an automaker")
+            DisposalOrigin.REPAIR: "event.who.maker",
+            DisposalOrigin.INSTALLATION: "event.who.automaker",
+        }.get(origin, "event.who.maker_or_automaker")
         found.append(
             Violation(
                 "ORIGIN_NOT_APPLICABLE",
                 "origin",
-                f"Batteries of origin {origin} can only be disposed of by {who}.",
+                t("event.origin_not_applicable", origin=origin, who=t(who)),
             )
         )
     return found
@@ -662,9 +617,9 @@ def _check_disposal(
 def _check_point_receipt(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _not_while_installed(battery, "received at a service point")
+    found = _not_while_installed(battery, "event.action.received_at_point")
     if battery.status is BatteryStatus.AT_SERVICE_POINT:
-        found.append(_wrong_status(battery, "received at a service point again"))
+        found.append(_wrong_status(battery, "event.action.received_at_point_again"))
     assert event.service_point is not None
     point = ctx.service_point
     if point is None:
@@ -674,8 +629,7 @@ def _check_point_receipt(
             Violation(
                 "INACTIVE_SERVICE_POINT",
                 "service_point",
-                f"Service point {point.id} ({point.name}) is inactive; reactivate it "
-                "(upsertServicePoint) before it takes in batteries.",
+                t("event.inactive_service_point", id=point.id, name=point.name),
             )
         )
     return found
@@ -694,8 +648,7 @@ def _check_hand_out(
             Violation(
                 "NOT_AT_SERVICE_POINT",
                 "battery_code",
-                f"Battery {battery.code} is not at service point {point.id}; record its receipt "
-                "there (receiveAtServicePoint) first.",
+                t("event.not_at_service_point", code=battery.code, point=point.id),
             )
         )
     found.extend(_recipient_issues(event, ctx))
@@ -705,8 +658,8 @@ def _check_hand_out(
 def _check_hand_over(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _not_while_installed(battery, "handed over")
-    found.extend(_not_at_service_point(battery, "handed over"))
+    found = _not_while_installed(battery, "event.action.handed_over")
+    found.extend(_not_at_service_point(battery, "event.action.handed_over"))
     found.extend(_recipient_issues(event, ctx))
     return found
 
@@ -716,22 +669,13 @@ def _recipient_issues(event: LifecycleEvent, ctx: EventContext) -> list[Violatio
     if recipient is None:
         return [_unknown_enterprise(event.counterparty)]
     if recipient.id == ctx.actor.id:
-        return [
-            Violation(
-                "SAME_ENTERPRISE",
-                "counterparty",
-                "A hand-over passes a battery to another enterprise; your enterprise holds it "
-                "already.",
-            )
-        ]
+        return [Violation("SAME_ENTERPRISE", "counterparty", t("event.handed_to_self"))]
     if not recipient.kinds & RECIPIENT_KINDS:
         return [
             Violation(
                 "RECIPIENT_NOT_ALLOWED",
                 "counterparty",
-                f"Enterprise {recipient.id} cannot take waste batteries: they go to a recycler "
-                "(comprehensive-utilization enterprise) or to a battery maker's or vehicle "
-                "maker's take-back network.",
+                t("event.recipient_not_allowed", id=recipient.id),
             )
         ]
     return []
@@ -742,7 +686,7 @@ def _check_recode(
 ) -> list[Violation]:
     new_code = event.new_code
     assert new_code is not None
-    found = _not_while_installed(battery, "re-coded")
+    found = _not_while_installed(battery, "event.action.recoded")
     report = decode_battery_code(new_code, strict=False, today=ctx.today)
     found.extend(_code_issues("new_code", report.errors, "battery code"))
     produced = report.battery.production_date if report.battery else None
@@ -751,32 +695,31 @@ def _check_recode(
             Violation(
                 "PRODUCTION_DATE_MISMATCH",
                 "new_code",
-                f"A second-life code is dated the day of the re-coding, "
-                f"{event.occurred_on.isoformat()}; {new_code} carries {produced.isoformat()} "
-                "in its date positions.",
+                t(
+                    "event.second_life_date_mismatch",
+                    occurred=event.occurred_on.isoformat(),
+                    code=new_code,
+                    produced=produced.isoformat(),
+                ),
             )
         )
     if new_code == battery.code:
-        found.append(
-            Violation("SAME_CODE", "new_code", "A second-life code must differ from the original.")
-        )
+        found.append(Violation("SAME_CODE", "new_code", t("event.same_code")))
     elif report.valid and new_code[:3] not in ctx.actor.manufacturer_codes:
-        assigned = ", ".join(sorted(ctx.actor.manufacturer_codes)) or "none"
         found.append(
             Violation(
                 "MANUFACTURER_CODE_NOT_ASSIGNED",
                 "new_code",
-                f"A second-life code carries the re-coding enterprise's own manufacturer code; "
-                f"{new_code[:3]} (positions 1-3) is not assigned to yours (assigned: {assigned}).",
+                t(
+                    "event.second_life_code_not_assigned",
+                    prefix=new_code[:3],
+                    assigned=_assigned(ctx.actor.manufacturer_codes),
+                ),
             )
         )
     elif ctx.new_battery is not None:
         found.append(
-            Violation(
-                "ALREADY_REGISTERED",
-                "new_code",
-                f"Battery {new_code} is on record already; a code names one battery.",
-            )
+            Violation("ALREADY_REGISTERED", "new_code", t("event.battery_on_record", code=new_code))
         )
     return found
 
@@ -784,38 +727,28 @@ def _check_recode(
 def _not_a_utilizer(ctx: EventContext, doing: str) -> list[Violation]:
     if ctx.actor.kinds & UTILIZER_KINDS:
         return []
-    return [
-        Violation(
-            "NOT_A_UTILIZER",
-            "battery_code",
-            f"Only a comprehensive-utilization enterprise (COMPREHENSIVE_UTILIZER) {doing}; "
-            "your enterprise is not registered as one.",
-        )
-    ]
+    return [Violation("NOT_A_UTILIZER", "battery_code", t("event.not_a_utilizer", doing=t(doing)))]
 
 
 def _check_warehouse_entry(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _not_a_utilizer(ctx, "takes waste batteries into its warehouse")
-    found.extend(_not_while_installed(battery, "taken into a warehouse"))
-    found.extend(_not_at_service_point(battery, "taken into a warehouse"))
+    found = _not_a_utilizer(ctx, "event.does.warehouse_entry")
+    found.extend(_not_while_installed(battery, "event.action.taken_into_warehouse"))
+    found.extend(_not_at_service_point(battery, "event.action.taken_into_warehouse"))
     if battery.status is BatteryStatus.IN_UTILIZATION:
-        found.append(_wrong_status(battery, "taken into the warehouse again"))
+        found.append(_wrong_status(battery, "event.action.taken_into_warehouse_again"))
     return found
 
 
 def _check_warehouse_exit(
     event: LifecycleEvent, battery: BatteryState, ctx: EventContext
 ) -> list[Violation]:
-    found = _not_a_utilizer(ctx, "hands out utilization products")
+    found = _not_a_utilizer(ctx, "event.does.warehouse_exit")
     if battery.status is not BatteryStatus.IN_UTILIZATION:
         found.append(
             Violation(
-                "NOT_IN_WAREHOUSE",
-                "battery_code",
-                f"Battery {battery.code} is not in your warehouse: record its warehouse entry "
-                "(recordWarehouseEntry) before handing out what was made of it.",
+                "NOT_IN_WAREHOUSE", "battery_code", t("event.not_in_warehouse", code=battery.code)
             )
         )
     return found
@@ -839,58 +772,42 @@ _BATTERY_CHECKS: dict[
 }
 
 
+# The phrases below (`does`, `action`) are catalog keys: "event.does.supply" says what only a
+# maker does, "event.action.handed_over" what is done to a battery.
+
+
 def _must_be_maker(battery: BatteryState, ctx: EventContext, does: str) -> list[Violation]:
     if battery.manufacturer == ctx.actor.id:
         return []
-    return [
-        Violation(
-            "NOT_MANUFACTURER",
-            "battery_code",
-            f"Only a battery's maker {does}; your enterprise did not make battery {battery.code}.",
-        )
-    ]
+    said = t("event.not_manufacturer", does=t(does), code=battery.code)
+    return [Violation("NOT_MANUFACTURER", "battery_code", said)]
 
 
 def _not_while_installed(battery: BatteryState, action: str) -> list[Violation]:
     if battery.status is not BatteryStatus.INSTALLED:
         return []
-    return [
-        Violation(
-            "INSTALLED_IN_VEHICLE",
-            "battery_code",
-            f"Battery {battery.code} is installed in a vehicle; its removal must be recorded "
-            f"first (removeBatteries, by whoever holds the vehicle) before it is {action}.",
-        )
-    ]
+    said = t("event.installed_in_vehicle", code=battery.code, action=t(action))
+    return [Violation("INSTALLED_IN_VEHICLE", "battery_code", said)]
 
 
 def _not_at_service_point(battery: BatteryState, action: str) -> list[Violation]:
     if battery.status is not BatteryStatus.AT_SERVICE_POINT:
         return []
-    return [
-        Violation(
-            "AT_SERVICE_POINT",
-            "battery_code",
-            f"Battery {battery.code} is at a service point; it leaves a point by a hand-over "
-            f"from the point (handOverBatteries with its servicePointId) before it is {action}.",
-        )
-    ]
+    said = t("event.at_service_point", code=battery.code, action=t(action))
+    return [Violation("AT_SERVICE_POINT", "battery_code", said)]
 
 
 def _wrong_status(battery: BatteryState, action: str) -> Violation:
     return Violation(
         "INVALID_STATE",
         "battery_code",
-        f"Battery {battery.code} cannot be {action}: its status is {battery.status}.",
+        t("event.wrong_status", code=battery.code, action=t(action), status=battery.status),
     )
 
 
 def _unknown_enterprise(enterprise_id: str | None) -> Violation:
     return Violation(
-        "UNKNOWN_ENTERPRISE",
-        "counterparty",
-        f"There is no enterprise {enterprise_id} on the platform; check the USCC, or ask the "
-        "platform to onboard it.",
+        "UNKNOWN_ENTERPRISE", "counterparty", t("event.unknown_enterprise", id=enterprise_id)
     )
 
 
@@ -898,7 +815,10 @@ def _out_of_order(what: str, key: str, last: date, event: LifecycleEvent) -> Vio
     return Violation(
         "OUT_OF_ORDER",
         "occurred_on",
-        f"{event.occurred_on.isoformat()} is before the {what} {key}'s latest recorded event "
-        f"({last.isoformat()}{', a battery going in or out counting' if what == 'vehicle' else ''}"
-        "); events must be reported in the order they happened.",
+        t(
+            "event.out_of_order_vehicle" if what == "vehicle" else "event.out_of_order_battery",
+            occurred=event.occurred_on.isoformat(),
+            key=key,
+            last=last.isoformat(),
+        ),
     )

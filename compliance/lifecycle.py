@@ -230,7 +230,8 @@ ACTOR = "actor"
 
 class Violation(Struct, frozen=True):
     """Why something cannot be accepted: a stable code, the field at fault (or ACTOR), a
-    sentence. A sentence names only what the caller sent or may see: never another
+    sentence (a catalog message, compliance.messages, said in the caller's language as it
+    leaves the API). A sentence names only what the caller sent or may see: never another
     enterprise, nor a date or record of one."""
 
     code: str

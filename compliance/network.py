@@ -16,6 +16,7 @@ from msgspec import Struct
 
 from compliance.codes import InvalidCode
 from compliance.lifecycle import EnterpriseKind, Violation
+from compliance.messages import t, too_long
 from compliance.regions import check_region_code, prefecture_of, province_of
 
 
@@ -34,6 +35,11 @@ POINT_TYPE_OF_RULE = {rule: point_type for point_type, rule in COVERAGE_RULES.it
 OPERATOR_KINDS = {
     PointType.COLLECTION: frozenset({EnterpriseKind.AUTOMAKER, EnterpriseKind.IMPORTER}),
     PointType.STORAGE: frozenset({EnterpriseKind.BATTERY_MAKER}),
+}
+# How a message calls a point of each type (catalog keys).
+TYPE_NAMES = {
+    PointType.COLLECTION: "network.kind.collection",
+    PointType.STORAGE: "network.kind.storage",
 }
 NAME_MAX_LENGTH = 200
 ADDRESS_MAX_LENGTH = 500
@@ -83,20 +89,13 @@ def point_violations(
     """Every reason a service point cannot be saved as given."""
     found: list[Violation] = []
     if not name.strip():
-        found.append(Violation("REQUIRED", "name", "Give the service point's name."))
-    for field_name, text, limit in (
-        ("name", name, NAME_MAX_LENGTH),
-        ("address", address or "", ADDRESS_MAX_LENGTH),
+        found.append(Violation("REQUIRED", "name", t("network.name_required")))
+    for field_name, what, text, limit in (
+        ("name", "what.name", name, NAME_MAX_LENGTH),
+        ("address", "what.address", address or "", ADDRESS_MAX_LENGTH),
     ):
         if len(text) > limit:
-            found.append(
-                Violation(
-                    "TOO_LONG",
-                    field_name,
-                    f"The {field_name} is {len(text):,} characters long; at most {limit} are "
-                    "accepted.",
-                )
-            )
+            found.append(Violation("TOO_LONG", field_name, too_long(what, len(text), limit)))
     issues = check_region_code(region_code)
     found += [Violation("INVALID_REGION", "region_code", i.message) for i in issues]
     if not issues:
@@ -105,12 +104,10 @@ def point_violations(
         except InvalidCode as error:
             found += [Violation("INVALID_REGION", "region_code", i.message) for i in error.issues]
     if not operator_kinds & OPERATOR_KINDS[point_type]:
-        who = "automakers" if point_type is PointType.COLLECTION else "battery makers"
-        found.append(
-            Violation(
-                "WRONG_POINT_TYPE",
-                "point_type",
-                f"{point_type.value.lower()} points belong to {who}' take-back networks.",
-            )
+        key = (
+            "network.collection_points_of_automakers"
+            if point_type is PointType.COLLECTION
+            else "network.storage_points_of_battery_makers"
         )
+        found.append(Violation("WRONG_POINT_TYPE", "point_type", t(key)))
     return found

@@ -17,7 +17,8 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from compliance.lifecycle import Violation
-from compliance.network import POINT_TYPE_OF_RULE
+from compliance.messages import t, too_long
+from compliance.network import POINT_TYPE_OF_RULE, TYPE_NAMES
 from compliance.rules import Obligation, ObligationStatus, status_on
 
 OPEN_STATUSES = frozenset({ObligationStatus.OPEN, ObligationStatus.OVERDUE})
@@ -111,7 +112,7 @@ def fulfil(
             Violation(
                 "FUTURE_DATE",
                 "fulfilled_on",
-                f"{fulfilled_on.isoformat()} is after today ({today.isoformat()}, China time).",
+                t("obligation.in_future", on=fulfilled_on.isoformat(), today=today.isoformat()),
             )
         )
     if fulfilled_on < obligation.trigger_date:
@@ -119,37 +120,32 @@ def fulfil(
             Violation(
                 "BEFORE_TRIGGER",
                 "fulfilled_on",
-                f"{fulfilled_on.isoformat()} is before the obligation arose "
-                f"({obligation.trigger_date.isoformat()}).",
+                t(
+                    "obligation.before_trigger",
+                    on=fulfilled_on.isoformat(),
+                    trigger=obligation.trigger_date.isoformat(),
+                ),
             )
         )
     if obligation.deadline is not None and receipt is None:
         found.append(
-            Violation(
-                "RECEIPT_REQUIRED",
-                "platform_receipt",
-                "A report to the national platform is fulfilled with the platform's receipt "
-                "reference; enter the reference the platform gave.",
-            )
+            Violation("RECEIPT_REQUIRED", "platform_receipt", t("obligation.receipt_required"))
         )
     if receipt is not None and len(receipt) > RECEIPT_MAX_LENGTH:
         found.append(
             Violation(
                 "TOO_LONG",
                 "platform_receipt",
-                f"The receipt reference is {len(receipt):,} characters long; at most "
-                f"{RECEIPT_MAX_LENGTH} are accepted.",
+                too_long("what.receipt", len(receipt), RECEIPT_MAX_LENGTH),
             )
         )
     if obligation.rule_id in POINT_TYPE_OF_RULE and not covered:
-        kind = POINT_TYPE_OF_RULE[obligation.rule_id].value.lower()
+        kind = t(TYPE_NAMES[POINT_TYPE_OF_RULE[obligation.rule_id]])
         found.append(
             Violation(
                 "NOT_COVERED",
                 "id",
-                f"No active {kind} service point of yours covers region {obligation.subject_id}. "
-                "This duty is fulfilled by opening one there (upsertServicePoint), which closes "
-                "it; if it does not apply, waive it with the reason.",
+                t("obligation.not_covered", kind=kind, region=obligation.subject_id),
             )
         )
     if found:
@@ -190,9 +186,11 @@ def waive(record: ObligationRecord, reason: str, *, now: datetime, by: str) -> C
                 Violation(
                     "REASON_REQUIRED",
                     "reason",
-                    f"Say why the duty does not apply (at least {REASON_MIN_LENGTH} characters, "
-                    f"or {REASON_MIN_LENGTH // 2} Chinese characters); the reason is kept as "
-                    "evidence.",
+                    t(
+                        "obligation.reason_required",
+                        least=REASON_MIN_LENGTH,
+                        least_wide=REASON_MIN_LENGTH // 2,
+                    ),
                 ),
             ),
         )
@@ -201,10 +199,7 @@ def waive(record: ObligationRecord, reason: str, *, now: datetime, by: str) -> C
             record,
             (
                 Violation(
-                    "TOO_LONG",
-                    "reason",
-                    f"The reason is {len(reason):,} characters long; at most "
-                    f"{REASON_MAX_LENGTH:,} are accepted.",
+                    "TOO_LONG", "reason", too_long("what.reason", len(reason), REASON_MAX_LENGTH)
                 ),
             ),
         )
@@ -250,18 +245,18 @@ def coverage_lost(record: ObligationRecord, now: datetime) -> ObligationRecord:
 
 def _fulfilled_already(record: ObligationRecord) -> Violation:
     assert record.fulfilled_on is not None
-    receipt = f" with receipt {record.platform_receipt}" if record.platform_receipt else ""
-    return Violation(
-        "CONFLICT",
-        "id",
-        f"Obligation {record.id} was fulfilled on {record.fulfilled_on.isoformat()}{receipt} "
-        "already; a recorded fulfilment is not replaced.",
+    said = t(
+        "obligation.fulfilled_with_receipt" if record.platform_receipt else "obligation.fulfilled",
+        id=record.id,
+        on=record.fulfilled_on.isoformat(),
+        receipt=record.platform_receipt,
     )
+    return Violation("CONFLICT", "id", said)
 
 
 def _waived_already(record: ObligationRecord) -> Violation:
     return Violation(
         "CONFLICT",
         "id",
-        f"Obligation {record.id} was waived already, for the reason: {record.waived_reason}",
+        t("obligation.waived", id=record.id, reason=record.waived_reason),
     )

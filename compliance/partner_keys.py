@@ -21,6 +21,8 @@ from typing import Any
 
 from msgspec import Struct
 
+from compliance.messages import listing, t
+
 KEY_PREFIX = "nevk_"
 KEY_ID_LENGTH = 12
 # Lower-case base32: 60 bits in 12 characters, readable aloud, and never the `_` separator.
@@ -162,11 +164,11 @@ def verify(api_key: str, stored_hash: str, pepper: bytes) -> bool:
 def check_scopes(scopes: Sequence[str]) -> list[ScopeIssue]:
     """Every reason `scopes` cannot be granted: none given, unknown or repeated scopes."""
     if not scopes:
-        return [ScopeIssue("EMPTY", f"Give at least one scope: {', '.join(SCOPES)}.")]
+        return [ScopeIssue("EMPTY", t("partner_key.scopes_required", scopes=listing(SCOPES)))]
     issues = [
         ScopeIssue(
             "UNKNOWN_SCOPE",
-            f"{scope!r} is not a partner scope; use {', '.join(SCOPES)}.",
+            t("partner_key.unknown_scope", scope=scope, scopes=listing(SCOPES)),
             index,
         )
         for index, scope in enumerate(scopes)
@@ -175,7 +177,9 @@ def check_scopes(scopes: Sequence[str]) -> list[ScopeIssue]:
     seen: set[str] = set()
     for index, scope in enumerate(scopes):
         if scope in seen:
-            issues.append(ScopeIssue("DUPLICATE", f"{scope!r} is listed more than once.", index))
+            issues.append(
+                ScopeIssue("DUPLICATE", t("partner_key.duplicate_scope", scope=scope), index)
+            )
         seen.add(scope)
     return issues
 

@@ -33,6 +33,7 @@ from importlib import resources
 from msgspec import Struct
 
 from compliance.codes import CodeIssue, InvalidCode
+from compliance.messages import t
 
 __all__ = [
     "DATASET",
@@ -135,20 +136,21 @@ def prefectures() -> tuple[Region, ...]:
 def _unknown(code: str) -> CodeIssue:
     divisions = _divisions()
     province = divisions.by_code.get(code[:2] + "0000")
-    reason = f"it is not a division code in {DATASET}"
+    said = {"code": code, "dataset": DATASET}
     if province is None:
-        reason += f"; no province has the prefix {code[:2]}"
+        message = t("region.unknown_prefix", **said, prefix=code[:2])
     elif code.endswith("00") and code[:2] in divisions.municipality_prefixes:
-        reason += (
-            f"; {province.name} is a municipality and is itself the prefecture-level region: "
-            f"use {province.code}"
+        message = t(
+            "region.unknown_municipality",
+            **said,
+            province=province.name,
+            province_code=province.code,
         )
     elif code.endswith("00") and code[:4] in divisions.county_prefixes:
-        reason += (
-            f"; {code[:4]}xx groups the county-level units that {province.name} administers "
-            "directly, each of which is its own prefecture-level region: use the county code"
-        )
-    return CodeIssue("UNKNOWN_REGION", f"region code {code!r}: {reason}", None)
+        message = t("region.unknown_county_group", **said, prefix=code[:4], province=province.name)
+    else:
+        message = t("region.unknown", **said)
+    return CodeIssue("UNKNOWN_REGION", message, None)
 
 
 def check_region_code(code: str) -> tuple[CodeIssue, ...]:
@@ -158,8 +160,7 @@ def check_region_code(code: str) -> tuple[CodeIssue, ...]:
         issues.append(
             CodeIssue(
                 "INVALID_LENGTH",
-                f"the region code has {len(code)} characters; a GB/T 2260 division code has "
-                f"{_CODE_LENGTH} digits",
+                t("region.length", length=len(code), expected=_CODE_LENGTH),
                 None,
             )
         )
@@ -168,8 +169,7 @@ def check_region_code(code: str) -> tuple[CodeIssue, ...]:
             issues.append(
                 CodeIssue(
                     "INVALID_CHARACTER",
-                    f"position {position}: {char!r} is not a digit; "
-                    "a division code has digits only",
+                    t("region.not_a_digit", position=position, char=char),
                     (position, position),
                 )
             )
@@ -212,8 +212,7 @@ def prefecture_of(code: str) -> Region:
             [
                 CodeIssue(
                     "NO_SINGLE_PREFECTURE",
-                    f"region code {code!r} is the province {region.name}; a province has no "
-                    "single prefecture-level region: give a prefecture or county code",
+                    t("region.no_single_prefecture", code=code, name=region.name),
                     None,
                 )
             ]

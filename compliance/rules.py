@@ -35,6 +35,7 @@ from compliance.lifecycle import (
     ModelState,
     VehicleState,
 )
+from compliance.messages import t
 from compliance.network import PointType
 from compliance.regions import prefecture_of, province_of
 
@@ -91,11 +92,7 @@ class Period(Struct, frozen=True):
         """Read the compact form used in overrides: `10WD`, `20D`, `6M` or `STANDING`."""
         match = _PERIOD_PATTERN.match(text.strip().upper())
         if match is None:
-            raise RuleSetError(
-                f"Period {text!r} is not understood; write N working days as '10WD', "
-                "N days as '20D', N months as '6M', or 'STANDING' for a duty without a "
-                "deadline."
-            )
+            raise RuleSetError(t("calendar.period_not_understood", text=text))
         if match.group(1) is None:
             return cls(PeriodKind.STANDING)
         kind = next(kind for kind, unit in _PERIOD_UNITS.items() if unit == match.group(2))
@@ -108,7 +105,7 @@ class Period(Struct, frozen=True):
                 raise RuleSetError(f"{where}: a standing duty has no length.")
             return cls(kind)
         if length is None or not 1 <= length <= 365:
-            raise RuleSetError(f"{where}: a {kind} period needs a length from 1 to 365.")
+            raise RuleSetError(t("calendar.period_length", where=where, kind=kind))
         return cls(kind, length)
 
     def deadline(self, trigger: date, calendar: WorkingDayCalendar) -> Deadline | None:

@@ -21,7 +21,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 # Imported for its SnapStart hooks: Lambda runs only hooks the handler's module imports.
 import functions.snapshot  # noqa: F401
 from graph import replay
-from graph.context import Principal, principal_from_claims, principal_from_lambda_context
+from graph.context import (
+    Principal,
+    language_for,
+    principal_from_claims,
+    principal_from_lambda_context,
+)
 from graph.http import Execution, HttpRequest, HttpResponse, handle
 from graph.settings import settings_from_environment
 
@@ -54,7 +59,9 @@ def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, 
 
     key = request.headers.get(replay.HEADER)
     if key is not None and request.method.upper() == "POST" and principal is not None:
-        response = replay.once(key, f"{principal.enterprise_id}/{principal.subject}", raw, run)
+        caller = f"{principal.enterprise_id}/{principal.subject}"
+        language = language_for(principal, request.headers.get("accept-language"))
+        response = replay.once(key, caller, raw, run, language)
     else:
         response = run()
     _log(response, execution, principal, started)

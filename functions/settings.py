@@ -1,6 +1,6 @@
-"""What the reminder functions and the partner authorizer read from their environment, once per
-cold start: one settings object per function (the API's is graph/settings.py, where its
-resolvers see it).
+"""What the reminder functions, the changes function, the export function and the partner
+authorizer read from their environment, once per cold start: one settings object per
+function (the API's is graph/settings.py, where its resolvers see it).
 
 Every variable these functions read is named here; template.yaml sets them, and the local
 stack sets the same ones (local/run.py).
@@ -39,6 +39,24 @@ class SweepSettings(Struct, frozen=True):
     allow_future_sweeps: bool
 
 
+class ChangesSettings(Struct, frozen=True):
+    """functions/changes.py: which stream is which table's, and the bus changes go out on."""
+
+    events_table: str
+    obligations_table: str
+    bus_name: str
+
+
+class ExportSettings(Struct, frozen=True):
+    """functions/export.py: exports are written to ``bucket``; a failed run is queued again on
+    ``queue_url``; rule names come from ``rules``. (The API reads the same two variables for
+    `exportObligations` and `export`: graph/exports/.)"""
+
+    rules: RuleSetTimeline
+    bucket: str
+    queue_url: str
+
+
 class AuthorizerSettings(Struct, frozen=True):
     """functions/authorizer.py: the pepper partner keys' hashes were made with."""
 
@@ -59,6 +77,32 @@ def sweep_settings_from(environ: Mapping[str, str]) -> SweepSettings:
         queue_url=_required(environ, "REMINDER_QUEUE_URL"),
         allow_future_sweeps=environ.get("ALLOW_FUTURE_SWEEPS") == "1",
     )
+
+
+def changes_settings_from(environ: Mapping[str, str]) -> ChangesSettings:
+    return ChangesSettings(
+        events_table=_required(environ, "EVENTS_TABLE"),
+        obligations_table=_required(environ, "OBLIGATIONS_TABLE"),
+        bus_name=_required(environ, "CHANGES_BUS_NAME"),
+    )
+
+
+@cache
+def changes_settings() -> ChangesSettings:
+    return changes_settings_from(os.environ)
+
+
+def export_settings_from(environ: Mapping[str, str]) -> ExportSettings:
+    return ExportSettings(
+        rules=configured_rules(environ),
+        bucket=_required(environ, "EXPORTS_BUCKET"),
+        queue_url=_required(environ, "EXPORT_QUEUE_URL"),
+    )
+
+
+@cache
+def export_settings() -> ExportSettings:
+    return export_settings_from(os.environ)
 
 
 @cache
@@ -82,6 +126,8 @@ def forget() -> None:
     remind_settings.cache_clear()
     sweep_settings.cache_clear()
     authorizer_settings.cache_clear()
+    export_settings.cache_clear()
+    changes_settings.cache_clear()
 
 
 def _required(environ: Mapping[str, str], name: str) -> str:

@@ -8,11 +8,11 @@ handler does not import):
 
 - ``prime``, before the snapshot, does what a cold start otherwise leaves to the first request:
   the settings (rule set, cursor key), the schema, the shipped calendar, region and battery-code
-  tables, PynamoDB's shared botocore client and the idempotency layer's, and whole requests
-  through the GraphQL layer, so that every module they import is imported and the parser and
-  validation caches hold those documents. Their DynamoDB calls are answered inside this process
-  (``_empty_answers``): nothing is read or written, no connection is opened, yet botocore
-  serialises, signs, resolves the endpoint and parses a response once.
+  tables, the message catalog, PynamoDB's shared botocore client and the idempotency layer's,
+  and whole requests through the GraphQL layer, so that every module they import is imported and
+  the parser and validation caches hold those documents. Their DynamoDB calls are answered
+  inside this process (``_empty_answers``): nothing is read or written, no connection is opened,
+  yet botocore serialises, signs, resolves the endpoint and parses a response once.
 - ``renew``, after each restore, renews what must not be shared by every environment resumed
   from one snapshot (https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html):
   the ``random`` module's state, and the AWS credentials the clients captured at snapshot time.
@@ -41,6 +41,7 @@ from botocore.awsrequest import AWSResponse
 
 from compliance.calendar import default_calendar
 from compliance.codes import battery_code_tables
+from compliance.messages import LANGUAGES, catalog
 from compliance.regions import provinces
 from compliance.store.models import ObligationItem, share_one_connection
 from graph import replay
@@ -136,6 +137,8 @@ def prime() -> None:
     default_calendar()
     battery_code_tables()
     provinces()
+    for language in LANGUAGES:  # the message catalog, read by the first refusal otherwise
+        catalog(language)
     # Requests with an Idempotency-Key go through Powertools' DynamoDB persistence layer: its
     # module and boto3 client are loaded here rather than by the first such request.
     replay._persistence()

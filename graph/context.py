@@ -1,8 +1,13 @@
-"""Who is asking and when: the principal from verified claims, and the per-request context.
+"""Who is asking, when, and in which language: the principal from verified claims, the
+language of the answer, and the per-request context.
 
 The principal comes only from the token API Gateway verified; no argument can change whose
 data a request sees. The context is built inside the event loop of each request, so its
 DataLoaders batch within that request and never leak data between requests.
+
+Messages are said in the language the request's ``Accept-Language`` header asks for (Chinese or
+English); without one, people read Chinese and partner systems, whose logs and integrators work
+in English, read English (`language_for`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import strawberry
 from msgspec import Struct, field
 
 from compliance.calendar import CHINA_TZ
+from compliance.messages import CHINESE, ENGLISH, negotiate
 
 if TYPE_CHECKING:
     from compliance.services.store import Store
@@ -61,11 +67,21 @@ class GraphContext(Struct):
     store: Store  # what the use cases read and write through
     request_id: str = ""
     log_fields: dict[str, str] = field(default_factory=dict)
+    # What messages are said in (compliance.messages); graph/http.py sets it from the request.
+    language: str = ENGLISH
 
     @property
     def today(self) -> date:
         """Today's China civil date: deadlines and 'not in the future' checks use it."""
         return self.now.astimezone(CHINA_TZ).date()
+
+
+def language_for(principal: Principal | None, accept_language: str | None) -> str:
+    """The language of the answer: what ``Accept-Language`` asks for, else Chinese for a person
+    (and for a request that names nobody yet, as a browser's does) and English for a partner
+    system."""
+    default = ENGLISH if principal is not None and principal.role is Role.PARTNER else CHINESE
+    return negotiate(accept_language, default)
 
 
 def _claim_list(value: str | None) -> frozenset[str]:

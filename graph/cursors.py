@@ -13,6 +13,7 @@ import hmac
 import json
 from typing import Any
 
+from compliance.messages import t
 from graph.errors import BadUserInput
 
 _SIGNATURE_BYTES = 16
@@ -25,11 +26,7 @@ def encode_cursor(key: dict[str, Any], binding: str, secret: bytes) -> str:
 
 
 def decode_cursor(cursor: str, binding: str, secret: bytes) -> dict[str, Any]:
-    invalid = BadUserInput(
-        "The 'after' cursor is not one this API issued for this query; start again without it "
-        "or pass the endCursor of the previous page unchanged.",
-        field="after",
-    )
+    invalid = BadUserInput(t("query.bad_cursor"), field="after")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except ValueError:
@@ -50,7 +47,7 @@ def page_size(first: int | None, default: int, maximum: int) -> int:
     1 to `maximum`, saying the bounds."""
     size = default if first is None else first
     if not 1 <= size <= maximum:
-        raise BadUserInput(f"first must be between 1 and {maximum}; got {size}.", field="first")
+        raise BadUserInput(t("query.first_out_of_range", maximum=maximum, size=size), field="first")
     return size
 
 

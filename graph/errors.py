@@ -12,15 +12,18 @@ from typing import Any
 from graphql import GraphQLError
 
 from compliance.errors import StoreUnavailableError
+from compliance.messages import Message, t
 
 
 class ClientError(Exception):
-    """An error the client caused and can fix; its message is shown as it is."""
+    """An error the client caused and can fix; its `message` (a catalog message) is shown as it
+    is, in the language of the request."""
 
     code = "BAD_USER_INPUT"
 
     def __init__(self, message: str, **extensions: Any) -> None:
         super().__init__(message)
+        self.message = message
         self.extensions = {"code": self.code, **extensions}
 
 
@@ -56,8 +59,14 @@ class Unavailable(ClientError):  # noqa: N818
 
 
 # What a client is told when the store kept failing: the request may be sent again as it is.
+# (The English texts of "api.unavailable_read" and "api.unavailable_write", for callers that
+# need them as text.)
 UNAVAILABLE_READ = "Storage is unavailable; retry shortly."
 UNAVAILABLE_WRITE = "Storage is unavailable; nothing was written. Retry shortly."
+
+
+def unavailable(*, mutation: bool) -> Message:
+    return t("api.unavailable_write" if mutation else "api.unavailable_read")
 
 
 def client_error(error: GraphQLError, *, mutation: bool) -> ClientError | None:
@@ -68,7 +77,7 @@ def client_error(error: GraphQLError, *, mutation: bool) -> ClientError | None:
     if isinstance(original, ClientError):
         return original
     if isinstance(original, StoreUnavailableError):
-        return Unavailable(UNAVAILABLE_WRITE if mutation else UNAVAILABLE_READ)
+        return Unavailable(unavailable(mutation=mutation))
     return None
 
 

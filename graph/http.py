@@ -2,12 +2,14 @@
 
 GET serves queries (and GraphiQL where enabled); POST with a JSON body serves everything.
 A request that is not a well-formed GraphQL request gets 400 with a message that says what is
-wrong; a mutation over GET gets 405; a body of another type 415; a body over 1 MB 413. This
-module owns those answers; Strawberry owns the request data, the execution and the result's
-shape (`GraphQLRequestData`, `Schema.execute`, `process_result`). It is not a subclass of
-Strawberry's HTTP view, whose every answering hook would be overridden, plus a request adapter
-and WebSocket stubs it requires: about 110 more lines, and 9 ms more of every cold start.
-Independent of Lambda: functions/api.py adapts API Gateway events to this.
+wrong; a mutation over GET gets 405; a body of another type 415; a body over 1 MB 413. Every
+answer is in the language the request chose (graph/context.py `language_for`), which its
+``Content-Language`` header names. This module owns those answers; Strawberry owns the request
+data, the execution and the result's shape (`GraphQLRequestData`, `Schema.execute`,
+`process_result`). It is not a subclass of Strawberry's HTTP view, whose every answering hook
+would be overridden, plus a request adapter and WebSocket stubs it requires: about 110 more
+lines, and 9 ms more of every cold start. Independent of Lambda: functions/api.py adapts API
+Gateway events to this.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast
 from msgspec import Struct, field
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 
+from compliance.messages import Message, render, t
 from compliance.store.dynamo import DynamoStore
-from graph.context import GraphContext, Principal
+from graph.context import GraphContext, Principal, Role, language_for
+from graph.documents import is_registered, named_id, registered
 from graph.graphiql import ASSET_PREFIX, graphiql_asset, graphiql_page
 from graph.loaders import new_loaders
 from graph.schema import MAX_TOKENS, build_schema
@@ -75,10 +79,18 @@ class Execution(Struct):
 
 
 class _Refusal(Exception):  # noqa: N818 - control flow inside this module only
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: Message,
+        headers: Mapping[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.message = message
         self.headers = dict(headers or {})
+        self.code = code
 
 
 def handle(
@@ -90,26 +102,32 @@ def handle(
 ) -> HttpResponse:
     execution = execution if execution is not None else Execution()
     method = request.method.upper()
-    page = _page(request, method, settings)
+    language = language_for(principal, request.headers.get("accept-language"))
+    page = _page(request, method, settings, language)
     if page is not None:
         return page
     try:
-        graphql_request = _read(request, method)
+        graphql_request = _read(request, method, settings, principal)
         # Never None: _read refuses a request without a query.
         document = _parse(graphql_request.query or "")
         if isinstance(document, GraphQLError):
             parse_failed = {**document.formatted, "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}
-            return _answer({"errors": [parse_failed]}, request)
+            return _answer({"errors": [parse_failed]}, request, language)
         _check_operation(document, graphql_request, method, execution)
     except _Refusal as refusal:
-        return _message(refusal.status, str(refusal), refusal.headers)
-    result = asyncio.run(_execute(graphql_request, principal, settings, now, request.request_id))
+        return _message(
+            refusal.status, refusal.message, language, refusal.headers, code=refusal.code
+        )
+    context = _Request(principal, settings, now, request.request_id, language)
+    result = asyncio.run(_execute(graphql_request, context))
     payload = process_result(result)
     execution.error_codes = [_code(error) for error in payload.get("errors") or ()]
-    return _answer(payload, request)
+    return _answer(payload, request, language)
 
 
-def _page(request: HttpRequest, method: str, settings: Settings) -> HttpResponse | None:
+def _page(
+    request: HttpRequest, method: str, settings: Settings, language: str
+) -> HttpResponse | None:
     """What a request for anything but a GraphQL operation gets: GraphiQL and its assets, or
     404 off the endpoint. None: a GraphQL request."""
     path = request.path.rstrip("/")
@@ -124,10 +142,10 @@ def _page(request: HttpRequest, method: str, settings: Settings) -> HttpResponse
     )
     if wants_graphiql:
         if not settings.graphiql:
-            return _message(404, "GraphiQL is not enabled on this stage.")
+            return _message(404, t("http.graphiql_disabled"), language)
         return HttpResponse(200, graphiql_page(endpoint="/graphql").encode(), _HTML)
     if path != "/graphql":
-        return _message(404, "Not found: the GraphQL endpoint is /graphql.")
+        return _message(404, t("http.not_found"), language)
     return None
 
 
@@ -143,31 +161,39 @@ def _check_operation(
     if operation is None:
         raise _Refusal(
             400,
-            "operationName does not name an operation in the document"
-            if graphql_request.operation_name
-            else "The document has several operations; say which with operationName.",
+            t(
+                "http.unknown_operation"
+                if graphql_request.operation_name
+                else "http.several_operations"
+            ),
         )
     execution.operation_name = operation.name.value if operation.name else None
     execution.operation_type = operation.operation.value
     if method == "GET" and operation.operation is not OperationType.QUERY:
-        raise _Refusal(405, "Mutations are sent with POST, not GET.", {"allow": "POST"})
+        raise _Refusal(405, t("http.mutation_over_get"), {"allow": "POST"})
 
 
-async def _execute(
-    graphql_request: GraphQLRequestData,
-    principal: Principal | None,
-    settings: Settings,
-    now: datetime,
-    request_id: str,
-) -> Any:
+class _Request(Struct, frozen=True):
+    """What the context of one execution is made from."""
+
+    principal: Principal | None
+    settings: Settings
+    now: datetime
+    request_id: str
+    language: str
+
+
+async def _execute(graphql_request: GraphQLRequestData, request: _Request) -> Any:
     # Loaders are made here, inside this request's event loop, and die with it.
+    settings = request.settings
     context = GraphContext(
-        principal=principal,
-        now=now,
+        principal=request.principal,
+        now=request.now,
         settings=settings,
         loaders=new_loaders(),
         store=DynamoStore(),
-        request_id=request_id,
+        request_id=request.request_id,
+        language=request.language,
     )
     schema = build_schema(introspection=settings.introspection)
     return await schema.execute(
@@ -178,50 +204,73 @@ async def _execute(
     )
 
 
-def _read(request: HttpRequest, method: str) -> GraphQLRequestData:
+def _read(
+    request: HttpRequest, method: str, settings: Settings, principal: Principal | None
+) -> GraphQLRequestData:
     if method == "GET":
         params: Mapping[str, Any] = request.query
         variables: Any = params.get("variables")
         if isinstance(variables, str) and variables:
-            variables = _json(variables.encode(), "'variables' parameter")
+            variables = _json(variables.encode(), "http.what.variables")
     elif method == "POST":
         params = _post_body(request)
         variables = params.get("variables")
     else:
-        raise _Refusal(405, f"{method} is not supported; use GET or POST.", {"allow": "GET, POST"})
-    query = params.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise _Refusal(400, "'query' is missing: send the GraphQL document as a string.")
+        raise _Refusal(405, t("http.method_not_allowed", method=method), {"allow": "GET, POST"})
+    query = _document(params, settings, principal)
     if variables is not None and not isinstance(variables, dict):
-        raise _Refusal(400, "'variables' must be a JSON object.")
+        raise _Refusal(400, t("http.variables_not_object"))
     name = params.get("operationName")
     if name is not None and not isinstance(name, str):
-        raise _Refusal(400, "'operationName' must be a string.")
+        raise _Refusal(400, t("http.operation_name_not_string"))
     return GraphQLRequestData(query, variables, name or None, extensions=None)
+
+
+def _document(params: Mapping[str, Any], settings: Settings, principal: Principal | None) -> str:
+    """The document's text: sent as it is, or named by a registered document's id
+    (graph/documents.py); where only registered documents are accepted from people, one of
+    those."""
+    query, identifier = params.get("query"), named_id(params)
+    if identifier is not None:
+        text = registered(settings.documents, identifier)
+        if text is None:
+            # Apollo's clients know this code: they send the text next.
+            raise _Refusal(
+                400, t("documents.not_found", id=identifier), code="PERSISTED_QUERY_NOT_FOUND"
+            )
+        if isinstance(query, str) and query and query != text:
+            raise _Refusal(400, t("documents.mismatch", id=identifier))
+        return text
+    if not isinstance(query, str) or not query.strip():
+        raise _Refusal(400, t("http.query_missing"))
+    person = principal is None or principal.role is not Role.PARTNER
+    if settings.documents_only and person and not is_registered(settings.documents, query):
+        raise _Refusal(400, t("documents.required"), code="TRUSTED_DOCUMENT_REQUIRED")
+    return query
 
 
 def _post_body(request: HttpRequest) -> Mapping[str, Any]:
     """The JSON object a POST carries; a refusal for anything else."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != _JSON:
-        raise _Refusal(
-            415, f"Send the request as {_JSON}; got {content_type or 'no content type'}."
-        )
+        got = content_type or t("http.no_content_type")
+        raise _Refusal(415, t("http.unsupported_media_type", expected=_JSON, got=got))
     if len(request.body) > MAX_BODY_BYTES:
-        raise _Refusal(413, f"The body is over {MAX_BODY_BYTES:,} bytes.")
-    parsed = _json(request.body, "body")
+        raise _Refusal(413, t("http.body_too_large", limit=MAX_BODY_BYTES))
+    parsed = _json(request.body, "http.what.body")
     if isinstance(parsed, list):
-        raise _Refusal(400, "Batched requests (a JSON array) are not supported; send one.")
+        raise _Refusal(400, t("http.batched"))
     if not isinstance(parsed, dict):
-        raise _Refusal(400, "The body must be a JSON object with a 'query'.")
+        raise _Refusal(400, t("http.body_not_object"))
     return parsed
 
 
 def _json(raw: bytes, what: str) -> Any:
+    """`raw` parsed; a refusal naming `what` (a catalog key) when it is not JSON."""
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _Refusal(400, f"The {what} is not valid JSON: {error}.") from None
+        raise _Refusal(400, t("http.invalid_json", what=t(what), error=str(error))) from None
 
 
 @lru_cache(maxsize=512)
@@ -246,19 +295,29 @@ def _code(error: Any) -> str:
     return str((error.get("extensions") or {}).get("code"))
 
 
-def _answer(payload: GraphQLHTTPResponse, request: HttpRequest) -> HttpResponse:
+def _answer(payload: GraphQLHTTPResponse, request: HttpRequest, language: str) -> HttpResponse:
     """The result of a document: 200, or 400 without `data` when it never ran."""
     errors = payload.get("errors") or ()
+    said_in = {"content-language": language}
     if payload.get("data") is None and errors and all(_code(e) in _NEVER_RAN for e in errors):
         refused = {key: value for key, value in payload.items() if key != "data"}
-        return HttpResponse(400, _dump(refused), _response_type(request))
-    return HttpResponse(200, _dump(payload), _response_type(request))
+        return HttpResponse(400, _dump(refused), _response_type(request), said_in)
+    return HttpResponse(200, _dump(payload), _response_type(request), said_in)
 
 
-def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> HttpResponse:
-    code = _CODES.get(status, "BAD_REQUEST")
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return HttpResponse(status, _dump(body), _JSON, headers or {})
+def _message(
+    status: int,
+    message: Message,
+    language: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    code: str | None = None,
+) -> HttpResponse:
+    code = code or _CODES.get(status, "BAD_REQUEST")
+    body = {"errors": [{"message": render(message, language), "extensions": {"code": code}}]}
+    return HttpResponse(
+        status, _dump(body), _JSON, {**(headers or {}), "content-language": language}
+    )
 
 
 def _dump(payload: Any) -> bytes:

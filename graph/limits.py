@@ -63,12 +63,14 @@ from compliance.limits import (
     MANUFACTURER_CODES_PER_ENTERPRISE,
     RULE_IDS_PER_FILTER,
 )
+from compliance.messages import ENGLISH, listing, phrase, render, t, too_long
 from compliance.network import ADDRESS_MAX_LENGTH
 from compliance.network import NAME_MAX_LENGTH as POINT_NAME_MAX_LENGTH
 from compliance.obligations import REASON_MAX_LENGTH, RECEIPT_MAX_LENGTH
 from compliance.partner_keys import SCOPES
 from compliance.services.events import MAX_BATCH, MAX_VEHICLE_BATTERIES
 from graph.errors import BadUserInput, QueryTooLarge
+from graph.node import MAX_NODES
 from graph.types import Info, UserError
 
 # --- sizes of the transport -----------------------------------------------------------------
@@ -97,6 +99,11 @@ REST_DAYS_MAX_SPAN = 366
 MAX_SELECTIONS = 500
 MAX_REPEATED_SELECTIONS = 10
 
+# The items of one bulk mutation (graph/bulk/): the largest automaker's working day (about
+# 36,000 duties) in some 70 requests, each answered well within API Gateway's 29 s
+# (docs/BENCHMARKS.md, "Bulk mutations").
+MAX_BULK_ITEMS = 500
+
 # The userErrors one answer lists: one for each item of the largest batch. A batch of 1,000
 # malformed codes can have 25 problems each, 25,000 in all: several megabytes, past what a
 # Lambda function may answer (6 MB).
@@ -105,18 +112,19 @@ MAX_USER_ERRORS = MAX_BATCH
 
 # --- the limits -----------------------------------------------------------------------------
 
-SPLIT = "Split the list."
+SPLIT = "limit.advice.split"
 
 
 @dataclass(frozen=True)
 class Limit:
     """The most a list argument may hold (`items`), and the most characters of a text argument
-    or of each text of a list (`chars`), which a message calls `what`."""
+    or of each text of a list (`chars`), which a message calls `what`. The words a message says
+    (`what`, `per`, `advice`) are catalog keys (compliance.messages)."""
 
     items: int | None = None
     chars: int | None = None
-    what: str = "value"
-    per: str = "per request"  # what the item limit is counted over
+    what: str = "what.value"
+    per: str = "limit.per.request"  # what the item limit is counted over
     advice: str = SPLIT  # what to do with a list over it
     # Each item becomes records of its own (a batch of batteries): one record holds one item.
     apart: bool = False
@@ -130,7 +138,7 @@ def _text(most: int, what: str) -> Limit:
     return Limit(chars=most, what=what)
 
 
-def _batch(what: str = "battery code") -> Limit:
+def _batch(what: str = "what.battery_code") -> Limit:
     return Limit(items=MAX_BATCH, chars=ID_MAX_LENGTH, what=what, apart=True)
 
 
@@ -138,17 +146,17 @@ def _batch(what: str = "battery code") -> Limit:
 _VEHICLE_PACKS = Limit(
     items=MAX_VEHICLE_BATTERIES,
     chars=ID_MAX_LENGTH,
-    what="battery code",
-    per="for one vehicle",
-    advice="List the vehicle's traction batteries: its packs, not their modules or cells.",
+    what="what.battery_code",
+    per="limit.per.vehicle",
+    advice="limit.advice.vehicle_packs",
 )
 _CONTACTS = Limit(
     items=MAX_CONTACTS,
-    per="for one enterprise",
-    advice="Every contact gets every reminder; a shared mailbox reaches a team.",
+    per="limit.per.enterprise",
+    advice="limit.advice.contacts",
 )
-_ENTERPRISE = _key("enterprise id (USCC)")
-_CURSOR = _text(CURSOR_MAX_LENGTH, "cursor")
+_ENTERPRISE = _key("what.enterprise_id")
+_CURSOR = _text(CURSOR_MAX_LENGTH, "what.cursor")
 
 # Keyed by input type and field, or by `Query.<field>` and argument; GraphQL names. A list of an
 # enum needs no entry: it may name each value once, so it holds at most as many items as the
@@ -156,107 +164,124 @@ _CURSOR = _text(CURSOR_MAX_LENGTH, "cursor")
 LIMITS: Mapping[tuple[str, str], Limit] = {
     # enterprises
     ("RegisterEnterpriseInput", "id"): _ENTERPRISE,
-    ("RegisterEnterpriseInput", "name"): _text(ENTERPRISE_NAME_MAX_LENGTH, "name"),
+    ("RegisterEnterpriseInput", "name"): _text(ENTERPRISE_NAME_MAX_LENGTH, "what.name"),
     ("RegisterEnterpriseInput", "manufacturerCodes"): Limit(
         items=MANUFACTURER_CODES_PER_ENTERPRISE,
         chars=ID_MAX_LENGTH,
-        what="manufacturer code",
-        per="for one enterprise",
-        advice="Each battery maker is assigned its own codes; onboard each maker of a group "
-        "as an enterprise of its own.",
+        what="what.manufacturer_code",
+        per="limit.per.enterprise",
+        advice="limit.advice.manufacturer_codes",
     ),
-    ("RegisterEnterpriseInput", "provinceCode"): _key("province code"),
+    ("RegisterEnterpriseInput", "provinceCode"): _key("what.province_code"),
     ("RegisterEnterpriseInput", "contacts"): _CONTACTS,
     ("UpdateEnterpriseInput", "id"): _ENTERPRISE,
-    ("UpdateEnterpriseInput", "name"): _text(ENTERPRISE_NAME_MAX_LENGTH, "name"),
-    ("UpdateEnterpriseInput", "provinceCode"): _key("province code"),
+    ("UpdateEnterpriseInput", "name"): _text(ENTERPRISE_NAME_MAX_LENGTH, "what.name"),
+    ("UpdateEnterpriseInput", "provinceCode"): _key("what.province_code"),
     ("UpdateEnterpriseInput", "contacts"): _CONTACTS,
-    ("ContactInput", "email"): _text(EMAIL_MAX_LENGTH, "e-mail address"),
-    ("ContactInput", "language"): _text(LANGUAGE_TAG_MAX_LENGTH, "language tag"),
+    ("ContactInput", "email"): _text(EMAIL_MAX_LENGTH, "what.email"),
+    ("ContactInput", "language"): _text(LANGUAGE_TAG_MAX_LENGTH, "what.language_tag"),
     # batteries
     ("RegisterBatteriesInput", "batteries"): Limit(items=MAX_BATCH, apart=True),
-    ("BatteryRegistrationInput", "code"): _key("battery code"),
-    ("BatteryRegistrationInput", "parentCode"): _key("parent code"),
+    ("BatteryRegistrationInput", "code"): _key("what.battery_code"),
+    ("BatteryRegistrationInput", "parentCode"): _key("what.parent_code"),
     ("SupplyBatteriesInput", "codes"): _batch(),
-    ("SupplyBatteriesInput", "automakerId"): _key("automaker id (USCC)"),
-    ("InstallBatteriesInput", "vin"): _key("VIN"),
+    ("SupplyBatteriesInput", "automakerId"): _key("what.automaker_id"),
+    ("InstallBatteriesInput", "vin"): _key("what.vin"),
     # Installed or removed at once, as one change of the vehicle; a replacement over several
     # visits is sent as several requests.
     ("InstallBatteriesInput", "codes"): Limit(
-        items=MAX_VEHICLE_BATTERIES, chars=ID_MAX_LENGTH, what="battery code"
+        items=MAX_VEHICLE_BATTERIES, chars=ID_MAX_LENGTH, what="what.battery_code"
     ),
-    ("RemoveBatteriesInput", "vin"): _key("VIN"),
+    ("RemoveBatteriesInput", "vin"): _key("what.vin"),
     ("RemoveBatteriesInput", "codes"): Limit(
-        items=MAX_VEHICLE_BATTERIES, chars=ID_MAX_LENGTH, what="battery code"
+        items=MAX_VEHICLE_BATTERIES, chars=ID_MAX_LENGTH, what="what.battery_code"
     ),
-    ("SellBatteryDirectlyInput", "code"): _key("battery code"),
-    ("SellBatteryDirectlyInput", "buyer"): _text(ENTERPRISE_NAME_MAX_LENGTH, "buyer"),
-    ("SellBatteryDirectlyInput", "provinceCode"): _key("province code"),
-    ("ReceiveRepairReturnInput", "code"): _key("battery code"),
+    ("SellBatteryDirectlyInput", "code"): _key("what.battery_code"),
+    ("SellBatteryDirectlyInput", "buyer"): _text(ENTERPRISE_NAME_MAX_LENGTH, "what.buyer"),
+    ("SellBatteryDirectlyInput", "provinceCode"): _key("what.province_code"),
+    ("ReceiveRepairReturnInput", "code"): _key("what.battery_code"),
     ("DisposeBatteriesInput", "codes"): _batch(),
     ("WarehouseEntryInput", "codes"): _batch(),
     ("WarehouseExitInput", "codes"): _batch(),
-    ("ReceiveAtServicePointInput", "servicePointId"): _key("service point id"),
+    ("ReceiveAtServicePointInput", "servicePointId"): _key("what.service_point_id"),
     ("ReceiveAtServicePointInput", "codes"): _batch(),
-    ("HandOverBatteriesInput", "servicePointId"): _key("service point id"),
+    ("HandOverBatteriesInput", "servicePointId"): _key("what.service_point_id"),
     ("HandOverBatteriesInput", "codes"): _batch(),
-    ("HandOverBatteriesInput", "recipientId"): _key("recipient id (USCC)"),
-    ("RecodeBatteryInput", "code"): _key("battery code"),
-    ("RecodeBatteryInput", "newCode"): _key("new code"),
+    ("HandOverBatteriesInput", "recipientId"): _key("what.recipient_id"),
+    ("RecodeBatteryInput", "code"): _key("what.battery_code"),
+    ("RecodeBatteryInput", "newCode"): _key("what.new_code"),
     # vehicles and models
-    ("AnnounceModelInput", "model"): _key("model code"),
-    ("IssueFactoryCertificateInput", "vin"): _key("VIN"),
-    ("IssueFactoryCertificateInput", "model"): _key("model code"),
+    ("AnnounceModelInput", "model"): _key("what.model_code"),
+    ("IssueFactoryCertificateInput", "vin"): _key("what.vin"),
+    ("IssueFactoryCertificateInput", "model"): _key("what.model_code"),
     ("IssueFactoryCertificateInput", "batteryCodes"): _VEHICLE_PACKS,
-    ("ClearCustomsInput", "vin"): _key("VIN"),
-    ("ClearCustomsInput", "model"): _key("model code"),
+    ("ClearCustomsInput", "vin"): _key("what.vin"),
+    ("ClearCustomsInput", "model"): _key("what.model_code"),
     ("ClearCustomsInput", "batteryCodes"): _VEHICLE_PACKS,
-    ("RegisterVehicleInput", "vin"): _key("VIN"),
-    ("RegisterVehicleInput", "regionCode"): _key("region code"),
-    ("ScrapVehicleInput", "vin"): _key("VIN"),
+    ("RegisterVehicleInput", "vin"): _key("what.vin"),
+    ("RegisterVehicleInput", "regionCode"): _key("what.region_code"),
+    ("ScrapVehicleInput", "vin"): _key("what.vin"),
     ("ScrapVehicleInput", "batteryCodes"): _VEHICLE_PACKS,
+    # bulk mutations: each item is held to its own limits, and refused alone when over them
+    **dict.fromkeys(
+        (
+            ("IssueFactoryCertificatesInput", "items"),
+            ("ClearCustomsBatchInput", "items"),
+            ("RegisterVehiclesInput", "items"),
+            ("FulfillObligationsInput", "items"),
+        ),
+        Limit(items=MAX_BULK_ITEMS, apart=True, advice="limit.advice.rest_in_another_request"),
+    ),
     # obligations
-    ("FulfillObligationInput", "id"): _key("obligation id"),
-    ("FulfillObligationInput", "platformReceipt"): _text(RECEIPT_MAX_LENGTH, "receipt reference"),
-    ("WaiveObligationInput", "id"): _key("obligation id"),
-    ("WaiveObligationInput", "reason"): _text(REASON_MAX_LENGTH, "reason"),
+    ("FulfillObligationInput", "id"): _key("what.obligation_id"),
+    ("FulfillObligationInput", "platformReceipt"): _text(RECEIPT_MAX_LENGTH, "what.receipt"),
+    ("WaiveObligationInput", "id"): _key("what.obligation_id"),
+    ("WaiveObligationInput", "reason"): _text(REASON_MAX_LENGTH, "what.reason"),
     # service points
-    ("ServicePointInput", "id"): _key("service point id"),
-    ("ServicePointInput", "name"): _text(POINT_NAME_MAX_LENGTH, "name"),
-    ("ServicePointInput", "regionCode"): _key("region code"),
-    ("ServicePointInput", "address"): _text(ADDRESS_MAX_LENGTH, "address"),
+    ("ServicePointInput", "id"): _key("what.service_point_id"),
+    ("ServicePointInput", "name"): _text(POINT_NAME_MAX_LENGTH, "what.name"),
+    ("ServicePointInput", "regionCode"): _key("what.region_code"),
+    ("ServicePointInput", "address"): _text(ADDRESS_MAX_LENGTH, "what.address"),
     # the calendar
     ("LoadCalendarYearInput", "holidays"): Limit(
         items=HOLIDAYS_PER_YEAR,
-        per="in one year",
-        advice="List only the rest days falling Monday to Friday.",
+        per="limit.per.year",
+        advice="limit.advice.holidays",
     ),
     ("LoadCalendarYearInput", "makeUpWorkdays"): Limit(
         items=MAKE_UP_WORKDAYS_PER_YEAR,
-        per="in one year",
-        advice="List only the weekend days declared working days.",
+        per="limit.per.year",
+        advice="limit.advice.make_up_workdays",
     ),
-    ("LoadCalendarYearInput", "source"): _text(CALENDAR_SOURCE_MAX_LENGTH, "source"),
+    ("LoadCalendarYearInput", "source"): _text(CALENDAR_SOURCE_MAX_LENGTH, "what.source"),
     # partner keys
     ("CreatePartnerKeyInput", "enterpriseId"): _ENTERPRISE,
-    ("CreatePartnerKeyInput", "name"): _text(PARTNER_KEY_NAME_MAX_LENGTH, "name"),
+    ("CreatePartnerKeyInput", "name"): _text(PARTNER_KEY_NAME_MAX_LENGTH, "what.name"),
     ("CreatePartnerKeyInput", "scopes"): Limit(
         items=len(SCOPES),
         chars=ID_MAX_LENGTH,
-        what="scope",
-        per="for one key",
-        advice=f"Give each scope once: {', '.join(SCOPES)}.",
+        what="what.scope",
+        per="limit.per.key",
+        advice="limit.advice.scopes",
     ),
     ("CreatePartnerKeyInput", "description"): _text(
-        PARTNER_KEY_DESCRIPTION_MAX_LENGTH, "description"
+        PARTNER_KEY_DESCRIPTION_MAX_LENGTH, "what.description"
     ),
-    ("RevokePartnerKeyInput", "id"): _key("partner key id"),
+    ("RevokePartnerKeyInput", "id"): _key("what.partner_key_id"),
     # query arguments and filters
     ("Query.enterprise", "id"): _ENTERPRISE,
-    ("Query.vehicle", "vin"): _key("VIN"),
-    ("Query.battery", "code"): _key("battery code"),
-    ("Query.decodeBatteryCode", "code"): _key("battery code"),
-    ("Query.obligation", "id"): _key("obligation id"),
+    ("Query.vehicle", "vin"): _key("what.vin"),
+    ("Query.battery", "code"): _key("what.battery_code"),
+    ("Query.decodeBatteryCode", "code"): _key("what.battery_code"),
+    ("Query.obligation", "id"): _key("what.obligation_id"),
+    ("Query.export", "id"): _key("what.export_id"),
+    ("Query.node", "id"): _key("what.global_id"),
+    ("Query.nodes", "ids"): Limit(
+        items=MAX_NODES,
+        chars=ID_MAX_LENGTH,
+        what="what.global_id",
+        advice="limit.advice.ask_rest_in_another_request",
+    ),
     ("Query.obligations", "after"): _CURSOR,
     ("Query.serviceCoverage", "enterpriseId"): _ENTERPRISE,
     ("Query.serviceCoverage", "after"): _CURSOR,
@@ -267,26 +292,27 @@ LIMITS: Mapping[tuple[str, str], Limit] = {
     ("Query.models", "after"): _CURSOR,
     ("Query.servicePoints", "after"): _CURSOR,
     ("Query.enterprises", "after"): _CURSOR,
-    ("Query.deadline", "period"): _text(PERIOD_MAX_LENGTH, "period"),
+    ("Query.changes", "after"): _CURSOR,
+    ("Query.deadline", "period"): _text(PERIOD_MAX_LENGTH, "what.period"),
     ("ObligationFilter", "ruleId"): Limit(
         items=RULE_IDS_PER_FILTER,
         chars=ID_MAX_LENGTH,
-        what="rule id",
-        advice="Name each rule once.",
+        what="what.rule_id",
+        advice="limit.advice.rule_ids",
     ),
-    ("ObligationFilter", "vin"): _key("VIN"),
-    ("ObligationFilter", "batteryCode"): _key("battery code"),
-    ("ObligationFilter", "modelCode"): _key("model code"),
-    ("ObligationFilter", "regionCode"): _key("region code"),
+    ("ObligationFilter", "vin"): _key("what.vin"),
+    ("ObligationFilter", "batteryCode"): _key("what.battery_code"),
+    ("ObligationFilter", "modelCode"): _key("what.model_code"),
+    ("ObligationFilter", "regionCode"): _key("what.region_code"),
     ("ObligationFilter", "enterpriseId"): _ENTERPRISE,
     ("VehicleFilter", "enterpriseId"): _ENTERPRISE,
-    ("VehicleFilter", "model"): _key("model code"),
-    ("VehicleFilter", "regionCode"): _key("region code"),
+    ("VehicleFilter", "model"): _key("what.model_code"),
+    ("VehicleFilter", "regionCode"): _key("what.region_code"),
     ("BatteryFilter", "enterpriseId"): _ENTERPRISE,
     ("VehicleModelFilter", "enterpriseId"): _ENTERPRISE,
     ("ServicePointFilter", "enterpriseId"): _ENTERPRISE,
-    ("ServicePointFilter", "regionCode"): _key("region code"),
-    ("EnterpriseFilter", "provinceCode"): _key("province code"),
+    ("ServicePointFilter", "regionCode"): _key("what.region_code"),
+    ("EnterpriseFilter", "provinceCode"): _key("what.province_code"),
 }
 
 # Should a list or text ever reach the check without an entry (the schema test prevents it), it
@@ -303,7 +329,7 @@ def limit_of(parent: str, name: str, type_: GraphQLInputType) -> Limit | None:
     if is_list_type(nullable) and isinstance(get_named_type(nullable), GraphQLEnumType):
         enum = get_named_type(nullable)
         assert isinstance(enum, GraphQLEnumType)
-        return Limit(items=len(enum.values), advice="Name each value once.", per="")
+        return Limit(items=len(enum.values), advice="limit.advice.enum_values", per="")
     return None
 
 
@@ -326,13 +352,17 @@ class Excess:
     @property
     def message(self) -> str:
         limit = self.limit
-        if self.items:
-            per = f" {limit.per}" if limit.per else ""
-            return f"{self.size:,} items given; at most {limit.items:,}{per}. {limit.advice}"
-        return (
-            f"The {limit.what} is {self.size:,} characters long; at most {limit.chars:,} "
-            "are accepted."
-        )
+        if not self.items:
+            assert limit.chars is not None
+            return too_long(limit.what, self.size, limit.chars)
+        said = {
+            "size": self.size,
+            "limit": limit.items,
+            # "limit.advice.scopes" lists the scopes
+            "advice": phrase(limit.advice, scopes=listing(SCOPES)),
+            "per": phrase(limit.per),
+        }
+        return t("limit.too_many" if limit.per else "limit.too_many_unqualified", **said)
 
 
 def excesses(
@@ -463,7 +493,7 @@ class ArgumentLimits(SchemaExtension):
             for excess in argument_excesses(schema.query_type, node, variables):
                 field = ".".join(excess.path)
                 refusal = BadUserInput(
-                    f"{field} of {node.name.value}: {excess.message}",
+                    t("limit.argument", field=field, root=node.name.value, problem=excess.message),
                     field=field,
                     limit=excess.limit.items if excess.items else excess.limit.chars,
                     length=excess.size,
@@ -634,20 +664,28 @@ class SelectionLimits(SchemaExtension):
         selections, (name, times) = document_size(document)
         if selections > MAX_SELECTIONS:
             refusal = QueryTooLarge(
-                f"The document selects more than {MAX_SELECTIONS:,} fields once its fragments "
-                "are expanded; no screen needs that many. Select what you show, or split it "
-                "into several requests.",
+                t("limit.too_many_selections", limit=MAX_SELECTIONS),
                 limit=MAX_SELECTIONS,
                 size=selections,
             )
         elif times > MAX_REPEATED_SELECTIONS:
             refusal = QueryTooLarge(
-                f"The document selects '{name}' {times:,} times in one selection set; at most "
-                f"{MAX_REPEATED_SELECTIONS} are accepted. Select it once: repeated selections "
-                "are merged into one answer anyway.",
+                t(
+                    "limit.repeated_selection",
+                    name=name,
+                    times=times,
+                    limit=MAX_REPEATED_SELECTIONS,
+                ),
                 limit=MAX_REPEATED_SELECTIONS,
                 size=times,
             )
         else:
             return
-        raise GraphQLError(str(refusal), original_error=refusal, extensions=refusal.extensions)
+        # Raised while parsing, it leaves before the errors are masked and said in the request's
+        # language (graph/schema.py CodedErrors): it is said in it here.
+        language = getattr(self.execution_context.context, "language", ENGLISH)
+        raise GraphQLError(
+            render(refusal.message, language),
+            original_error=refusal,
+            extensions=refusal.extensions,
+        )

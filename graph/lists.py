@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from compliance import regions
+from compliance.messages import t
 from compliance.store import lists
 from graph.context import Principal
 from graph.cursors import decode_cursor, encode_cursor, page_size
@@ -55,10 +56,7 @@ class ListRequest:
         if not scope.visible:
             return None
         if scope.enterprise_id is None:
-            raise BadUserInput(
-                "Name the enterprise: filter.enterpriseId is required for regulators.",
-                field="filter",
-            )
+            raise BadUserInput(t("query.name_enterprise_in_filter"), field="filter")
         return scope.enterprise_id
 
     def start(self, *binding: object) -> lists.Key | None:
@@ -106,19 +104,13 @@ def cursor_position(key: dict[str, object]) -> str:
     from before positions were used is refused."""
     after = key.get("after")
     if not isinstance(after, str) or not after:
-        raise BadUserInput(
-            "The 'after' cursor is from an earlier version of this list; start again without it.",
-            field="after",
-        )
+        raise BadUserInput(t("query.old_cursor"), field="after")
     return after
 
 
 def check_dates(low: date | None, high: date | None, name: str) -> None:
     if low and high and low > high:
-        raise BadUserInput(
-            f"{name}OnOrAfter is later than {name}OnOrBefore: no date can satisfy both.",
-            field="filter",
-        )
+        raise BadUserInput(t("query.dates_crossed", name=name), field="filter")
 
 
 def region_prefix(code: str | None) -> str | None:
@@ -129,7 +121,7 @@ def region_prefix(code: str | None) -> str | None:
     region = regions.lookup(code)
     if region is None:
         [issue, *_] = regions.check_region_code(code)
-        raise BadUserInput(f"regionCode: {issue.message}.", field="filter")
+        raise BadUserInput(t("query.region_code", problem=issue.message), field="filter")
     return {regions.RegionLevel.PROVINCE: code[:2], regions.RegionLevel.PREFECTURE: code[:4]}.get(
         region.level, code
     )

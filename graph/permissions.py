@@ -16,6 +16,7 @@ from strawberry.permission import BasePermission
 from compliance.custody import sees_battery, sees_model, sees_vehicle
 from compliance.enterprises import Enterprise
 from compliance.lifecycle import BatteryState, ModelState, VehicleState
+from compliance.messages import listing, phrase, t
 from compliance.network import ServicePoint
 from compliance.obligations import ObligationRecord
 from graph.context import (
@@ -33,7 +34,7 @@ from graph.types import Info
 
 def require_principal(context: GraphContext) -> Principal:
     if context.principal is None:
-        raise Unauthenticated("Sign in first: send a token as 'Authorization: Bearer <token>'.")
+        raise Unauthenticated(t("permission.sign_in"))
     return context.principal
 
 
@@ -51,7 +52,8 @@ class RootPermission(BasePermission):
 
     roles: ClassVar[frozenset[Role]]
     partner_scope: ClassVar[str | None] = None  # what a PARTNER needs, when among `roles`
-    who: ClassVar[str | None] = None  # how a refusal names `roles`; None: by their names
+    # How a refusal names `roles` (a catalog key); None: by their names.
+    who: ClassVar[str | None] = None
     for_an_enterprise: ClassVar[bool] = False  # the caller acts for its enterprise: it needs one
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
@@ -64,10 +66,17 @@ class RootPermission(BasePermission):
         if principal.role not in self.roles or (
             self.for_an_enterprise and principal.enterprise_id is None
         ):
-            who = self.who or ", ".join(role.value for role in Role if role in self.roles)
-            return f"Only {who} can do this; this token's role is {principal.role.value}."
+            who = (
+                phrase(self.who)
+                if self.who
+                else t(
+                    "permission.roles",
+                    roles=listing([role.value for role in Role if role in self.roles]),
+                )
+            )
+            return t("permission.only", who=who, role=principal.role.value)
         if principal.role is Role.PARTNER and self.partner_scope not in principal.scopes:
-            return f"This partner credential lacks the '{self.partner_scope}' scope."
+            return t("permission.scope_missing", scope=self.partner_scope)
         return None
 
 
@@ -83,7 +92,7 @@ class EventRecorder(RootPermission):
 
     roles = ENTERPRISE_ROLES
     partner_scope = SCOPE_EVENTS
-    who = "an enterprise user or partner system"
+    who = "permission.who.enterprise_user"
     for_an_enterprise = True
 
 
@@ -92,7 +101,17 @@ class ObligationCloser(RootPermission):
 
     roles = ENTERPRISE_ROLES
     partner_scope = SCOPE_OBLIGATIONS
-    who = "an enterprise user or partner system"
+    who = "permission.who.enterprise_user"
+    for_an_enterprise = True
+
+
+class FeedReader(RootPermission):
+    """An enterprise's change feed, for its own principals; a partner system needs `read`.
+    Regulators and the platform belong to no enterprise and have no feed."""
+
+    roles = ENTERPRISE_ROLES
+    partner_scope = SCOPE_READ
+    who = "permission.who.enterprise_user"
     for_an_enterprise = True
 
 
@@ -100,7 +119,7 @@ class EnterpriseAdmin(RootPermission):
     """An enterprise administrator, for its own enterprise (waivers, service points)."""
 
     roles = frozenset({Role.ENTERPRISE_ADMIN})
-    who = "an enterprise administrator"
+    who = "permission.who.enterprise_admin"
     for_an_enterprise = True
 
 
@@ -120,9 +139,7 @@ class KeyManager(Administrator):
 
     def refusal(self, principal: Principal) -> str | None:
         if principal.role is Role.PARTNER:
-            return (
-                "A partner credential cannot manage partner keys; an enterprise administrator can."
-            )
+            return t("permission.partner_manages_keys")
         return super().refusal(principal)
 
 
@@ -188,7 +205,7 @@ def enterprise_scope(principal: Principal, requested: str | None) -> Scope:
     if principal.sees_everything:
         return Scope(requested)
     if principal.enterprise_id is None:
-        raise Forbidden(f"A {principal.role.value} token belongs to no enterprise.")
+        raise Forbidden(t("permission.no_enterprise", role=principal.role.value))
     if requested is not None and requested != principal.enterprise_id:
         # Another enterprise's data reads as empty, exactly as if it had none.
         return Scope(requested, visible=False)

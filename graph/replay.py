@@ -5,7 +5,8 @@ Partner systems retry on timeouts; with a key, a retry never records anything tw
 the operation (the content-derived ids of events already make most retries harmless; the key
 makes all of them so, and returns the same response). The key is scoped to the caller, so two
 enterprises can never collide, and reusing a key for a different request is refused. Records
-live in the idempotency table through Powertools' DynamoDB persistence layer.
+live in the idempotency table through Powertools' DynamoDB persistence layer. A replayed answer
+is the first one as it was, in the language it was said in (its Content-Language says which).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from compliance.messages import ENGLISH, Message, render, t
 from graph.http import HttpResponse
 
 if TYPE_CHECKING:
@@ -57,9 +59,10 @@ def _decode(stored: dict[str, Any]) -> HttpResponse:
     )
 
 
-def _refusal(status: int, code: str, message: str) -> HttpResponse:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
-    return HttpResponse(status, body.encode(), "application/json")
+def _refusal(status: int, code: str, message: Message, language: str) -> HttpResponse:
+    error = {"message": render(message, language), "extensions": {"code": code}}
+    body = json.dumps({"errors": [error]}, ensure_ascii=False)
+    return HttpResponse(status, body.encode(), "application/json", {"content-language": language})
 
 
 def _retryable(response: HttpResponse) -> bool:
@@ -67,15 +70,17 @@ def _retryable(response: HttpResponse) -> bool:
     return response.status >= 500 or b'"SERVICE_UNAVAILABLE"' in response.body
 
 
-def once(key: str, caller: str, body: bytes, run: Callable[[], HttpResponse]) -> HttpResponse:
-    """`run()` the first time `caller` sends `key`; the stored answer every later time."""
+def once(
+    key: str,
+    caller: str,
+    body: bytes,
+    run: Callable[[], HttpResponse],
+    language: str = ENGLISH,
+) -> HttpResponse:
+    """`run()` the first time `caller` sends `key`; the stored answer every later time. Its
+    own refusals are said in `language`."""
     if not _KEY.match(key):
-        return _refusal(
-            400,
-            "BAD_REQUEST",
-            "The Idempotency-Key header must be 8 to 128 letters, digits or . _ : - "
-            "(a UUID is a good choice).",
-        )
+        return _refusal(400, "BAD_REQUEST", t("idempotency.invalid_key"), language)
     # Imported here, not at the top: most requests carry no key, and the cold start of every
     # execution environment would otherwise pay for loading the idempotency utility.
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -105,15 +110,6 @@ def once(key: str, caller: str, body: bytes, run: Callable[[], HttpResponse]) ->
     except _Unstored as unstored:
         return unstored.response
     except IdempotencyValidationError:
-        return _refusal(
-            422,
-            "IDEMPOTENCY_KEY_REUSED",
-            "This Idempotency-Key was already used for a different request; use a new key "
-            "for a new request.",
-        )
+        return _refusal(422, "IDEMPOTENCY_KEY_REUSED", t("idempotency.key_reused"), language)
     except IdempotencyAlreadyInProgressError:
-        return _refusal(
-            409,
-            "REQUEST_IN_PROGRESS",
-            "A request with this Idempotency-Key is still being processed; retry in a moment.",
-        )
+        return _refusal(409, "REQUEST_IN_PROGRESS", t("idempotency.in_progress"), language)

@@ -8,6 +8,8 @@ internal errors, and introspection off outside development.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,20 +25,28 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from compliance.messages import ENGLISH, render, t
 from graph.batteries import mutations as battery_mutations
 from graph.batteries import queries as battery_queries
+from graph.bulk import mutations as bulk_mutations
 from graph.calendar import mutations as calendar_mutations
 from graph.calendar import queries as calendar_queries
+from graph.changes import queries as change_queries
 from graph.cost import QueryCost
 from graph.enterprises import mutations as enterprise_mutations
 from graph.enterprises import queries as enterprise_queries
 from graph.errors import about_the_request, client_error
+from graph.exports import mutations as export_mutations
+from graph.exports import queries as export_queries
 from graph.limits import ArgumentLimits, SelectionLimits
 from graph.network import mutations as network_mutations
 from graph.network import queries as network_queries
+from graph.node import node as node_lookup
+from graph.node import nodes as nodes_lookup
 from graph.obligations import mutations as obligation_mutations
 from graph.obligations import queries as obligation_queries
 from graph.partner_keys import mutations as partner_key_mutations
@@ -59,16 +69,18 @@ class CodedErrors(MaskErrors):
     each one is passed to `anonymise_error`, which keeps client errors and errors about the
     request as they are, answers a failing store as SERVICE_UNAVAILABLE (graph/errors.py says
     what the client is told, in one place), and masks anything else as INTERNAL, logging the
-    original with the request id."""
+    original with the request id. Client errors and INTERNAL are said in the request's
+    language; graphql-core's own (syntax, validation) stay as it words them, in English."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda _: True, error_message="Internal error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         operation = self.execution_context.operation_type
+        language = getattr(self.execution_context.context, "language", ENGLISH)
         told = client_error(error, mutation=operation is OperationType.MUTATION)
         if told is not None:
-            return self._coded(error, str(told), told.extensions)
+            return self._coded(error, render(told.message, language), told.extensions)
         if about_the_request(error):
             code = (error.extensions or {}).get("code") or "GRAPHQL_VALIDATION_FAILED"
             return self._coded(error, error.message, {**(error.extensions or {}), "code": code})
@@ -78,7 +90,8 @@ class CodedErrors(MaskErrors):
             exc_info=error.original_error,
             extra={"path": error.path, "request_id": request_id},
         )
-        return self._coded(error, self.error_message, {"code": "INTERNAL", "requestId": request_id})
+        masked = render(t("api.internal"), language)
+        return self._coded(error, masked, {"code": "INTERNAL", "requestId": request_id})
 
     @staticmethod
     def _coded(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
@@ -140,6 +153,14 @@ class Query:
     rest_days = calendar_queries.rest_days
     deadline = calendar_queries.deadline
     rule_sets = obligation_queries.rule_sets
+    # An export of the obligations list, followed until its file is ready (graph/exports/).
+    export = export_queries.export
+    # Relay's global object identification: any record by its global id (graph/node.py).
+    node = node_lookup
+    nodes = nodes_lookup
+    # A partner's sync: its enterprise's changes since a cursor it keeps.
+    changes = change_queries.changes
+    changes_cursor = change_queries.changes_cursor
 
 
 @strawberry.type(name="Mutation")
@@ -169,6 +190,12 @@ class Mutation:
     load_calendar_year = calendar_mutations.load_calendar_year
     create_partner_key = partner_key_mutations.create_partner_key
     revoke_partner_key = partner_key_mutations.revoke_partner_key
+    export_obligations = export_mutations.export_obligations
+    # What partner systems send in volume, many items a call (graph/bulk/).
+    issue_factory_certificates = bulk_mutations.issue_factory_certificates
+    clear_customs_batch = bulk_mutations.clear_customs_batch
+    register_vehicles = bulk_mutations.register_vehicles
+    fulfill_obligations = bulk_mutations.fulfill_obligations
 
 
 class Schema(strawberry.Schema):
@@ -187,9 +214,32 @@ class Schema(strawberry.Schema):
         return None
 
 
+# What the date and time scalars hold (the README's "Instants and names"). Their values are
+# Strawberry's, unchanged (isoformat): only what the schema says of them is this project's.
+INSTANT = replace(
+    DateTimeDefinition,
+    description="An instant: ISO 8601 (RFC 3339) date and time, always with its UTC offset, "
+    "with fractional seconds when they are not zero (up to 6 digits). `dueAt` is the end of a "
+    "China civil day in China time, so that its date is the due date: "
+    "2026-10-15T23:59:59.999000+08:00. Every other DateTime (recordedAt, createdAt, updatedAt, "
+    "closedAt, at, ...) is an instant of the platform's clock, in UTC, written +00:00 (not Z): "
+    "2026-10-12T02:15:07.120000+00:00. Compare them as instants, not as text.",
+)
+CIVIL_DATE = replace(
+    DateDefinition,
+    description="A calendar date, ISO 8601 (2026-10-15): a China civil date (Asia/Shanghai), "
+    "the days the rules count in. No time zone: a day, not an instant.",
+)
+
+
 @cache
 def build_schema(*, introspection: bool) -> strawberry.Schema:
-    return Schema(query=Query, mutation=Mutation, extensions=_extensions(introspection))
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=_extensions(introspection),
+        scalar_overrides={datetime: INSTANT, date: CIVIL_DATE},
+    )
 
 
 def sdl() -> str:

@@ -17,6 +17,7 @@ from compliance.lifecycle import (
     EventKind,
     RemovalReason,
 )
+from compliance.messages import render
 from compliance.network import PointType
 from compliance.rules import ObligationStatus, SubjectKind
 from graph.context import GraphContext
@@ -46,7 +47,21 @@ class UserError:
         )
     )
     code: str = strawberry.field(description="Stable machine-readable code.")
-    message: str
+    # A catalog message (compliance.messages), said in the request's language as it is sent.
+    message: strawberry.Private[str]
+
+    @strawberry.field(
+        name="message",
+        description="What is wrong and how to put it right, in the language the request asked "
+        "for (Accept-Language: zh-CN or en).",
+    )
+    def rendered_message(self, info: Info) -> str:
+        return said(info, self.message)
+
+
+def said(info: Info, message: str) -> str:
+    """`message` in the language of the request `info` belongs to."""
+    return render(message, info.context.language)
 
 
 @strawberry.type

@@ -101,8 +101,14 @@ def api_event(
     content_type: str = "application/json",
     raw_query: str = "",
     accept: str = "application/json",
+    language: str | None = "en",
 ) -> dict[str, Any]:
+    """A POST (or `method`) of `query` to /graphql as API Gateway hands it to the function. It
+    asks for English answers (`Accept-Language`) unless `language` says otherwise; None sends
+    no such header, as a client without a preference does."""
     headers = [("host", "api.test"), ("accept", accept), ("user-agent", "tests")]
+    if language is not None:
+        headers.append(("accept-language", language))
     if method == "POST":
         headers.append(("content-type", content_type))
         if body is None:

@@ -4,8 +4,10 @@ have. Used by the local stack, the tests and the benchmarks, never on AWS.
 Transactions: moto backs up a table before a transaction by deep-copying it once for every item of
 the transaction that touches it, so a 100-item transaction copies the table 100 times and
 transactions slow down as tables grow (seconds each with a few thousand items). This keeps
-moto's behaviour, rollback included, and only makes repeated copies of the same table within
-one transaction return the first copy.
+moto's behaviour, rollback included, but journals only the items the transaction names (a copy
+of each as it was) and puts those back when the transaction is cancelled, instead of copying
+whole tables. A cancelled transaction's stream records are cut from the stream, as DynamoDB's
+stream never holds them.
 
 Queries on an index: moto takes every item of the table as a candidate, sorts them all by
 key, and works out each candidate's size (serializing it) before it checks the range key
@@ -27,6 +29,7 @@ from typing import Any
 
 from moto.dynamodb.comparisons import get_comparison_func
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 _lock = threading.Lock()
@@ -39,28 +42,64 @@ _QUERY_SIGNATURE = inspect.signature(_original_query)
 _candidates = threading.local()
 
 
-def _copy_once(table: Any) -> Any:
-    copies: list[Any] = []
+def _no_copy(table: Any) -> Any:
+    """What moto's backup of a table before a transaction becomes: the table itself. Its
+    "restore" after a cancelled transaction then changes nothing, and the items the transaction
+    touched are put back from the journal instead (_transact_write_items)."""
 
-    def deepcopy_once(memo: dict[int, Any]) -> Any:
-        if not copies:
-            del table.__deepcopy__  # copy the table itself, not through this hook
-            try:
-                copies.append(copy.deepcopy(table, memo))
-            finally:
-                table.__deepcopy__ = deepcopy_once
-        return copies[0]
+    def itself(memo: dict[int, Any]) -> Any:
+        return table
 
-    return deepcopy_once
+    return itself
+
+
+def _journal(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[Any]:
+    """(table, hash key, range key, a copy of the item before) for each item a transaction
+    names; an operation whose key cannot be read is left out (moto refuses it before writing)."""
+    entries = []
+    for transact_item in transact_items:
+        try:
+            op_type, op = next(iter(transact_item.items()))
+            table = self.tables[op["TableName"]]
+            key = op["Item"] if op_type == "Put" else op["Key"]
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        except (KeyError, StopIteration, TypeError, AttributeError):
+            continue
+        before = table.get_item(hash_value, range_value)
+        entries.append((table, hash_value, range_value, copy.deepcopy(before)))
+    return entries
+
+
+def _undo(entries: list[Any]) -> None:
+    for table, hash_value, range_value, before in reversed(entries):
+        if range_value is None:
+            if before is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = before
+        elif before is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items.setdefault(hash_value, {})[range_value] = before
 
 
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     with _lock:
         tables = list(self.tables.values())
+        streams = [(t.stream_shard, len(t.stream_shard.items)) for t in tables if t.stream_shard]
+        entries = _journal(self, transact_items)
         for table in tables:
-            table.__deepcopy__ = _copy_once(table)  # type: ignore[attr-defined]
+            table.__deepcopy__ = _no_copy(table)  # type: ignore[attr-defined]
         try:
             _original(self, transact_items)
+        except Exception:
+            # Cancelled: what it wrote is put back, and the stream must not tell of writes that
+            # did not happen.
+            _undo(entries)
+            for shard, length in streams:
+                del shard.items[length:]
+            raise
         finally:
             for table in tables:
                 table.__dict__.pop("__deepcopy__", None)

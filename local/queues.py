@@ -1,5 +1,6 @@
-"""The template's SQS queues on the local stack, with their redrive policies, and the reminder
-queue's event source: what Lambda's SQS poller does on AWS, played by a thread of the stack."""
+"""The template's SQS queues on the local stack, with their redrive policies, and the event
+sources of the reminder and export queues: what Lambda's SQS poller does on AWS, played by a
+thread of the stack for each."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from local.template import TEMPLATE, load_template, resources_of_type
 
 QUEUE_TYPE = "AWS::SQS::Queue"
 REMIND_FUNCTION = "RemindFunction"
+EXPORT_FUNCTION = "ExportFunction"
 # How long the poller waits when the queue was empty; Lambda's poller long-polls for up to 20 s.
 POLL_SECONDS = 1.0
 _log = logging.getLogger("local.queues")
@@ -54,14 +56,17 @@ def create_queues(client: Any, prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def deliver_batch(client: Any, url: str, arn: str, handler: Handler) -> tuple[int, int]:
-    """Receive up to ten messages, invoke `handler` with them as an SQS event source batch, and
-    delete those it did not report as failed (a failed one comes back after the queue's
-    visibility timeout). How many were received and how many failed."""
+def deliver_batch(
+    client: Any, url: str, arn: str, handler: Handler, function: str = REMIND_FUNCTION
+) -> tuple[int, int]:
+    """Receive up to ten messages, invoke `handler` with them as an SQS event source batch (in
+    a context of `function` as the template declares it), and delete those it did not report
+    as failed (a failed one comes back after the queue's visibility timeout). How many were
+    received and how many failed."""
     messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     if not messages:
         return 0, 0
-    result = handler(sqs_event(messages, arn), function_settings(REMIND_FUNCTION).context())
+    result = handler(sqs_event(messages, arn), function_settings(function).context())
     failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
     done = [m for m in messages if m["MessageId"] not in failed]
     if done:
@@ -78,13 +83,22 @@ class ReminderQueuePoller:
     """Delivers the reminder queue's messages to the remind function while the stack runs, so
     that work the API queues (a calendar load's rescheduling, page after page) is done as on
     AWS. A sweep (`make sweep`) drains the queue itself and writes the emails of its run to the
-    outbox: it runs inside `exclusive()`, during which the poller takes nothing."""
+    outbox: it runs inside `exclusive()`, during which the poller takes nothing. Given another
+    queue and `function`, it is that queue's event source (the export queue's)."""
 
-    def __init__(self, client: Any, url: str, handler: Handler) -> None:
+    def __init__(
+        self,
+        client: Any,
+        url: str,
+        handler: Handler,
+        function: str = REMIND_FUNCTION,
+        name: str = "reminder queue",
+    ) -> None:
         self._client, self._url, self._handler = client, url, handler
+        self._function, self._name = function, name
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="reminder-queue", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name.replace(" ", "-"), daemon=True)
 
     def start(self) -> ReminderQueuePoller:
         self._thread.start()
@@ -109,11 +123,11 @@ class ReminderQueuePoller:
                 with self._lock:
                     while not self._stop.is_set():
                         received, failed = deliver_batch(
-                            self._client, self._url, arn, self._handler
+                            self._client, self._url, arn, self._handler, self._function
                         )
                         if received:
-                            _log.info("reminder queue: %d delivered, %d failed", received, failed)
+                            _log.info("%s: %d delivered, %d failed", self._name, received, failed)
                         if not received or failed == received:
                             break  # empty, or only failures left: they come back later
             except Exception:  # one bad batch must not stop the queue for the rest of the run
-                _log.exception("reminder queue: delivering a batch failed; polling goes on")
+                _log.exception("%s: delivering a batch failed; polling goes on", self._name)

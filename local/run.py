@@ -10,7 +10,9 @@ stops the gateway and moto and exits with status 0.
 Reminder emails link each obligation to GraphiQL on this stack, its query filled in
 (``obligation_link_template``): there is no web app on this machine. The reminder queue's
 messages are delivered to the remind function as they arrive (``local/queues.py``), as Lambda's
-event source does on AWS: a calendar load's rescheduling finishes on its own.
+event source does on AWS: a calendar load's rescheduling finishes on its own. So are the export
+queue's to the export function: an export's file goes to moto's S3 (``local/buckets.py``), and
+the URL ``export(id)`` answers downloads from this machine.
 
 The tables are kept across restarts (``local/persistence.py``): written to
 ``.local-data/tables.json`` on stop, restored on the next start instead of the demo data;
@@ -52,11 +54,21 @@ from botocore.exceptions import ClientError
 
 from local import persistence, sweeper
 from local.aws import LocalAws, start_aws
+from local.buckets import create_buckets
+from local.bus import BUS_FILE, BusTap, create_buses
 from local.calls import function_settings
 from local.console import FunctionLogs, console_request_lines, route_function_logs
 from local.environment import API_FUNCTION, function_env, parameter_default
 from local.gateway import DEFAULT_HANDLER, Control, Gateway, Handler, start_gateway
-from local.queues import ReminderQueuePoller, create_queues
+from local.queues import EXPORT_FUNCTION, ReminderQueuePoller, create_queues
+from local.streams import (
+    CHANGES_FUNCTION,
+    StreamPoller,
+    StreamReader,
+    invoke_changes,
+    streamed_tables,
+    streams_client,
+)
 from local.table_digests import not_embedded, table_digests
 from local.tables import DEFAULT_PREFIX, create_tables, table_definitions
 
@@ -195,6 +207,24 @@ def _reminder_poller(wrap: Callable[[Handler], Handler]) -> ReminderQueuePoller 
         return None
     queue = os.environ["REMINDER_QUEUE_URL"]
     return ReminderQueuePoller(_client("sqs"), queue, wrap(handler)).start()
+
+
+def _export_poller(wrap: Callable[[Handler], Handler]) -> ReminderQueuePoller:
+    """The export queue's event source, started: what exportObligations queues is written a
+    moment later, as on AWS, and `export(id)` answers a URL of moto's that downloads here."""
+    from functions.export import handler
+
+    queue = os.environ["EXPORT_QUEUE_URL"]
+    exports = ReminderQueuePoller(_client("sqs"), queue, wrap(handler), EXPORT_FUNCTION, "exports")
+    return exports.start()
+
+
+def _stream_poller(wrap: Callable[[Handler], Handler], *, from_start: bool) -> StreamPoller:
+    """The tables' streams' event source for the changes function, started."""
+    reader = StreamReader(
+        _client("dynamodb"), streams_client(), streamed_tables(), from_start=from_start
+    )
+    return StreamPoller(reader, wrap(invoke_changes)).start()
 
 
 def _record_state(gateway: Gateway) -> bool:
@@ -341,6 +371,8 @@ def _data_lines(data: LocalData | None, logs: FunctionLogs | None) -> tuple[str,
             f"data      kept in {persistence.shown(data.path)} on stop, restored on start "
             "(FRESH=1 starts clean)"
         )
+    bus = persistence.shown(persistence.data_dir() / BUS_FILE)
+    lines.append(f"bus       {bus}: what a rule on the changes bus receives")
     if logs is not None:
         shown = persistence.shown(Path(logs.log.name))
         lines.append(f"logs      {shown} (the functions' JSON logs); one line per request below")
@@ -373,15 +405,22 @@ def main() -> int:
     aws = start_aws()
     gateway: Gateway | None = None
     poller: ReminderQueuePoller | None = None
+    exports: ReminderQueuePoller | None = None
+    streams: StreamPoller | None = None
+    tap: BusTap | None = None
     logs: FunctionLogs | None = None
     data: LocalData | None = None
     try:
         # Explicit settings in the shell win over the template's defaults; table names do not.
         create_tables(_client("dynamodb"))
         queues = create_queues(_client("sqs"))
+        buses = create_buses(_client("events"))
+        buckets = create_buckets(_client("s3"))
+        refs = {**queues, **buses, **buckets}
         # One process plays every function: each one's template environment, API first.
-        for function in (API_FUNCTION, "SweepFunction", "RemindFunction"):
-            for name, value in function_env(function, refs=queues).items():
+        functions = (API_FUNCTION, "SweepFunction", "RemindFunction", CHANGES_FUNCTION)
+        for function in (*functions, EXPORT_FUNCTION):
+            for name, value in function_env(function, refs=refs).items():
                 os.environ.setdefault(name, value)
         _client("sesv2").create_email_identity(EmailIdentity=os.environ["SES_SENDER"])
         _seed_cursor_secret()
@@ -393,6 +432,7 @@ def main() -> int:
 
         handler = _api_handler()
         poller = _reminder_poller(quiet)
+        exports = _export_poller(quiet)
         try:
             gateway = start_gateway(
                 quiet(handler) if handler is not None else None,
@@ -425,6 +465,10 @@ def main() -> int:
             return 1
         if data is not None and loading is not None:
             data.after(loading)
+        # Restored items are not news; the demo data's writes are.
+        streams = _stream_poller(quiet, from_start=loading is not None)
+        tap = BusTap(_client("events"), _client("sqs"), buses, persistence.data_dir() / BUS_FILE)
+        tap.start()
         seconds = time.perf_counter() - started
         extra = _data_lines(data, logs)
         print(
@@ -440,6 +484,12 @@ def main() -> int:
             gateway.stop()
         if poller is not None:
             poller.stop()
+        if exports is not None:
+            exports.stop()
+        if streams is not None:
+            streams.stop()
+        if tap is not None:
+            tap.stop()
         if data is not None:
             data.save()
         if logs is not None:

@@ -46,6 +46,12 @@ def table_definitions(template_path: Path | str = TEMPLATE) -> dict[str, dict[st
         properties: dict[str, Any] = resource.get("Properties") or {}
         definition = {key: properties[key] for key in _CREATE_TABLE_PROPERTIES if key in properties}
         definition.setdefault("BillingMode", "PROVISIONED")
+        if "StreamSpecification" in definition:
+            # CloudFormation enables a stream by declaring its view; CreateTable asks for both.
+            definition["StreamSpecification"] = {
+                "StreamEnabled": True,
+                **definition["StreamSpecification"],
+            }
         for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
             if properties.get(kind):
                 definition[kind] = [_index(index) for index in properties[kind]]

@@ -39,9 +39,10 @@ SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "README.md", "tests")
 # The AWS services the functions create clients for; botocore (and boto3) ship a model for
 # every service, read only when a client of that service is made. PynamoDB and the
 # idempotency utility call DynamoDB; Powertools' parameters (the cursor key) SSM;
-# compliance/delivery.py SQS and SES v2. tests/unit/test_build_lambda.py fails when the
-# project's code names a service missing here; the proof creates a client of each.
-SERVICES = ("dynamodb", "ssm", "sqs", "sesv2")
+# compliance/delivery.py SQS and SES v2; compliance/store/exports.py S3 (and SQS).
+# tests/unit/test_build_lambda.py fails when the project's code names a service missing here;
+# the proof creates a client of each.
+SERVICES = ("dynamodb", "ssm", "sqs", "sesv2", "s3", "events")
 # In a service's model directory, the files botocore reads: the API model, endpoint rules,
 # paginators and waiters; examples-1.json is documentation.
 MODEL_FILE = re.compile(r"(service-2|endpoint-rule-set-1|paginators-1|waiters-2)\.json(\.gz)?")

@@ -56,6 +56,7 @@ from compliance.codes.issues import (
     issue_at,
     place,
 )
+from compliance.messages import Message, both, listing, t
 
 
 class BatteryCode(Struct, frozen=True):
@@ -87,7 +88,7 @@ class BatteryCodeReport(Struct, frozen=True):
 
 
 class _Field(Struct, frozen=True):
-    label: str
+    label: str  # the catalog key of its name
     start: int  # 1-based, inclusive
     end: int
 
@@ -134,32 +135,32 @@ class _Layout(Struct, frozen=True):
 
 _STANDARD = _Layout(
     length=24,
-    manufacturer=_Field("manufacturer code", 1, 3),
-    product_type=_Field("product type", 4, 4),
-    battery_type=_Field("battery type", 5, 5),
-    spec=_Field("specification code", 6, 7),
-    traceability=_Field("traceability code", 8, 14),
-    year=_Field("production year", 15, 15),
-    month=_Field("production month", 16, 16),
-    day=_Field("production day", 17, 17),
-    serial=_Field("serial number", 18, 24),
+    manufacturer=_Field("code.label.manufacturer_code", 1, 3),
+    product_type=_Field("code.label.product_type", 4, 4),
+    battery_type=_Field("code.label.battery_type", 5, 5),
+    spec=_Field("code.label.specification_code", 6, 7),
+    traceability=_Field("code.label.traceability_code", 8, 14),
+    year=_Field("code.label.production_year", 15, 15),
+    month=_Field("code.label.production_month", 16, 16),
+    day=_Field("code.label.production_day", 17, 17),
+    serial=_Field("code.label.serial_number", 18, 24),
     marker=None,
     product_type_repeat=None,
 )
 
 _SECOND_LIFE = _Layout(
     length=19,
-    manufacturer=_Field("manufacturer code", 1, 3),
-    product_type=_Field("product type", 4, 4),
-    battery_type=_Field("battery type", 5, 5),
-    spec=_Field("specification code", 6, 7),
+    manufacturer=_Field("code.label.manufacturer_code", 1, 3),
+    product_type=_Field("code.label.product_type", 4, 4),
+    battery_type=_Field("code.label.battery_type", 5, 5),
+    spec=_Field("code.label.specification_code", 6, 7),
     traceability=None,
-    year=_Field("production year", 8, 8),
-    month=_Field("production month", 9, 9),
-    day=_Field("production day", 10, 10),
-    serial=_Field("serial number", 11, 17),
-    marker=_Field("second-life marker", 18, 18),
-    product_type_repeat=_Field("repeated product type", 19, 19),
+    year=_Field("code.label.production_year", 8, 8),
+    month=_Field("code.label.production_month", 9, 9),
+    day=_Field("code.label.production_day", 10, 10),
+    serial=_Field("code.label.serial_number", 11, 17),
+    marker=_Field("code.label.second_life_marker", 18, 18),
+    product_type_repeat=_Field("code.label.repeated_product_type", 19, 19),
 )
 
 _LAYOUTS = {layout.length: layout for layout in (_STANDARD, _SECOND_LIFE)}
@@ -184,13 +185,14 @@ class _Findings:
 
 
 def _decode_date_part(
-    char: str, field: _Field, table: Mapping[str, int], *, issue_code: str, rule: str, noun: str
+    char: str, field: _Field, table: Mapping[str, int], *, issue_code: str, rule: Message, noun: str
 ) -> tuple[int | None, CodeIssue | None]:
     if char in table:
         return table[char], None
-    reason = NEVER_USED if char in "IOQ" else rule
+    reason = t(NEVER_USED) if char in "IOQ" else rule
     where = place(field.start, field.end, field.label)
-    return None, issue_at(issue_code, f"{where}: {char!r} is not a {noun}; {reason}", field.start)
+    message = t("code.not_a", where=where, char=char, noun=t(noun), reason=reason)
+    return None, issue_at(issue_code, message, field.start)
 
 
 def _production_date(
@@ -201,30 +203,30 @@ def _production_date(
         layout.year,
         tables.years,
         issue_code="UNKNOWN_YEAR",
-        rule=f"years are coded {tables.year_range()}",
-        noun="year letter",
+        rule=t("code.years_coded", range=tables.year_range()),
+        noun="code.noun.year_letter",
     )
     month, month_issue = _decode_date_part(
         layout.month.read(code),
         layout.month,
         tables.months,
         issue_code="UNKNOWN_MONTH",
-        rule="months are coded 1-9, A (10), B (11), C (12)",
-        noun="month code",
+        rule=t("code.months_coded"),
+        noun="code.noun.month_code",
     )
     day, day_issue = _decode_date_part(
         layout.day.read(code),
         layout.day,
         tables.days,
         issue_code="UNKNOWN_DAY",
-        rule="days are coded 1-9, then A (10) to Y (31) skipping I, O and Q",
-        noun="day code",
+        rule=t("code.days_coded"),
+        noun="code.noun.day_code",
     )
     for issue in (year_issue, month_issue, day_issue):
         if issue is not None:
             findings.strict_only(issue)
 
-    date_where = place(layout.year.start, layout.day.end, "production date")
+    date_where = place(layout.year.start, layout.day.end, "code.label.production_date")
     date_chars = code[layout.year.start - 1 : layout.day.end]
     produced: date | None = None
     if year is not None and month is not None and day is not None:
@@ -234,8 +236,14 @@ def _production_date(
             findings.strict_only(
                 issue_at(
                     "IMPOSSIBLE_DATE",
-                    f"{date_where}: {date_chars!r} reads as year {year}, month {month}, day {day}, "
-                    "which is not a calendar date",
+                    t(
+                        "code.impossible_date",
+                        where=date_where,
+                        chars=date_chars,
+                        year=year,
+                        month=month,
+                        day=day,
+                    ),
                     layout.year.start,
                     layout.day.end,
                 )
@@ -248,9 +256,13 @@ def _production_date(
             findings.error(
                 issue_at(
                     "FUTURE_DATE",
-                    f"{date_where}: {date_chars!r} reads as {produced.isoformat()}, which is "
-                    f"after today ({today.isoformat()}); a battery cannot have been produced "
-                    "in the future",
+                    t(
+                        "code.future_date",
+                        where=date_where,
+                        chars=date_chars,
+                        produced=produced.isoformat(),
+                        today=today.isoformat(),
+                    ),
                     layout.year.start,
                     layout.day.end,
                 )
@@ -260,9 +272,15 @@ def _production_date(
         findings.error(
             issue_at(
                 "FUTURE_DATE",
-                f"{place(layout.year.start, layout.month.end, 'production year and month')}: "
-                f"reads as {year}-{month:02d}, which is after today ({today.isoformat()}); "
-                "a battery cannot have been produced in the future",
+                t(
+                    "code.future_year_month",
+                    where=place(
+                        layout.year.start, layout.month.end, "code.label.production_year_month"
+                    ),
+                    year=year,
+                    month=month,
+                    today=today.isoformat(),
+                ),
                 layout.year.start,
                 layout.month.end,
             )
@@ -271,9 +289,12 @@ def _production_date(
         findings.error(
             issue_at(
                 "FUTURE_DATE",
-                f"{place(layout.year.start, layout.year.end, layout.year.label)}: "
-                f"reads as {year}, which is after today ({today.isoformat()}); "
-                "a battery cannot have been produced in the future",
+                t(
+                    "code.future_year",
+                    where=place(layout.year.start, layout.year.end, layout.year.label),
+                    year=year,
+                    today=today.isoformat(),
+                ),
                 layout.year.start,
             )
         )
@@ -290,19 +311,14 @@ def decode_battery_code(code: str, *, strict: bool = True, today: date) -> Batte
     layout = _LAYOUTS.get(len(code))
     if layout is None:
         findings.error(
-            CodeIssue(
-                "INVALID_LENGTH",
-                f"the code has {len(code)} characters; a battery code has 24 "
-                "(or 19 for a re-coded second-life product)",
-                None,
-            )
+            CodeIssue("INVALID_LENGTH", t("code.battery_length", length=len(code)), None)
         )
     labels = {p: layout.label_at(p) for p in range(1, layout.length + 1)} if layout else None
     bad_chars = alphabet_issues(
         code,
         _BATTERY_ALPHABET,
-        what="battery codes",
-        alphabet_rule="a battery code contains only digits 0-9 and upper-case letters A-Z",
+        what="code.what_battery_codes",
+        alphabet_rule="code.battery_alphabet",
         labels=labels,
     )
     for issue in bad_chars:
@@ -349,16 +365,23 @@ class _Reading(NamedTuple):
 def _check_types(r: _Reading) -> None:
     """The product type (and its repeat in a second-life code) and the battery type."""
     code, layout, tables = r.code, r.layout, r.tables
-    product_rule = ", ".join(
-        f"{letter} ({entry.name_en})" for letter, entry in tables.product_types.items()
+    product_rule = listing(
+        [
+            t("code.letter_named", letter=letter, name=both(entry.name_en, entry.name_zh))
+            for letter, entry in tables.product_types.items()
+        ]
     )
     for field in (layout.product_type, layout.product_type_repeat):
         if field is not None and r.clean(field) and field.read(code) not in tables.product_types:
             r.findings.error(
                 issue_at(
                     "UNKNOWN_PRODUCT_TYPE",
-                    f"{place(field.start, field.end, field.label)}: {field.read(code)!r} is not "
-                    f"a product type; use {product_rule}",
+                    t(
+                        "code.unknown_product_type",
+                        where=place(field.start, field.end, field.label),
+                        char=field.read(code),
+                        rule=product_rule,
+                    ),
                     field.start,
                 )
             )
@@ -368,9 +391,17 @@ def _check_types(r: _Reading) -> None:
         r.findings.error(
             issue_at(
                 "UNKNOWN_BATTERY_TYPE",
-                f"{place(layout.battery_type.start, layout.battery_type.end, 'battery type')}: "
-                f"{battery_char!r} is not a battery type; use one of "
-                f"{', '.join(letters[:-1])} or {letters[-1]}",
+                t(
+                    "code.unknown_battery_type",
+                    where=place(
+                        layout.battery_type.start,
+                        layout.battery_type.end,
+                        "code.label.battery_type",
+                    ),
+                    char=battery_char,
+                    letters=listing(letters[:-1]),
+                    last=letters[-1],
+                ),
                 layout.battery_type.start,
             )
         )
@@ -386,10 +417,12 @@ def _check_marker(r: _Reading) -> None:
         r.findings.error(
             issue_at(
                 "MISSING_SECOND_LIFE_MARKER",
-                f"{place(marker_field.start, marker_field.end, marker_field.label)}: "
-                f"{marker!r} found; a 19-character code is a re-coded second-life product "
-                f"and has {_SECOND_LIFE_MARKER!r} here (a battery code otherwise has 24 "
-                "characters)",
+                t(
+                    "code.missing_second_life_marker",
+                    where=place(marker_field.start, marker_field.end, marker_field.label),
+                    marker=marker,
+                    expected=_SECOND_LIFE_MARKER,
+                ),
                 marker_field.start,
             )
         )
@@ -406,9 +439,13 @@ def _check_repeat(r: _Reading) -> None:
         r.findings.strict_only(
             issue_at(
                 "PRODUCT_TYPE_MISMATCH",
-                f"{place(repeat.start, repeat.end, repeat.label)}: {repeated!r} differs "
-                f"from position {layout.product_type.start} ({product_char!r}); both name the "
-                "product type of the re-coded product and must agree",
+                t(
+                    "code.product_type_mismatch",
+                    where=place(repeat.start, repeat.end, repeat.label),
+                    repeated=repeated,
+                    position=layout.product_type.start,
+                    product=product_char,
+                ),
                 repeat.start,
             )
         )
@@ -423,17 +460,17 @@ def _check_serial(r: _Reading, strict: bool) -> None:
     letter_positions = [
         str(field.start + offset) for offset, char in enumerate(serial) if char.isalpha()
     ]
-    tolerance = (
-        "the strict reading allows digits only"
-        if strict
-        else "accepted by the lenient reading; the strict reading allows digits only"
-    )
+    tolerance = t("code.serial_strict" if strict else "code.serial_lenient")
     r.findings.strict_only(
         issue_at(
             "NON_DIGIT_SERIAL",
-            f"{place(field.start, field.end, 'serial number')}: {serial!r} "
-            f"has letters at position{'s' if len(letter_positions) > 1 else ''} "
-            f"{', '.join(letter_positions)}; {tolerance}",
+            t(
+                "code.serial_letters" if len(letter_positions) > 1 else "code.serial_letter",
+                where=place(field.start, field.end, "code.label.serial_number"),
+                serial=serial,
+                positions=listing(letter_positions),
+                tolerance=tolerance,
+            ),
             field.start,
             field.end,
         )
@@ -489,18 +526,14 @@ def manufacturer_code_of(code: str) -> str:
     issues = alphabet_issues(
         head,
         _BATTERY_ALPHABET,
-        what="battery codes",
-        alphabet_rule="a manufacturer code contains only digits 0-9 and upper-case letters A-Z",
-        labels={1: "manufacturer code", 2: "manufacturer code", 3: "manufacturer code"},
+        what="code.what_battery_codes",
+        alphabet_rule="code.manufacturer_alphabet",
+        labels=dict.fromkeys((1, 2, 3), "code.label.manufacturer_code"),
     )
     if len(head) < 3:
         issues.insert(
             0,
-            CodeIssue(
-                "INVALID_LENGTH",
-                f"the code has {len(code)} characters; a manufacturer code is its first 3",
-                None,
-            ),
+            CodeIssue("INVALID_LENGTH", t("code.manufacturer_length", length=len(code)), None),
         )
     if issues:
         raise InvalidCode(issues)

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from msgspec import Meta, Raw, Struct
 
 from compliance.data_files import DataFileError, decode_json, keyed
+from compliance.messages import Message, t
 
 Confidence = Literal["C", "S", "A"]
 # A table's key is one character of a code: a digit or an upper-case letter.
@@ -92,11 +93,17 @@ class BatteryCodeTables(Struct, frozen=True):
     months: Mapping[str, int]
     days: Mapping[str, int]
 
-    def year_range(self) -> str:
+    def year_range(self) -> Message:
         """How the year table reads, for messages: ``7 (2017) to Y (2041)``."""
         first = min(self.years, key=self.years.__getitem__)
         last = max(self.years, key=self.years.__getitem__)
-        return f"{first} ({self.years[first]}) to {last} ({self.years[last]})"
+        return t(
+            "code.year_range",
+            first=first,
+            first_year=self.years[first],
+            last=last,
+            last_year=self.years[last],
+        )
 
 
 class CodeTablesError(ValueError):

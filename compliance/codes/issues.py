@@ -2,7 +2,8 @@
 
 A check collects *all* issues, not just the first, and every message names the 1-based
 character position(s) and the rule broken, so a compliance officer can correct the code without
-consulting the standard. Input is never normalised: a lower-case letter is reported ("use upper
+consulting the standard. Messages are the catalog's (compliance.messages, section ``code``), in
+Chinese and English. Input is never normalised: a lower-case letter is reported ("use upper
 case"), because the code a client sends is the code that is stored and reported.
 
 Issue codes (``CodeIssue.code``), stable for machine use:
@@ -32,10 +33,13 @@ from collections.abc import Iterable, Mapping
 
 from msgspec import Struct
 
+from compliance.messages import Message, t
+
 DIGITS = "0123456789"
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-# Battery codes and VINs both leave out these letters (they read as 1, 0 and 0).
-NEVER_USED = "letters I, O and Q are never used"
+# Battery codes and VINs both leave out these letters (they read as 1, 0 and 0): the key of
+# the sentence that says so.
+NEVER_USED = "code.never_used"
 
 
 class CodeIssue(Struct, frozen=True):
@@ -60,9 +64,14 @@ class InvalidCode(ValueError):  # noqa: N818 - the name reads as the domain says
         super().__init__("; ".join(issue.message for issue in self.issues) or "invalid code")
 
 
-def place(start: int, end: int, label: str | None = None) -> str:
-    place = f"position {start}" if start == end else f"positions {start}-{end}"
-    return f"{place} ({label})" if label else place
+def place(start: int, end: int, label: str | None = None) -> Message:
+    """Where in a code: ``position 9 (check digit)``; `label` is the key of the part's name."""
+    at = (
+        t("code.position", start=start)
+        if start == end
+        else t("code.positions", start=start, end=end)
+    )
+    return t("code.place_labelled", place=at, label=t(label)) if label else at
 
 
 def issue_at(code: str, message: str, start: int, end: int | None = None) -> CodeIssue:
@@ -82,7 +91,8 @@ def alphabet_issues(
 
     A lower-case letter whose upper-case form is allowed gets its own code and a "use upper
     case" message; an upper-case letter the identifier forbids (VIN I/O/Q, USCC I/O/S/V/Z) is
-    explained by ``forbidden_rule`` rather than the general alphabet rule.
+    explained by ``forbidden_rule`` rather than the general alphabet rule. ``what``, the rules
+    and the ``labels`` of positions are catalog keys (compliance.messages).
     """
     issues: list[CodeIssue] = []
     for index, char in enumerate(code):
@@ -95,8 +105,7 @@ def alphabet_issues(
             issues.append(
                 issue_at(
                     "LOWER_CASE_LETTER",
-                    f"{where}: {char!r} is a lower-case letter; use upper case ({upper!r}): "
-                    f"{what} must be sent exactly as marked, in upper case",
+                    t("code.lower_case", where=where, char=char, upper=upper, what=t(what)),
                     position,
                 )
             )
@@ -104,7 +113,7 @@ def alphabet_issues(
             issues.append(
                 issue_at(
                     "INVALID_CHARACTER",
-                    f"{where}: {char!r} is not allowed; {forbidden_rule}",
+                    t("code.not_allowed", where=where, char=char, rule=t(forbidden_rule)),
                     position,
                 )
             )
@@ -112,7 +121,7 @@ def alphabet_issues(
             issues.append(
                 issue_at(
                     "INVALID_CHARACTER",
-                    f"{where}: {char!r} is not allowed; {alphabet_rule}",
+                    t("code.not_allowed", where=where, char=char, rule=t(alphabet_rule)),
                     position,
                 )
             )

@@ -19,36 +19,29 @@ from compliance.codes.issues import (
     issue_at,
     place,
 )
+from compliance.messages import t
 
 _USCC_LENGTH = 18
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUES: Mapping[str, int] = {char: value for value, char in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_ALPHABET_RULE = (
-    "a Unified Social Credit Code uses digits and the letters A-H, J-N, P-R, T, U, W-Y "
-    "(never I, O, S, V or Z)"
-)
+_USCC_ALPHABET_RULE = "code.uscc_alphabet"
+_CHECK_CHARACTER = "code.label.check_character"
 
 
 def _uscc_shape_issues(code: str, length: int) -> list[CodeIssue]:
     issues: list[CodeIssue] = []
     if len(code) != length:
-        noun = (
-            "a Unified Social Credit Code has 18"
-            if length == _USCC_LENGTH
-            else (f"the part before the check character has {length}")
-        )
-        issues.append(
-            CodeIssue("INVALID_LENGTH", f"the code has {len(code)} characters; {noun}", None)
-        )
+        key = "code.uscc_length" if length == _USCC_LENGTH else "code.uscc_head_length"
+        issues.append(CodeIssue("INVALID_LENGTH", t(key, length=len(code), expected=length), None))
     issues.extend(
         alphabet_issues(
             code,
             _USCC_ALPHABET,
-            what="Unified Social Credit Codes",
+            what="code.what_usccs",
             alphabet_rule=_USCC_ALPHABET_RULE,
             forbidden_rule=_USCC_ALPHABET_RULE,
-            labels={_USCC_LENGTH: "check character"} if length == _USCC_LENGTH else None,
+            labels={_USCC_LENGTH: _CHECK_CHARACTER} if length == _USCC_LENGTH else None,
         )
     )
     return issues
@@ -78,9 +71,12 @@ def check_uscc(code: str) -> tuple[CodeIssue, ...]:
         issues.append(
             issue_at(
                 "CHECK_CHARACTER_MISMATCH",
-                f"{place(_USCC_LENGTH, _USCC_LENGTH, 'check character')}: found {code[-1]!r}, "
-                f"but the first 17 characters give {expected!r} (weighted sum mod 31, "
-                "GB 32100); a character of the code is mistyped or the code is not genuine",
+                t(
+                    "code.uscc_check_character",
+                    where=place(_USCC_LENGTH, _USCC_LENGTH, _CHECK_CHARACTER),
+                    found=code[-1],
+                    expected=expected,
+                ),
                 _USCC_LENGTH,
             )
         )

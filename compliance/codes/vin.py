@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 from compliance.codes.issues import (
     DIGITS,
-    NEVER_USED,
     UPPER,
     CodeIssue,
     InvalidCode,
@@ -20,6 +19,7 @@ from compliance.codes.issues import (
     issue_at,
     place,
 )
+from compliance.messages import t
 
 _VIN_LENGTH = 17
 _VIN_CHECK_POSITION = 9
@@ -33,6 +33,7 @@ _VIN_VALUES: Mapping[str, int] = {
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_CHECK_DIGIT = "code.label.check_digit"
 
 
 def _vin_shape_issues(vin: str, *, skip: int | None = None) -> list[CodeIssue]:
@@ -41,17 +42,17 @@ def _vin_shape_issues(vin: str, *, skip: int | None = None) -> list[CodeIssue]:
         issues.append(
             CodeIssue(
                 "INVALID_LENGTH",
-                f"the VIN has {len(vin)} characters; a VIN has {_VIN_LENGTH}",
+                t("code.vin_length", length=len(vin), expected=_VIN_LENGTH),
                 None,
             )
         )
     char_issues = alphabet_issues(
         vin,
         _VIN_ALPHABET,
-        what="VINs",
-        alphabet_rule="a VIN contains only digits and upper-case letters other than I, O and Q",
-        forbidden_rule=f"{NEVER_USED} in a VIN",
-        labels={_VIN_CHECK_POSITION: "check digit"},
+        what="code.what_vins",
+        alphabet_rule="code.vin_alphabet",
+        forbidden_rule="code.vin_never_used",
+        labels={_VIN_CHECK_POSITION: _CHECK_DIGIT},
     )
     issues.extend(issue for issue in char_issues if skip is None or issue.positions != (skip, skip))
     return issues
@@ -86,9 +87,12 @@ def check_vin(vin: str) -> tuple[CodeIssue, ...]:
         issues.append(
             issue_at(
                 "CHECK_DIGIT_MISMATCH",
-                f"{place(_VIN_CHECK_POSITION, _VIN_CHECK_POSITION, 'check digit')}: found "
-                f"{found!r}, but the other 16 characters give {expected!r} (weighted sum mod 11, "
-                "GB 16735); a character of the VIN is mistyped or the VIN is not genuine",
+                t(
+                    "code.vin_check_digit",
+                    where=place(_VIN_CHECK_POSITION, _VIN_CHECK_POSITION, _CHECK_DIGIT),
+                    found=found,
+                    expected=expected,
+                ),
                 _VIN_CHECK_POSITION,
             )
         )

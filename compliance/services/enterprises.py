@@ -22,6 +22,7 @@ from compliance.enterprises import (
     registration_violations,
 )
 from compliance.lifecycle import Violation
+from compliance.messages import t
 from compliance.services.store import ClaimManufacturerCode, PutEnterprise, Store, Unit, Write
 
 
@@ -53,8 +54,7 @@ def register(store: Store, enterprise: Enterprise) -> Saved:
                 Violation(
                     "ALREADY_REGISTERED",
                     "id",
-                    f"Enterprise {enterprise.id} is registered already; change it with "
-                    "updateEnterprise.",
+                    t("enterprise.registered_already", id=enterprise.id),
                 ),
             ),
         )
@@ -63,7 +63,7 @@ def register(store: Store, enterprise: Enterprise) -> Saved:
         Violation(
             "MANUFACTURER_CODE_TAKEN",
             "manufacturer_codes",
-            f"Manufacturer code {code} is assigned to enterprise {owner}.",
+            t("enterprise.manufacturer_code_taken", code=code, owner=owner),
         )
         for code, owner in sorted(owners.items())
         if owner != enterprise.id
@@ -101,7 +101,7 @@ def update(
     if stored is None or caller_enterprise not in (None, enterprise_id):
         return Saved(
             None,
-            (Violation("NOT_FOUND", "id", f"There is no enterprise {enterprise_id} of yours."),),
+            (Violation("NOT_FOUND", "id", t("enterprise.not_found", id=enterprise_id)),),
         )
     found: list[Violation] = []
     if name is not None:

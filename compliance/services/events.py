@@ -17,6 +17,7 @@ from msgspec import Struct
 
 from compliance.codes import check_vin, decode_battery_code
 from compliance.lifecycle import DisposalOrigin, EventKind, RemovalReason, Violation
+from compliance.messages import listing, t
 from compliance.services.outcome import Recorded, Refusal, Request, refused
 from compliance.services.recording import new_event, record
 from compliance.services.store import Store
@@ -32,31 +33,33 @@ class NewBattery(Struct, frozen=True):
 
 
 def list_violations(
-    items: Sequence[str], limit: int, field_name: str, what: str = "code"
+    items: Sequence[str], limit: int, field_name: str, what: str = "what.code"
 ) -> list[Violation]:
     """A list of codes: at least one, at most `limit`, each once. `field_name` is the event
-    field the list is made of; `what` is how the message calls one of its items."""
+    field the list is made of; `what` is the catalog key of how the message calls one of its
+    items ("what.code")."""
     if not items:
-        return [Violation("EMPTY", field_name, f"Give at least one {what}; the list is empty.")]
+        return [Violation("EMPTY", field_name, t("list.empty", what=t(what)))]
     if len(items) > limit:
-        return [
-            Violation(
-                "TOO_MANY_ITEMS",
-                field_name,
-                f"{len(items):,} items given; at most {limit:,} per request. Split the list.",
-            )
-        ]
+        said = t(
+            "limit.too_many",
+            size=len(items),
+            limit=limit,
+            per=t("limit.per.request"),
+            advice=t("limit.advice.split"),
+        )
+        return [Violation("TOO_MANY_ITEMS", field_name, said)]
     repeated = sorted(item for item, n in Counter(items).items() if n > 1)
     if repeated:
-        shown = ", ".join(repeated[:10]) + (" ..." if len(repeated) > 10 else "")
-        return [Violation("DUPLICATE", field_name, f"Listed more than once: {shown}.")]
+        key = "list.repeated_more" if len(repeated) > 10 else "list.repeated"
+        return [Violation("DUPLICATE", field_name, t(key, items=listing(repeated[:10])))]
     return []
 
 
 def register_batteries(store: Store, request: Request, items: Sequence[NewBattery]) -> Recorded:
     """A maker registers the batteries it coded (or a vehicle maker, those of a maker not on
     the platform). Without a production date, a battery's is the one its code carries."""
-    if found := list_violations([b.code for b in items], MAX_BATCH, "batteries", "battery"):
+    if found := list_violations([b.code for b in items], MAX_BATCH, "batteries", "what.battery"):
         return refused(*found)
     events, indexes, undated = [], [], []
     for index, item in enumerate(items):
@@ -69,10 +72,7 @@ def register_batteries(store: Store, request: Request, items: Sequence[NewBatter
             undated.append(
                 Refusal(
                     Violation(
-                        "REQUIRED",
-                        "occurred_on",
-                        f"The production date of {item.code} cannot be read from its code "
-                        "(positions 15-17); give producedOn.",
+                        "REQUIRED", "occurred_on", t("event.production_date_unread", code=item.code)
                     ),
                     index,
                 )
@@ -158,14 +158,7 @@ def certify_vehicle(
 
 def _vehicle_batteries(codes: Sequence[str]) -> list[Violation]:
     if not codes:
-        return [
-            Violation(
-                "REQUIRED",
-                "battery_codes",
-                "List the traction batteries installed in the vehicle (their pack codes); a "
-                "new-energy vehicle is certified with its batteries.",
-            )
-        ]
+        return [Violation("REQUIRED", "battery_codes", t("event.vehicle_batteries_required"))]
     return list_violations(codes, MAX_VEHICLE_BATTERIES, "battery_codes")
 
 

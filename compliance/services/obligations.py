@@ -11,6 +11,7 @@ from msgspec.structs import replace
 
 from compliance import obligations
 from compliance.lifecycle import Violation
+from compliance.messages import t
 from compliance.network import POINT_TYPE_OF_RULE
 from compliance.obligations import Closing, ObligationRecord
 from compliance.services.outcome import Request
@@ -32,7 +33,7 @@ def _own(store: Store, request: Request, obligation_id: str) -> ObligationRecord
 def _not_found(obligation_id: str) -> Closed:
     return Closed(
         None,
-        (Violation("NOT_FOUND", "id", f"There is no obligation {obligation_id} of yours."),),
+        (Violation("NOT_FOUND", "id", t("obligation.not_found", id=obligation_id)),),
     )
 
 

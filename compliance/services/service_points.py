@@ -14,6 +14,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from compliance.lifecycle import Violation
+from compliance.messages import t
 from compliance.network import (
     PointType,
     ServicePoint,
@@ -132,14 +133,13 @@ def _identity_violation(
         return Violation(
             "UNKNOWN_SERVICE_POINT",
             "id",
-            f"Your enterprise operates no service point {sent_id}; leave the id out to create one.",
+            t("network.unknown_point", id=sent_id),
         )
     if holder is not None and point_id is not None and holder != point_id:
         return Violation(
             "DUPLICATE",
             "name",
-            f"Your service point {holder} has this type, region and name already; give this one "
-            "another name, or update that one.",
+            t("network.duplicate_point", id=holder),
         )
     return None
 

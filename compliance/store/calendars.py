@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pynamodb.transactions import TransactWrite
 
 from compliance.calendar import WorkingDayCalendar, YearSchedule, default_calendar
+from compliance.messages import t
 from compliance.store.models import CalendarYearItem
 from compliance.store.reads import calendar_loads
 from compliance.store.rescheduling import progress_items
@@ -95,5 +96,5 @@ def store_load(
         for progress in progress_items(after.version, schedule.year, now):
             tx.save(progress)
 
-    commit(build, conflict="Another calendar load happened at the same time; retry.")
+    commit(build, conflict=t("store.calendar_conflict"))
     return after

@@ -27,6 +27,7 @@ from compliance.errors import (
     TooLargeError,
 )
 from compliance.lifecycle import BatteryState, LifecycleEvent, ModelState, VehicleState
+from compliance.messages import t
 from compliance.network import COVERAGE_RULES, POINT_TYPE_OF_RULE, PointType, ServicePoint
 from compliance.obligations import ObligationRecord
 from compliance.rules import ObligationStatus, SubjectKind
@@ -94,10 +95,7 @@ from compliance.store.transactions import commit
 
 # DynamoDB's limit on the actions of one TransactWriteItems call.
 MAX_TRANSACTION_ITEMS = 100
-_CONFLICT = (
-    "Another request changed the same records at the same time; nothing of this change was "
-    "written. Read them again and retry."
-)
+_CONFLICT = "store.conflict"  # what a lost race is told (compliance.messages)
 _M = TypeVar("_M", bound=Model)
 _T = TypeVar("_T")
 _ItemKey = tuple[str, str, str]  # table, hash key, range key
@@ -239,9 +237,7 @@ class DynamoStore:
         for unit in units:
             size = _size([unit])
             if size > MAX_TRANSACTION_ITEMS:
-                raise TooLargeError(
-                    f"one change would write {size} items; the limit is {MAX_TRANSACTION_ITEMS}"
-                )
+                raise TooLargeError(t("store.too_large", size=size, limit=MAX_TRANSACTION_ITEMS))
             current = transactions[-1] if transactions else None
             if (
                 pack
@@ -414,7 +410,7 @@ def _write(units: Sequence[Unit]) -> None:
                 _add(write, tx)
         add_to_transaction(tx, changes, seed)
 
-    commit(build, token=token, conflict=_CONFLICT)
+    commit(build, token=token, conflict=t(_CONFLICT))
 
 
 @singledispatch

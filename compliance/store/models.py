@@ -658,6 +658,33 @@ class PartnerKeyItem(Model):
     by_enterprise = PartnerKeysByEnterprise()
 
 
+# --- change feed ----------------------------------------------------------------------------
+
+
+class ChangeItem(Model):
+    """A row of the change feed (compliance/store/changes.py), by kind of row:
+
+    - `E#<USCC>` + `<12-digit sequence>`: one change in that enterprise's feed (`data`: the
+      change as JSON), in the order it was appended;
+    - `HEAD#<USCC>` + `-`: the last sequence appended (`head`), versioned, so that two writers
+      appending for one enterprise at once cannot both take the same numbers;
+    - `SEEN#<USCC>#<source>` + `-`: the source of a change already appended, so that a stream
+      record delivered again appends nothing (kept two days: longer than a stream keeps one).
+
+    Every attribute but the key is nullable because each row kind uses only its own.
+    """
+
+    class Meta(_Meta):
+        table_name = _table("CHANGES_TABLE", "nev-local-ChangesTable")
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    data = UnicodeAttribute(null=True)
+    head = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    version = VersionAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     EnterpriseItem,
     ModelItem,
@@ -669,6 +696,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     CalendarYearItem,
     ReminderJobItem,
     PartnerKeyItem,
+    ChangeItem,
 )
 # Models sharing a table with one of ALL_MODELS.
 EXTRA_MODELS: tuple[type[Model], ...] = (

@@ -8,6 +8,7 @@ active keys. Issuing and revoking change both in one transaction; the condition 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from botocore.exceptions import BotoCoreError
@@ -17,10 +18,12 @@ from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from compliance.errors import ConflictError, StoreError
+from compliance.messages import t
 from compliance.partner_keys import (
     LAST_USED_RESOLUTION,
     KeyStatus,
     PartnerKey,
+    is_key_id,
     parse_key,
     verify,
 )
@@ -97,6 +100,17 @@ def get(key_id: str) -> PartnerKey | None:
     return _from_item(item) if item.enterprise is not None else None
 
 
+def by_ids(key_ids: Iterable[str]) -> dict[str, PartnerKey]:
+    """Keys by id, read together (one BatchGet for up to 100); an id that names no key is
+    absent. Only key ids are asked for, so no counter row is ever read as a key."""
+    wanted = sorted({key_id for key_id in key_ids if is_key_id(key_id)})
+    if not wanted:
+        return {}
+    with translated_errors():
+        items = list(PartnerKeyItem.batch_get(wanted, consistent_read=True))
+    return {item.pk: _from_item(item) for item in items if item.enterprise is not None}
+
+
 def active_count(enterprise_id: str) -> int:
     with translated_errors():
         try:
@@ -124,7 +138,7 @@ def create(key: PartnerKey, *, limit: int) -> None:
         tx.save(_to_item(key), condition=PartnerKeyItem.pk.does_not_exist())
 
     try:
-        commit(build, conflict=f"Partner key id {key.id} is taken; nothing was written.")
+        commit(build, conflict=t("store.key_id_taken", id=key.id))
     except ConflictError:
         # The transaction does not say which condition failed; the count does.
         if active_count(key.enterprise_id) >= limit:
@@ -158,7 +172,7 @@ def revoke(key: PartnerKey, *, by: str, now: datetime) -> PartnerKey:
         )
 
     try:
-        commit(build, conflict=f"Partner key {key.id} was changed at the same time; retry.")
+        commit(build, conflict=t("store.key_changed", id=key.id))
     except ConflictError:
         current = get(key.id)
         if current is not None and not current.active:

@@ -39,6 +39,7 @@ from pynamodb.transactions import TransactWrite
 
 from compliance.calendar import WorkingDayCalendar
 from compliance.errors import ConflictError
+from compliance.messages import t
 from compliance.rules import ObligationStatus
 from compliance.store.models import STANDING_DUE, CalendarYearItem, ObligationItem
 from compliance.store.obligations import reschedule_items
@@ -254,7 +255,7 @@ def resume(version: int, year: int, now: datetime) -> tuple[Summary, list[Page]]
                 tx.save(item)  # new items: saved only if not there yet
 
         try:
-            commit(build, conflict="This rescheduling was started at the same time.")
+            commit(build, conflict=t("store.rescheduling_conflict"))
         except ConflictError:
             # Another request started it first: go on from where it stands.
             items = _read(version, year).get(year, [])

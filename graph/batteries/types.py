@@ -17,8 +17,9 @@ from compliance.rules import SubjectKind
 from graph.enterprises.types import EnterpriseType, load_enterprise
 from graph.events.types import LifecycleEventType
 from graph.loaders import MAX_CHILDREN
+from graph.node import BATTERY, Node, global_id
 from graph.permissions import can_see_battery, require_principal
-from graph.types import Info, PageInfo
+from graph.types import Info, PageInfo, said
 
 if TYPE_CHECKING:
     from graph.obligations.types import ObligationType
@@ -30,8 +31,13 @@ Obligation = Annotated["ObligationType", strawberry.lazy("graph.obligations.type
 
 @strawberry.type
 class CodeIssueType:
+    issue: Private[CodeIssue]
     code: str
-    message: str
+
+    def _message(self, info: Info) -> str:
+        return said(info, self.issue.message)  # a catalog message, in the request's language
+
+    message: str = strawberry.field(resolver=_message)
     positions: list[int] | None = strawberry.field(
         description="First and last character position (1-based) the issue concerns."
     )
@@ -39,8 +45,8 @@ class CodeIssueType:
     @staticmethod
     def of(issue: CodeIssue) -> "CodeIssueType":
         return CodeIssueType(
+            issue=issue,
             code=issue.code,
-            message=issue.message,
             positions=list(issue.positions) if issue.positions else None,
         )
 
@@ -98,7 +104,7 @@ class BatteryCodeReportType:
 
 
 @strawberry.type(name="Battery")
-class BatteryType:
+class BatteryType(Node):
     state: Private[BatteryState]
     code: str
 
@@ -180,6 +186,7 @@ class BatteryType:
     @classmethod
     def of(cls, state: BatteryState) -> "BatteryType":
         return cls(
+            id=global_id(BATTERY, state.code),
             state=state,
             code=state.code,
             status=state.status,

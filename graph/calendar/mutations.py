@@ -4,6 +4,7 @@ import strawberry
 
 from compliance.calendar import CalendarError, YearSchedule
 from compliance.delivery import DeliveryError, queue
+from compliance.messages import message_of, t
 from compliance.store import rescheduling
 from compliance.store.calendars import current_calendar, same_as_loaded, store_load
 from graph.calendar.inputs import LoadCalendarYearInput
@@ -74,7 +75,7 @@ def load_calendar_year(info: Info, input: LoadCalendarYearInput) -> CalendarPayl
             before.with_year(schedule)  # validates; the stored load below repeats it
         except CalendarError as invalid:
             where = _SCHEDULE_FIELDS.get(invalid.field, ())
-            return _refused([error("INVALID_SCHEDULE", str(invalid), "input", *where)])
+            return _refused([error("INVALID_SCHEDULE", message_of(invalid), "input", *where)])
         if same_as_loaded(before, schedule):
             # Loading the same schedule again stores nothing, and queues again what its
             # rescheduling has not finished (a page that failed for good, or never queued).
@@ -93,10 +94,11 @@ def load_calendar_year(info: Info, input: LoadCalendarYearInput) -> CalendarPayl
                 raise DeliveryError("no reminder queue is configured", retryable=False)
             queue(info.context.settings.queue_url)([page.message() for page in pages])
     except DeliveryError as failure:
-        message = (
-            f"The {input.year} schedule is stored as calendar version {after.version}, but "
-            f"moving the deadlines it changes could not be queued ({failure}). Send the "
-            "same load again: it queues what is not done."
+        message = t(
+            "calendar.rescheduling_not_queued",
+            year=input.year,
+            version=after.version,
+            cause=str(failure),
         )
         return CalendarPayload(
             calendar=calendar,

@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from compliance.calendar import CalendarError
+from compliance.messages import message_of, t
 from compliance.rules import Period, PeriodKind, RuleSetError
 from compliance.store import rescheduling
 from graph.calendar.types import (
@@ -55,7 +56,10 @@ def _answered(argument: str, compute: Callable[[], _T]) -> _T:
     try:
         return compute()
     except CalendarError as refused:
-        raise BadUserInput(f"{argument}: {refused}", field=argument) from refused
+        problem = message_of(refused)
+        raise BadUserInput(
+            t("calendar.argument", argument=argument, problem=problem), field=argument
+        ) from refused
 
 
 @strawberry.field(
@@ -94,15 +98,12 @@ def rest_days(
 ) -> list[date]:
     if to < from_:
         raise BadUserInput(
-            f"`to` ({to.isoformat()}) is before `from` ({from_.isoformat()}): no day is in "
-            "between.",
-            field="to",
+            t("calendar.to_before_from", to=to.isoformat(), start=from_.isoformat()), field="to"
         )
     span = (to - from_).days
     if span > REST_DAYS_MAX_SPAN:
         raise BadUserInput(
-            f"`from` and `to` may be at most {REST_DAYS_MAX_SPAN} days apart; they are {span}. "
-            "Ask for a year at a time.",
+            t("calendar.span_too_long", limit=REST_DAYS_MAX_SPAN, span=span),
             field="to",
             limit=REST_DAYS_MAX_SPAN,
             length=span,
@@ -122,11 +123,9 @@ def deadline(info: Info, trigger: date, period: str) -> DeadlineAnswer:
     try:
         parsed = Period.parse(period)
     except RuleSetError as refused:
-        raise BadUserInput(str(refused), field="period") from refused
+        raise BadUserInput(message_of(refused), field="period") from refused
     if parsed.kind is PeriodKind.STANDING:
-        raise BadUserInput(
-            "A standing duty has no deadline; give a period like '10WD'.", field="period"
-        )
+        raise BadUserInput(t("calendar.standing_period"), field="period")
     calendar = info.context.store.calendar()
     due = _answered("trigger", lambda: parsed.deadline(trigger, calendar))
     assert due is not None  # only a standing period has none

@@ -74,7 +74,7 @@ def update_enterprise(info: Info, input: UpdateEnterpriseInput) -> EnterprisePay
     principal = require_principal(info.context)
     caller = None if principal.role is Role.PLATFORM_ADMIN else principal.enterprise_id
     if invalid := input_errors(info, input) or id_errors(
-        str(input.id), "enterprise id (USCC)", "input", "id"
+        str(input.id), "what.enterprise_id", "input", "id"
     ):
         return _refused(invalid)
     contacts = (

@@ -6,6 +6,7 @@ import strawberry
 
 from compliance import regions
 from compliance.enterprises import Enterprise
+from compliance.messages import t
 from compliance.store import lists
 from graph.context import Principal, Role
 from graph.enterprises.inputs import EnterpriseFilter
@@ -79,9 +80,7 @@ def _where(filter: EnterpriseFilter | None) -> lists.EnterpriseWhere:
     if province is not None:
         region = regions.lookup(province)
         if region is None or region.level is not regions.RegionLevel.PROVINCE:
-            raise BadUserInput(
-                f"provinceCode {province!r} is not a GB/T 2260 province code.", field="filter"
-            )
+            raise BadUserInput(t("query.not_a_province", code=province), field="filter")
     return lists.EnterpriseWhere(kind=filter.kind, province_code=province)
 
 

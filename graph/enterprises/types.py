@@ -9,6 +9,7 @@ from strawberry import Private
 from compliance.enterprises import Enterprise
 from compliance.lifecycle import EnterpriseKind
 from graph.context import Principal, Role
+from graph.node import Node
 from graph.permissions import can_see_enterprise, require_principal
 from graph.types import Info, PageInfo, RegionType
 
@@ -20,9 +21,11 @@ class ContactType:
 
 
 @strawberry.type(name="Enterprise")
-class EnterpriseType:
+class EnterpriseType(Node):
     record: Private[Enterprise]
-    id: strawberry.ID = strawberry.field(description="Unified Social Credit Code (GB 32100).")
+    id: strawberry.ID = strawberry.field(
+        description="Unified Social Credit Code (GB 32100); also its global id (`node`)."
+    )
     name: str
     kinds: list[EnterpriseKind]
     manufacturer_codes: list[str] = strawberry.field(

@@ -13,6 +13,7 @@ from compliance.errors import (
     TooLargeError,
 )
 from compliance.lifecycle import ACTOR, BatteryState, Violation
+from compliance.messages import message_of, phrase, t
 from compliance.services.outcome import Recorded, Refusal, Request
 from graph.batteries.types import BatteryType
 from graph.errors import Forbidden
@@ -31,10 +32,11 @@ def error(code: str, message: str, *path: str | int) -> UserError:
 
 
 def id_errors(value: str, what: str, *path: str) -> list[UserError]:
-    """An identifier that is blank names nothing: say so, where and why. (One too long to name
-    anything was refused with the input's other limits.)"""
+    """An identifier that is blank names nothing: say so, where and why; `what` is the catalog
+    key of its name ("what.obligation_id"). (One too long to name anything was refused with the
+    input's other limits.)"""
     if not value.strip():
-        return [error("REQUIRED", f"Give the {what}; it is empty.", *path)]
+        return [error("REQUIRED", t("input.empty", what=phrase(what)), *path)]
     return []
 
 
@@ -107,14 +109,7 @@ def _unique(errors: Iterable[UserError]) -> list[UserError]:
         else:
             more += 1
     if more:
-        found.append(
-            error(
-                "TOO_MANY_ERRORS",
-                f"{more:,} more problems were found and are not listed; correct these and send "
-                "the request again to see the rest.",
-                "input",
-            )
-        )
+        found.append(error("TOO_MANY_ERRORS", t("input.more_problems", more=more), "input"))
     return found
 
 
@@ -129,7 +124,7 @@ async def request_of(info: Info, *, input: object | None = None) -> Request:
     actor_id = principal.enterprise_id
     actor = await context.loaders.enterprise.load(actor_id) if actor_id else None
     if actor is None:
-        raise Forbidden(f"Enterprise {actor_id} is not registered; ask the platform to onboard it.")
+        raise Forbidden(t("input.actor_not_registered", id=actor_id))
     return Request(
         actor=actor.facts,
         by=principal.subject,
@@ -153,11 +148,11 @@ def run(use_case: Callable[[], _T]) -> _T:
     try:
         return use_case()
     except PartlyWrittenError as failure:
-        raise Failed(error("PARTLY_WRITTEN", str(failure), "input")) from failure
+        raise Failed(error("PARTLY_WRITTEN", message_of(failure), "input")) from failure
     except ConflictError as failure:
-        raise Failed(error("CONFLICT", str(failure))) from failure
+        raise Failed(error("CONFLICT", message_of(failure))) from failure
     except TooLargeError as failure:
-        raise Failed(error("TOO_LARGE", str(failure), "input")) from failure
+        raise Failed(error("TOO_LARGE", message_of(failure), "input")) from failure
 
 
 async def answer(

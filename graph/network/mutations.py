@@ -48,10 +48,11 @@ def _refused(errors: list[UserError]) -> ServicePointPayload:
 async def upsert_service_point(info: Info, input: ServicePointInput) -> ServicePointPayload:
     async def attempt() -> ServicePointPayload:
         request = await request_of(info, input=input)
-        if input.id is not None:
-            what = "service point id (leave it out to create a new point)"
-            if invalid := id_errors(str(input.id), what, "input", "id"):
-                return _refused(invalid)
+        sent_id = None if input.id is None else str(input.id)
+        if sent_id is not None and (
+            invalid := id_errors(sent_id, "what.service_point_id_new", "input", "id")
+        ):
+            return _refused(invalid)
         sent = PointInput(
             name=input.name,
             point_type=input.point_type,

@@ -4,6 +4,7 @@ import json
 
 import strawberry
 
+from compliance.messages import t
 from compliance.store import counts, coverage, lists
 from graph.cursors import decode_cursor, encode_cursor, page_size
 from graph.errors import BadUserInput
@@ -47,10 +48,7 @@ def service_coverage(
     scope = enterprise_scope(principal, str(enterprise_id) if enterprise_id else None)
     if not scope.visible or scope.enterprise_id is None:
         if scope.visible and scope.enterprise_id is None:
-            raise BadUserInput(
-                "Name the enterprise: enterpriseId is required for regulators.",
-                field="enterpriseId",
-            )
+            raise BadUserInput(t("query.name_enterprise"), field="enterpriseId")
         return CoverageReport(
             enterprise_id=enterprise_id,
             regions=[],

@@ -10,6 +10,7 @@ from compliance.network import PointType, ServicePoint
 from compliance.rules import ObligationStatus
 from compliance.store.coverage import CoverageRow, RowPoints
 from graph.cursors import page_size
+from graph.node import Node
 from graph.obligations.types import ObligationType
 from graph.types import Info, PageInfo, RegionType
 
@@ -18,8 +19,8 @@ MAX_POINTS_PER_REGION = 100
 
 
 @strawberry.type(name="ServicePoint")
-class ServicePointType:
-    id: strawberry.ID
+class ServicePointType(Node):
+    id: strawberry.ID = strawberry.field(description="`sp_…`; also its global id (`node`).")
     name: str
     point_type: PointType
     region: RegionType | None

@@ -40,7 +40,7 @@ def _payload(closed: Closed) -> ObligationPayload:
 async def fulfill_obligation(info: Info, input: FulfillObligationInput) -> ObligationPayload:
     async def attempt() -> ObligationPayload:
         request = await request_of(info, input=input)
-        if invalid := id_errors(str(input.id), "obligation id", "input", "id"):
+        if invalid := id_errors(str(input.id), "what.obligation_id", "input", "id"):
             return _refused(invalid)
         store = info.context.store
         return _payload(
@@ -64,7 +64,7 @@ async def fulfill_obligation(info: Info, input: FulfillObligationInput) -> Oblig
 async def waive_obligation(info: Info, input: WaiveObligationInput) -> ObligationPayload:
     async def attempt() -> ObligationPayload:
         request = await request_of(info, input=input)
-        if invalid := id_errors(str(input.id), "obligation id", "input", "id"):
+        if invalid := id_errors(str(input.id), "what.obligation_id", "input", "id"):
             return _refused(invalid)
         store = info.context.store
         return _payload(run(lambda: use_cases.waive(store, request, str(input.id), input.reason)))

@@ -7,6 +7,7 @@ import json
 
 import strawberry
 
+from compliance.messages import listing, t
 from compliance.rules import ObligationStatus, SubjectKind
 from compliance.store import reads, summaries
 from graph.cursors import decode_cursor, encode_cursor, page_size
@@ -143,19 +144,13 @@ def _filter(filter: ObligationFilterInput | None) -> reads.ObligationFilter:
         and filter.due_on_or_before
         and filter.due_on_or_after > filter.due_on_or_before
     ):
-        raise BadUserInput(
-            "dueOnOrAfter is later than dueOnOrBefore: no date can satisfy both.",
-            field="filter",
-        )
+        raise BadUserInput(t("query.dates_crossed", name="due"), field="filter")
     if (
         filter.triggered_on_or_after
         and filter.triggered_on_or_before
         and filter.triggered_on_or_after > filter.triggered_on_or_before
     ):
-        raise BadUserInput(
-            "triggeredOnOrAfter is later than triggeredOnOrBefore: no date can satisfy both.",
-            field="filter",
-        )
+        raise BadUserInput(t("query.dates_crossed", name="triggered"), field="filter")
     return reads.ObligationFilter(
         statuses=frozenset(filter.status or []),
         rule_ids=frozenset(filter.rule_id or []),
@@ -181,23 +176,19 @@ def _subject(filter: ObligationFilterInput | None) -> tuple[SubjectKind, str] | 
         if value is not None
     ]
     if len(named) > 1:
-        given = ", ".join(name for name, _, _ in named)
-        raise BadUserInput(f"Give at most one subject to filter by; got {given}.", field="filter")
+        given = listing([name for name, _, _ in named])
+        raise BadUserInput(t("query.one_subject", given=given), field="filter")
     if not named:
         return None
     name, kind, value = named[0]
     if not value or len(value) > MAX_SUBJECT_LENGTH:
         raise BadUserInput(
-            f"filter.{name} must be 1 to {MAX_SUBJECT_LENGTH} characters; got {len(value)}.",
+            t("query.subject_length", name=name, limit=MAX_SUBJECT_LENGTH, length=len(value)),
             field="filter",
         )
     if kind is None:
         if not (len(value) == 6 and value.isdigit() and value.endswith("00")):
-            raise BadUserInput(
-                f"filter.regionCode must be a prefecture (like 350100) or a province (like "
-                f"350000): coverage duties are kept for those, not for districts; got {value}.",
-                field="filter",
-            )
+            raise BadUserInput(t("query.coverage_region", value=value), field="filter")
         kind = SubjectKind.PROVINCE if value.endswith("0000") else SubjectKind.PREFECTURE
         return kind, value
     if kind is SubjectKind.MODEL:

@@ -14,6 +14,7 @@ from compliance.store import summaries
 from graph.batteries.types import BatteryType, load_battery
 from graph.enterprises.types import EnterpriseType, load_enterprise
 from graph.loaders import SubjectObligations
+from graph.node import Node
 from graph.permissions import can_see_obligation, require_principal
 from graph.types import Info, PageInfo
 from graph.vehicles.types import VehicleType, load_vehicle
@@ -99,9 +100,9 @@ class RescheduleType:
 
 
 @strawberry.type(name="Obligation")
-class ObligationType:
+class ObligationType(Node):
     record: Private[ObligationRecord]
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="`ob_…`; also its global id (`node`).")
     rule_id: str
     rule_set: str = strawberry.field(description="The rule set that produced it.")
     rule_set_version: str

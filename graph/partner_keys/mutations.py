@@ -3,6 +3,7 @@
 import strawberry
 
 from compliance.errors import ConflictError
+from compliance.messages import message_of, t
 from compliance.partner_keys import (
     MAX_ACTIVE_KEYS,
     IssuedKey,
@@ -59,18 +60,24 @@ def _input_errors(info: Info, input: CreatePartnerKeyInput) -> list[UserError]:
     errors: list[UserError] = []
     name = input.name.strip()
     if not name:
-        errors.append(_error("REQUIRED", "Name the partner system.", "input", "name"))
+        errors.append(_error("REQUIRED", t("partner_key.name_required"), "input", "name"))
     elif len(name) > PARTNER_KEY_NAME_MAX_LENGTH:
-        most = PARTNER_KEY_NAME_MAX_LENGTH
-        message = f"The name has {len(name)} characters; at most {most} are accepted."
+        message = t(
+            "partner_key.too_long",
+            what=t("what.name"),
+            length=len(name),
+            limit=PARTNER_KEY_NAME_MAX_LENGTH,
+        )
         errors.append(_error("TOO_LONG", message, "input", "name"))
     if (
         input.description is not None
         and len(input.description) > PARTNER_KEY_DESCRIPTION_MAX_LENGTH
     ):
-        message = (
-            f"The description has {len(input.description)} characters; "
-            f"at most {PARTNER_KEY_DESCRIPTION_MAX_LENGTH} are accepted."
+        message = t(
+            "partner_key.too_long",
+            what=t("what.description"),
+            length=len(input.description),
+            limit=PARTNER_KEY_DESCRIPTION_MAX_LENGTH,
         )
         errors.append(_error("TOO_LONG", message, "input", "description"))
     checked = {("input", "name"), ("input", "description")}
@@ -123,7 +130,7 @@ async def create_partner_key(info: Info, input: CreatePartnerKeyInput) -> Partne
             0,
             _error(
                 "NOT_FOUND",
-                f"There is no enterprise {enterprise_id} whose keys you manage.",
+                t("partner_key.enterprise_not_found", id=enterprise_id),
                 "input",
                 "enterpriseId",
             ),
@@ -138,15 +145,14 @@ async def create_partner_key(info: Info, input: CreatePartnerKeyInput) -> Partne
             [
                 _error(
                     "TOO_MANY_ACTIVE_KEYS",
-                    f"Enterprise {enterprise_id} already has {MAX_ACTIVE_KEYS} active "
-                    "partner keys; revoke one (revokePartnerKey) before creating another.",
+                    t("partner_key.too_many", id=enterprise_id, limit=MAX_ACTIVE_KEYS),
                     "input",
                     "enterpriseId",
                 )
             ]
         )
     except ConflictError as error:
-        return _refused([_error("CONFLICT", str(error))])
+        return _refused([_error("CONFLICT", message_of(error))])
     return _done(key, secret=issued.api_key)
 
 
@@ -162,20 +168,11 @@ def revoke_partner_key(info: Info, input: RevokePartnerKeyInput) -> PartnerKeyPa
     key_id = str(input.id)
     key = key_store.get(key_id) if is_key_id(key_id) else None
     if key is None or not manages_keys_of(principal, key.enterprise_id):
-        return _refused(
-            [
-                _error(
-                    "NOT_FOUND",
-                    f"There is no partner key {key_id} whose enterprise you manage.",
-                    "input",
-                    "id",
-                )
-            ]
-        )
+        return _refused([_error("NOT_FOUND", t("partner_key.not_found", id=key_id), "input", "id")])
     if not key.active:
         return _done(key)  # revoked already: a retried request has one effect
     try:
         revoked = key_store.revoke(key, by=principal.subject, now=info.context.now)
     except ConflictError as error:
-        return _refused([_error("CONFLICT", str(error))])
+        return _refused([_error("CONFLICT", message_of(error))])
     return _done(revoked)

@@ -7,16 +7,18 @@ from strawberry import Private
 
 from compliance.partner_keys import LAST_USED_RESOLUTION, SCOPES, KeyStatus, PartnerKey
 from graph.enterprises.types import EnterpriseType, load_enterprise
+from graph.node import Node
 from graph.types import Info
 
 strawberry.enum(KeyStatus, name="PartnerKeyStatus")
 
 
 @strawberry.type(name="PartnerKey", description="An API key a partner system acts with.")
-class PartnerKeyType:
+class PartnerKeyType(Node):
     enterprise_id: Private[str]
     id: strawberry.ID = strawberry.field(
-        description="The key's public id: the part after `nevk_` in the key."
+        description="The key's public id: the part after `nevk_` in the key; also its global "
+        "id (`node`)."
     )
 
     async def _enterprise(self, info: Info) -> EnterpriseType | None:

@@ -146,7 +146,7 @@ async def announce_model(info: Info, input: AnnounceModelInput) -> ModelPayload:
         payload,
         refused,
         input=input,
-        invalid=lambda: id_errors(input.model, "model code", "input", "model"),
+        invalid=lambda: id_errors(input.model, "what.model_code", "input", "model"),
     )
 
 

@@ -1,5 +1,5 @@
-"""The `Vehicle` and `VehicleModel` types, their connections, and how a related vehicle is
-loaded: only one the caller may see.
+"""The `Vehicle` and `VehicleModel` types, their connections, and how a related vehicle or
+model is loaded: only one the caller may see.
 
 An obligation refers to its vehicle from a module that imports this one; the field here that
 points the other way (`obligations`) names its type lazily and imports its loader as it runs."""
@@ -15,6 +15,7 @@ from compliance.rules import SubjectKind
 from graph.batteries.types import BatteryType, load_batteries
 from graph.enterprises.types import EnterpriseType, load_enterprise
 from graph.events.types import LifecycleEventType
+from graph.node import VEHICLE, VEHICLE_MODEL, Node, global_id
 from graph.permissions import can_see_model, can_see_vehicle, require_principal
 from graph.types import Info, PageInfo, RegionType
 
@@ -25,7 +26,7 @@ Obligation = Annotated["ObligationType", strawberry.lazy("graph.obligations.type
 
 
 @strawberry.type(name="VehicleModel")
-class VehicleModelType:
+class VehicleModelType(Node):
     state: Private[ModelState]
     code: str
     imported: bool
@@ -39,6 +40,7 @@ class VehicleModelType:
     @classmethod
     def of(cls, state: ModelState) -> "VehicleModelType":
         return cls(
+            id=global_id(VEHICLE_MODEL, state.code),
             state=state,
             code=state.code,
             imported=state.imported,
@@ -52,15 +54,13 @@ class VehicleModelType:
 
 
 @strawberry.type(name="Vehicle")
-class VehicleType:
+class VehicleType(Node):
     state: Private[VehicleState]
     vin: str
     model_code: str
 
     async def _model(self, info: Info) -> VehicleModelType | None:
-        state = await info.context.loaders.model.load(self.model_code)
-        principal = require_principal(info.context)
-        return VehicleModelType.of(state) if state and can_see_model(principal, state) else None
+        return await load_model(info, self.model_code)
 
     # Fields resolved from the request are declared in the schema's order among the plain ones.
     model: VehicleModelType | None = strawberry.field(resolver=_model)
@@ -98,6 +98,7 @@ class VehicleType:
     @classmethod
     def of(cls, state: VehicleState) -> "VehicleType":
         return cls(
+            id=global_id(VEHICLE, state.vin),
             state=state,
             vin=state.vin,
             model_code=state.model,
@@ -133,6 +134,14 @@ async def load_vehicle(info: Info, vin: str | None) -> VehicleType | None:
     state = await info.context.loaders.vehicle.load(vin)
     principal = require_principal(info.context)
     return VehicleType.of(state) if state and can_see_vehicle(principal, state) else None
+
+
+async def load_model(info: Info, code: str | None) -> VehicleModelType | None:
+    if not code:
+        return None
+    state = await info.context.loaders.model.load(code)
+    principal = require_principal(info.context)
+    return VehicleModelType.of(state) if state and can_see_model(principal, state) else None
 
 
 @strawberry.type

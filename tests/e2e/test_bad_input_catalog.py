@@ -2206,7 +2206,10 @@ def send_in_process(request: Request) -> tuple[int, Any]:
 
 def send_over_http(session: requests.Session, base_url: str, request: Request) -> tuple[int, Any]:
     """To the local stack's gateway over loopback, with a dev token as a frontend sends it."""
-    headers = {"Authorization": f"Bearer {mint_token(request.role, request.enterprise)}"}
+    headers = {
+        "Authorization": f"Bearer {mint_token(request.role, request.enterprise)}",
+        "Accept-Language": "en",  # the catalogued fragments are the English messages
+    }
     url = f"{base_url}/graphql"
     if request.method == "GET":
         response = session.get(

@@ -58,7 +58,10 @@ MONTHS = re.compile(r"(\d+)M")
 def client(base_url: str, token: str | None, *, schema: bool = True) -> Client:
     """A gql client sending ``Authorization: Bearer <token>``; with ``schema`` it reads the
     schema by introspection first and validates every document against it before sending."""
-    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    # English answers: this client reads the messages it asserts in English.
+    headers = {"Accept-Language": "en"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
     transport = RequestsHTTPTransport(
         url=f"{base_url}/graphql", headers=headers, timeout=20, retries=0
     )

@@ -143,7 +143,7 @@ def post(query: str, principal: Principal | None = REGULATOR) -> tuple[int, Any]
     request = HttpRequest(
         method="POST",
         path="/graphql",
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", "accept-language": "en"},
         body=json.dumps({"query": query}).encode(),
         request_id="req-1",
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
     build_schema,
@@ -138,6 +139,52 @@ def test_obligation_and_inputs_carry_the_promised_fields() -> None:
     for payload in every_payload:
         assert isinstance(payload, GraphQLObjectType)
         assert {"obligations", "userErrors"} <= set(payload.fields), payload.name
+
+
+def test_every_record_type_is_a_node_and_ids_that_existed_keep_their_type() -> None:
+    # Given the committed schema,
+    schema = _schema()
+    node = schema.type_map["Node"]
+    assert isinstance(node, GraphQLInterfaceType)
+    assert {name: str(f.type) for name, f in node.fields.items()} == {"id": "ID!"}
+    # Then exactly the record types implement Node (lifecycle events, whose ids cannot be read
+    # back, do not), each with `id: ID!`, and the natural keys clients use are still there,
+    nodes = {t.name for t in schema.get_possible_types(node)}
+    assert nodes == {
+        "Enterprise",
+        "VehicleModel",
+        "Vehicle",
+        "Battery",
+        "Obligation",
+        "ServicePoint",
+        "PartnerKey",
+    }
+    for name in nodes:
+        record = schema.type_map[name]
+        assert isinstance(record, GraphQLObjectType)
+        assert str(record.fields["id"].type) == "ID!", name
+    for name, natural in (("Vehicle", "vin"), ("Battery", "code"), ("VehicleModel", "code")):
+        record = schema.type_map[name]
+        assert isinstance(record, GraphQLObjectType)
+        assert str(record.fields[natural].type) == "String!", name
+    # and Query fetches any of them by id, one or a list of them.
+    assert schema.query_type is not None
+    lookups = {n: schema.query_type.fields[n] for n in ("node", "nodes")}
+    assert str(lookups["node"].type) == "Node"
+    assert {a: str(t.type) for a, t in lookups["node"].args.items()} == {"id": "ID!"}
+    assert str(lookups["nodes"].type) == "[Node]!"
+    assert {a: str(t.type) for a, t in lookups["nodes"].args.items()} == {"ids": "[ID!]!"}
+
+
+def test_the_date_and_time_scalars_say_which_instants_are_utc_and_which_china_time() -> None:
+    # Given the committed schema, Then its DateTime says dueAt is China time and every other
+    # instant UTC, and its Date that dates are China civil dates.
+    schema = _schema()
+    instant = schema.type_map["DateTime"].description or ""
+    assert "`dueAt`" in instant
+    assert "+08:00" in instant
+    assert "in UTC, written +00:00" in instant
+    assert "China civil date" in (schema.type_map["Date"].description or "")
 
 
 def test_building_the_schema_skips_strawberrys_federation_directive_check() -> None:

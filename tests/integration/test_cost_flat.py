@@ -77,6 +77,7 @@ from compliance.store.records import (
     status_key,
     vehicle_item,
 )
+from graph.node import global_id
 from graph.schema import build_schema
 from local.aws import local_aws
 from local.calls import bearer_header
@@ -773,6 +774,7 @@ RECORDED = "events { kind occurredOn } obligations { id ruleId dueDate }"
 BATTERIES_PAYLOAD = f"batteries {{ code status custodian {{ id }} }} {RECORDED}"
 VEHICLE_PAYLOAD = f"vehicle {{ vin registeredOn scrappedOn batteries {{ code }} }} {RECORDED}"
 OBLIGATION_PAYLOAD = "obligation { id status fulfilledOn waivedReason closedBy }"
+BULK_PAYLOAD = "applied refused results { index userErrors { code } } obligations { id }"
 KEY_PAYLOAD = "key { id status scopes enterprise { id } } secret"
 
 
@@ -790,6 +792,10 @@ def _keep_version(result: Any, notes: Notes) -> None:
 
 def _keep_key(result: Any, notes: Notes) -> None:
     notes["key"] = result["data"]["createPartnerKey"]["key"]["id"]
+
+
+def _keep_export(result: Any, notes: Notes) -> None:
+    notes["export"] = result["data"]["exportObligations"]["export"]["id"]
 
 
 # Before anything is written through the API: every read of the seeded history, as the roles
@@ -1009,6 +1015,40 @@ READS_OF_THE_HISTORY: list[Step] = [
         rules { id period confidence } } }""",
         AUTO_USER,
     ),
+    # The feed is empty here (no stream is read in this module); tests/integration/
+    # test_changes.py measures a page at two lengths of feed.
+    _read(
+        "changes",
+        "a-page-of-the-feed",
+        """{ changes(first: 10) { edges { node { sequence kind obligation { id status } } }
+        pageInfo { hasNextPage endCursor } } }""",
+        AUTO_USER,
+    ),
+    _read("changesCursor", "where-the-feed-ends", "{ changesCursor }", AUTO_USER),
+    _read(
+        "node",
+        "a-seeded-vehicle",
+        "query ($id: ID!) { node(id: $id) { id ... on Vehicle { vin batteries { id code } } } }",
+        AUTO_USER,
+        id=global_id("Vehicle", SEEDED_VIN),
+    ),
+    Step(
+        "Query.nodes",
+        "one-of-each-type",
+        "query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }",
+        AUTO_ADMIN,
+        lambda seeded, _: {
+            "ids": [
+                AUTOMAKER,
+                global_id("VehicleModel", VEHICLE_MODEL),
+                global_id("Vehicle", SEEDED_VIN),
+                global_id("Battery", battery_code("X12", produced=PACKS_PRODUCED, serial=8)),
+                seeded.seeded_obligation,
+                f"sp_a{0:019d}",  # the automaker's home point
+                "zzzzzzzzzzzz",  # no partner key is seeded: one is looked for and not found
+            ]
+        },
+    ),
 ]
 
 # The life of fresh records, each step on what the steps before made: an enterprise onboarded
@@ -1088,6 +1128,25 @@ THE_CHAIN: list[Step] = [
             "batteryCodes": [FRESH_PACKS[0]],
         },
     ),
+    # Each bulk mutation measured with one item its single mutation has just recorded: the
+    # bulk path's own reads, answered as the retry it is.
+    _write(
+        "issueFactoryCertificates",
+        "IssueFactoryCertificatesInput",
+        BULK_PAYLOAD,
+        AUTO_ADMIN,
+        {
+            "items": [
+                {
+                    "vin": DOMESTIC_VIN,
+                    "model": FRESH_MODEL,
+                    "issuedOn": _ON["certified"],
+                    "batteryCodes": [FRESH_PACKS[0]],
+                }
+            ]
+        },
+        variant="an-item-sent-again",
+    ),
     _write(
         "clearCustoms",
         "ClearCustomsInput",
@@ -1099,6 +1158,23 @@ THE_CHAIN: list[Step] = [
             "clearedOn": _ON["certified"],
             "batteryCodes": [FRESH_PACKS[1]],
         },
+    ),
+    _write(
+        "clearCustomsBatch",
+        "ClearCustomsBatchInput",
+        BULK_PAYLOAD,
+        AUTO_ADMIN,
+        {
+            "items": [
+                {
+                    "vin": IMPORTED_VIN,
+                    "model": IMPORTED_MODEL,
+                    "clearedOn": _ON["certified"],
+                    "batteryCodes": [FRESH_PACKS[1]],
+                }
+            ]
+        },
+        variant="an-item-sent-again",
     ),
     _write(
         "registerVehicle",
@@ -1114,6 +1190,19 @@ THE_CHAIN: list[Step] = [
         AUTO_ADMIN,
         {"vin": IMPORTED_VIN, "registeredOn": _ON["registered"], "regionCode": HOME_COUNTY},
         measured=False,
+    ),
+    _write(
+        "registerVehicles",
+        "RegisterVehiclesInput",
+        BULK_PAYLOAD,
+        AUTO_ADMIN,
+        {
+            "items": [
+                {"vin": v, "registeredOn": _ON["registered"], "regionCode": HOME_COUNTY}
+                for v in (DOMESTIC_VIN, IMPORTED_VIN)
+            ]
+        },
+        variant="items-sent-again",
     ),
     _write(
         "removeBatteries",
@@ -1242,6 +1331,22 @@ THE_CHAIN: list[Step] = [
         },
     ),
     _write(
+        "fulfillObligations",
+        "FulfillObligationsInput",
+        BULK_PAYLOAD,
+        AUTO_ADMIN,
+        lambda seeded, _: {
+            "items": [
+                {
+                    "id": seeded.fulfilled_by_chain,
+                    "fulfilledOn": TODAY.isoformat(),
+                    "platformReceipt": "NP-2026-000001",
+                }
+            ]
+        },
+        variant="an-item-sent-again",
+    ),
+    _write(
         "waiveObligation",
         "WaiveObligationInput",
         OBLIGATION_PAYLOAD,
@@ -1291,6 +1396,23 @@ THE_CHAIN: list[Step] = [
         REGULATOR,
         lambda _, notes: {"version": notes["version"]},
     ),
+    # Asking for an export counts the list (the stored counts) and records it; the file is
+    # the export function's work (tests/integration/test_exports.py measures its reads).
+    _write(
+        "exportObligations",
+        "ExportObligationsInput",
+        "export { id status }",
+        AUTO_USER,
+        {"filter": {"status": ["OPEN", "OVERDUE"]}, "format": "CSV"},
+        keep=_keep_export,
+    ),
+    Step(
+        "Query.export",
+        "still-queued",
+        "query ($id: ID!) { export(id: $id) { id status rowCount url } }",
+        AUTO_USER,
+        lambda _, notes: {"id": notes["export"]},
+    ),
 ]
 
 SCRIPT = READS_OF_THE_HISTORY + THE_CHAIN
@@ -1327,10 +1449,12 @@ def _reminder_queue() -> Iterator[None]:
     urls = create_queues(boto3.client("sqs"))
     previous = os.environ.get("REMINDER_QUEUE_URL")
     os.environ["REMINDER_QUEUE_URL"] = urls["ReminderQueue"]
+    os.environ["EXPORT_QUEUE_URL"] = urls["ExportQueue"]  # exportObligations queues its work
     try:
         yield
     finally:
         delivery._client.cache_clear()
+        os.environ.pop("EXPORT_QUEUE_URL", None)
         if previous is None:
             os.environ.pop("REMINDER_QUEUE_URL", None)
         else:

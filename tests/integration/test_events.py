@@ -197,7 +197,8 @@ def test_a_body_that_is_not_json_is_400(replies: dict[str, Reply]) -> None:
     reply = replies["92-malformed-json.json"]
     assert reply.status == 400
     assert reply.body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-    assert "not valid JSON" in reply.body["errors"][0]["message"]
+    # The event names no language, and a person's request is answered in Chinese by default.
+    assert "请求体不是有效的 JSON" in reply.body["errors"][0]["message"]
 
 
 def test_another_enterprises_battery_reads_as_null(replies: dict[str, Reply]) -> None:

@@ -153,6 +153,58 @@ BASES: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "revokePartnerKey": (AUTO, {"id": "k1"}),
+    # Bulk mutations: one item each, as its single mutation's base (no model is announced, no
+    # vehicle certified, no duty exists: each item is refused).
+    "issueFactoryCertificates": (
+        AUTO,
+        {
+            "items": [
+                {
+                    "vin": vin(1),
+                    "model": "FZ7001BEV",
+                    "issuedOn": "2026-03-05",
+                    "batteryCodes": [CODE],
+                }
+            ]
+        },
+    ),
+    "clearCustomsBatch": (
+        AUTO,
+        {
+            "items": [
+                {
+                    "vin": vin(1),
+                    "model": "FZ7001BEV",
+                    "clearedOn": "2026-03-05",
+                    "batteryCodes": [CODE],
+                }
+            ]
+        },
+    ),
+    "registerVehicles": (
+        AUTO,
+        {"items": [{"vin": vin(1), "registeredOn": "2026-03-05", "regionCode": "350100"}]},
+    ),
+    "fulfillObligations": (
+        AUTO,
+        {"items": [{"id": "ob_1", "fulfilledOn": "2026-03-05", "platformReceipt": "TR-1"}]},
+    ),
+    # Every subject at once: refused (one at most), so no export is recorded or queued.
+    "exportObligations": (
+        AUTO,
+        {
+            "filter": {
+                "status": ["OPEN"],
+                "ruleId": ["SALES_TRACE_UPLOAD"],
+                "vin": vin(1),
+                "batteryCode": CODE,
+                "modelCode": "FZ7001BEV",
+                "regionCode": "350100",
+                "enterpriseId": AUTOMAKER_ID,
+            },
+            "format": "CSV",
+        },
+    ),
 }
 
 
@@ -242,13 +294,20 @@ def _items(case: Case, base: dict[str, Any], count: int) -> list[Any]:
 
 def _send(mutation: str, value: dict[str, Any], auth: str) -> dict[str, Any]:
     type_name = _input_type(mutation).name
+    assert SCHEMA.mutation_type is not None
+    payload_type = graphql.get_named_type(SCHEMA.mutation_type.fields[mutation].type)
+    # A bulk mutation answers an item's errors with the item (graph/bulk/): all are listed here.
+    bulk = isinstance(payload_type, graphql.GraphQLObjectType) and "results" in payload_type.fields
+    items = " results { userErrors { field code message } }" if bulk else ""
     document = (
         f"mutation ($input: {type_name}!) {{ {mutation}(input: $input) "
-        "{ userErrors { field code message } } }"
+        f"{{ userErrors {{ field code message }}{items} }} }}"
     )
     result = gql(document, {"input": value}, auth=auth)
     assert "errors" not in result, result
     payload: dict[str, Any] = result["data"][mutation]
+    for item in payload.pop("results", []):
+        payload["userErrors"] += item["userErrors"]
     return payload
 
 

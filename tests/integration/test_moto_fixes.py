@@ -2,7 +2,8 @@
 
 ``local/moto_fixes.py`` narrows an index Query's candidates to the key range before moto sizes
 them. These tests run the same Queries with moto as released and with the fix, on tables of
-random items, and compare every page.
+random items, and compare every page. Its transactions journal the items they name instead of
+copying tables: a cancelled one must still leave items and stream as they were.
 """
 
 from __future__ import annotations
@@ -170,3 +171,79 @@ def test_an_index_query_no_longer_sizes_items_outside_its_key_range(dynamodb: An
         assert sized == {item["id"]["S"] for item in found}
     finally:
         dynamodb.delete_table(TableName=TABLE)
+
+
+def _rollback_table(dynamodb: Any, name: str) -> None:
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+
+
+def _everything(dynamodb: Any, name: str) -> list[Any]:
+    return sorted(dynamodb.scan(TableName=name)["Items"], key=repr)
+
+
+def _stream_length(name: str) -> int:
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends["123456789012"]["ap-southeast-1"].tables[name].stream_shard
+    assert shard is not None
+    return len(shard.items)
+
+
+def test_a_cancelled_transaction_leaves_items_and_stream_as_they_were(dynamodb: Any) -> None:
+    # Given a table with a stream and two items, with the fix applied,
+    moto_fixes.apply()
+    _rollback_table(dynamodb, "Rollback")
+    for sk, n in (("a", "1"), ("b", "2")):
+        dynamodb.put_item(
+            TableName="Rollback", Item={"pk": {"S": "p"}, "sk": {"S": sk}, "n": {"N": n}}
+        )
+    before, records = _everything(dynamodb, "Rollback"), _stream_length("Rollback")
+    key = {"pk": {"S": "p"}}
+    # When a transaction that puts a new item, updates one and deletes the other is cancelled
+    # by its last condition,
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "Rollback", "Item": {**key, "sk": {"S": "c"}}}},
+                {
+                    "Update": {
+                        "TableName": "Rollback",
+                        "Key": {**key, "sk": {"S": "a"}},
+                        "UpdateExpression": "SET n = :n",
+                        "ExpressionAttributeValues": {":n": {"N": "9"}},
+                    }
+                },
+                {"Delete": {"TableName": "Rollback", "Key": {**key, "sk": {"S": "b"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "Rollback",
+                        "Key": {**key, "sk": {"S": "missing"}},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+    # then every item is as it was, and the stream tells of none of its writes;
+    assert _everything(dynamodb, "Rollback") == before
+    assert _stream_length("Rollback") == records
+    # and the same writes without the failing condition are all applied, and streamed.
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "Rollback", "Item": {**key, "sk": {"S": "c"}}}},
+            {"Delete": {"TableName": "Rollback", "Key": {**key, "sk": {"S": "b"}}}},
+        ]
+    )
+    assert [i["sk"]["S"] for i in _everything(dynamodb, "Rollback")] == ["a", "c"]
+    assert _stream_length("Rollback") == records + 2

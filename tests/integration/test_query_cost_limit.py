@@ -5,19 +5,23 @@ the DynamoDB calls the request made, counted here independently."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from graphql import parse
 
+from compliance.store import exports as export_store
 from compliance.store.models import ObligationItem
 from graph import cost
 from graph.schema import build_schema
 from local.aws import local_aws
 from local.calls import api_event, bearer_header, invoke
+from local.queues import create_queues
 from tests.api import certify_fleet
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
@@ -33,10 +37,18 @@ README = Path(__file__).parents[2] / "README.md"
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[Any]:
-    """Given an automaker with three certified vehicles of two packs each."""
+    """Given an automaker with three certified vehicles of two packs each, and the queue
+    exports are sent to."""
     with local_aws() as client:
-        certify_fleet(VEHICLES, BATTERY_MAKER_ID, AUTOMAKER_ID)
-        yield client
+        export_store._clients.cache_clear()  # a new mock needs new clients
+        queues = create_queues(boto3.client("sqs"))
+        os.environ["EXPORT_QUEUE_URL"] = queues["ExportQueue"]
+        try:
+            certify_fleet(VEHICLES, BATTERY_MAKER_ID, AUTOMAKER_ID)
+            yield client
+        finally:
+            os.environ.pop("EXPORT_QUEUE_URL", None)
+            export_store._clients.cache_clear()
 
 
 def _counted(

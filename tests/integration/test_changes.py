@@ -1,0 +1,346 @@
+"""The change feed end to end on moto: writes through the API, the tables' streams read as
+Lambda's poller would (local/streams.py), the changes function, then `changes` through the API
+and the changes bus through an EventBridge rule into a queue, as a partner would subscribe."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from compliance.changes import Change, ChangeKind
+from compliance.store import changes as feed_store
+from compliance.store.models import ChangeItem
+from local.aws import local_aws
+from local.calls import bearer_header
+from local.streams import StreamReader, invoke_changes, streamed_tables, streams_client
+from tests.api import gql, onboard, supply
+from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, OTHER_AUTOMAKER_ID, vin
+from tests.integration.test_api import ANNOUNCE, CERTIFY, REGISTER_BATTERIES, code
+
+BUS = "nev-test-changes"
+MAKER = bearer_header("ENTERPRISE_ADMIN", BATTERY_MAKER_ID)
+AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
+AUTO_PARTNER = bearer_header("PARTNER", AUTOMAKER_ID, scopes=["read"])
+OTHER_AUTO = bearer_header("ENTERPRISE_USER", OTHER_AUTOMAKER_ID)
+
+CHANGES = """query ($after: String, $first: Int) {
+  changes(after: $after, first: $first) {
+    edges { cursor node { changeId sequence kind obligationId status ruleId eventKind vin
+                          batteryCode obligation { id status } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+FULFIL = """mutation ($input: FulfillObligationInput!) {
+  fulfillObligation(input: $input) { userErrors { code } } }"""
+
+
+class Batches(list[dict[str, Any]]):
+    """A stand-in for the changes function that keeps the batches it is handed."""
+
+    def __call__(self, event: dict[str, Any], _context: Any = None) -> None:
+        self.append(event)
+
+
+class Feed:
+    """The stack's moving parts around the API: the streams' reader and the bus's queue."""
+
+    def __init__(self, dynamodb: Any) -> None:
+        self.reader = StreamReader(dynamodb, streams_client(), streamed_tables(), from_start=True)
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        events.create_event_bus(Name=BUS)
+        self.queue = sqs.create_queue(QueueName="bus-tap")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])
+        events.put_rule(
+            Name="all", EventBusName=BUS, EventPattern=json.dumps({"source": ["nev.compliance"]})
+        )
+        events.put_targets(
+            Rule="all",
+            EventBusName=BUS,
+            Targets=[{"Id": "tap", "Arn": arn["Attributes"]["QueueArn"]}],
+        )
+
+    def pump(self) -> int:
+        """The changes function runs on whatever was written since the last pump."""
+        return self.reader.deliver()
+
+    def published(self) -> list[dict[str, Any]]:
+        sqs, found = boto3.client("sqs"), []
+        while messages := sqs.receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in messages:
+                found.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+def read_all(auth: str, after: str | None = None, first: int = 50) -> tuple[list[Any], str]:
+    """Every change after `after`, page by page; and the cursor to keep."""
+    nodes: list[Any] = []
+    while True:
+        page = gql(CHANGES, {"after": after, "first": first}, auth=auth)["data"]["changes"]
+        nodes += [edge["node"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes, str(after)
+
+
+@pytest.fixture
+def feed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Feed]:
+    """Given a battery maker (code X12) and two automakers on the platform, and the feed's
+    function reading the tables' streams."""
+    monkeypatch.setenv("CHANGES_BUS_NAME", BUS)
+    with local_aws() as dynamodb:
+        running = Feed(dynamodb)
+        onboard(
+            BATTERY_MAKER_ID, "宁德电芯 Ningde Cells", ["BATTERY_MAKER"], manufacturerCodes=["X12"]
+        )
+        onboard(AUTOMAKER_ID, "福州汽车 Fuzhou Motors", ["AUTOMAKER"])
+        onboard(OTHER_AUTOMAKER_ID, "深圳电动 Shenzhen EV", ["AUTOMAKER"])
+        yield running
+
+
+def prepare(serials: range) -> None:
+    """Given: packs registered by the maker, supplied to the automaker, and its model
+    announced."""
+    codes = [code(n) for n in serials]
+    batteries = {"batteries": [{"code": c, "producedOn": "2026-03-02"} for c in codes]}
+    gql(REGISTER_BATTERIES, {"input": batteries}, auth=MAKER)
+    supply(codes, BATTERY_MAKER_ID, AUTOMAKER_ID, "2026-03-05")
+    gql(ANNOUNCE, {"input": {"model": "FZ7001BEV", "announcedOn": "2026-01-05"}}, auth=AUTO)
+
+
+def certify_prepared(serials: range) -> list[str]:
+    """When: the automaker certifies a vehicle with each pack on 2026-04-30; the production
+    uploads' ids."""
+    ids = []
+    for n in serials:
+        payload = {"vin": vin(n), "model": "FZ7001BEV", "issuedOn": "2026-04-30"}
+        result = gql(CERTIFY, {"input": {**payload, "batteryCodes": [code(n)]}}, auth=AUTO)
+        ids += [o["id"] for o in result["data"]["issueFactoryCertificate"]["obligations"]]
+    return ids
+
+
+def certify(serials: range) -> list[str]:
+    prepare(serials)
+    return certify_prepared(serials)
+
+
+class TestWhoLearnsOfWhat:
+    def test_another_enterprise_never_sees_a_change_of_yours(self, feed: Feed) -> None:
+        """Given the automaker's certificates and the maker's supply to it, when the other
+        automaker reads its feed, then it is empty; the maker sees its own events and duties,
+        not the automaker's certificates."""
+        certify(range(1, 4))
+        feed.pump()
+        other, _ = read_all(OTHER_AUTO)
+        assert other == []
+        maker, _ = read_all(MAKER)
+        events = {n["eventKind"] for n in maker if n["kind"] == "EVENT_RECORDED"}
+        assert events == {"BATTERY_PRODUCED", "BATTERY_SUPPLIED"}
+        # Its own duties only (the disassembly information owed to the automaker supplied):
+        # each one readable by the maker, which sees only its own obligations.
+        duties = [n for n in maker if n["obligationId"]]
+        assert duties
+        assert all(n["obligation"] is not None for n in duties)
+
+    def test_your_feed_holds_your_events_what_was_handed_to_you_and_your_obligations(
+        self, feed: Feed
+    ) -> None:
+        """Given three vehicles certified, when the automaker reads its feed, then it holds the
+        supply of each battery handed to it, its announcement and certificates, and each
+        obligation created, once, in the order appended."""
+        uploads = certify(range(1, 4))
+        feed.pump()
+        nodes, _ = read_all(AUTO, first=4)
+        kinds = [n["eventKind"] or n["kind"] for n in nodes]
+        supplied = {n["batteryCode"] for n in nodes if n["eventKind"] == "BATTERY_SUPPLIED"}
+        assert supplied == {code(1), code(2), code(3)}  # one event per battery supplied
+        assert kinds.count("BATTERY_SUPPLIED") == 3
+        assert kinds.count("FACTORY_CERTIFICATE_ISSUED") == 3
+        created = [n for n in nodes if n["kind"] == "OBLIGATION_CREATED"]
+        assert set(uploads) <= {n["obligationId"] for n in created}
+        assert [n["sequence"] for n in nodes] == list(range(1, len(nodes) + 1))
+        assert len({n["changeId"] for n in nodes}) == len(nodes)
+        first = next(n for n in created if n["obligationId"] == uploads[0])
+        # As it was when created, and as it is now (due in May: overdue by today's clock).
+        assert first["status"] == "OPEN"
+        assert first["obligation"] == {"id": uploads[0], "status": "OVERDUE"}
+
+
+class TestExactlyOnce:
+    def test_a_stream_batch_delivered_again_appends_nothing(self, feed: Feed) -> None:
+        """Given a batch already turned into changes, when Lambda delivers it again (a retry
+        after a timeout), then the feed is as it was, and the bus carries the same changeIds."""
+        certify(range(1, 3))
+        reader = StreamReader(
+            boto3.client("dynamodb"), streams_client(), streamed_tables(), from_start=True
+        )
+        batches = Batches()
+        reader.deliver(batches)
+        for batch in batches:
+            invoke_changes(batch)
+        before, _ = read_all(AUTO)
+        for batch in batches:
+            invoke_changes(batch)
+        after, _ = read_all(AUTO)
+        assert after == before
+        published = feed.published()
+        ids = [m["detail"]["changeId"] for m in published]
+        assert len(ids) == 2 * len(set(ids)) > 0
+
+    def test_pages_read_while_writers_append_see_every_change_once(self, feed: Feed) -> None:
+        """Given writers certifying vehicles while two stream shards' consumers append at once,
+        when a partner polls with its cursor throughout, then it sees every change exactly once,
+        numbered without gaps."""
+        prepare(range(1, 7))
+        prepare(range(101, 107))
+        feed.pump()
+        seen: list[Any] = []
+        cursor: str | None = None
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def write(serials: range) -> None:
+            try:
+                certify_prepared(serials)
+            except BaseException as error:  # reported by the test, not lost in a thread
+                errors.append(error)
+
+        def consume() -> None:
+            # Two shards: their batches are appended by concurrent invocations.
+            while True:
+                finished = done.is_set()
+                batches = Batches()
+                feed.reader.deliver(batches)
+                halves = [{"Records": b["Records"][i::2]} for b in batches for i in (0, 1)]
+                threads = [threading.Thread(target=invoke_changes, args=(h,)) for h in halves]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                if finished and not batches:
+                    return
+                time.sleep(0.02)
+
+        writers = [threading.Thread(target=write, args=(range(s, s + 6),)) for s in (1, 101)]
+        consumer = threading.Thread(target=consume)
+        for thread in [*writers, consumer]:
+            thread.start()
+        while any(w.is_alive() for w in writers):
+            page, cursor = read_all(AUTO, cursor, first=5)
+            seen += page
+        for thread in writers:
+            thread.join()
+        done.set()
+        consumer.join()
+        page, cursor = read_all(AUTO, cursor, first=5)
+        seen += page
+        assert errors == []
+        assert [n["sequence"] for n in seen] == list(range(1, len(seen) + 1))
+        assert len({n["changeId"] for n in seen}) == len(seen)
+        certificates = [n for n in seen if n["eventKind"] == "FACTORY_CERTIFICATE_ISSUED"]
+        assert len(certificates) == 12
+
+
+class TestCursors:
+    def test_changes_cursor_starts_a_new_integration_from_now(self, feed: Feed) -> None:
+        """Given history in the feed, when a partner starts from changesCursor, then it reads
+        only what was written after."""
+        certify(range(1, 3))
+        feed.pump()
+        now = gql("{ changesCursor }", auth=AUTO_PARTNER)["data"]["changesCursor"]
+        fulfilled = certify(range(3, 4))
+        feed.pump()
+        nodes, _ = read_all(AUTO_PARTNER, now)
+        assert {n["vin"] for n in nodes if n["eventKind"] == "FACTORY_CERTIFICATE_ISSUED"} == {
+            vin(3)
+        }
+        assert fulfilled[0] in {n["obligationId"] for n in nodes}
+
+    def test_another_enterprises_cursor_is_refused_like_a_made_up_one(self, feed: Feed) -> None:
+        """Given the automaker's cursor, when the other automaker sends it, then it is refused
+        with the same answer as a cursor that was never issued."""
+        certify(range(1, 2))
+        feed.pump()
+        _, theirs = read_all(AUTO)
+        stolen = gql(CHANGES, {"after": theirs}, auth=OTHER_AUTO)
+        made_up = gql(CHANGES, {"after": "bm90LWEtY3Vyc29y"}, auth=OTHER_AUTO)
+        assert stolen["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert stolen["errors"][0]["message"] == made_up["errors"][0]["message"]
+        assert stolen["data"] == made_up["data"] is None
+
+    def test_regulators_and_partners_without_read_have_no_feed(self, feed: Feed) -> None:
+        """Given a regulator and a partner key with only events:write, when they ask for
+        changes, then both are refused as FORBIDDEN."""
+        writer = bearer_header("PARTNER", AUTOMAKER_ID, scopes=["events:write"])
+        for auth in (bearer_header("REGULATOR"), writer):
+            answer = gql(CHANGES, {}, auth=auth)
+            assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+class TestTheBus:
+    def test_obligation_changes_go_out_on_the_bus_for_their_enterprise(self, feed: Feed) -> None:
+        """Given a production upload created and then fulfilled, when the changes function
+        runs, then the bus carries ObligationCreated and ObligationFulfilled for the automaker,
+        with the changeIds the feed shows, and no event for recorded events."""
+        [upload] = certify(range(1, 2))
+        answer = gql(
+            FULFIL,
+            {"input": {"id": upload, "fulfilledOn": "2026-05-08", "platformReceipt": "TR-1"}},
+            auth=AUTO,
+        )
+        assert answer["data"]["fulfillObligation"]["userErrors"] == []
+        feed.pump()
+        published = [m for m in feed.published() if m["detail"].get("obligationId") == upload]
+        assert [m["detail-type"] for m in published] == ["ObligationCreated", "ObligationFulfilled"]
+        assert {m["detail"]["enterprise"] for m in published} == {AUTOMAKER_ID}
+        nodes, _ = read_all(AUTO)
+        in_feed = {n["changeId"] for n in nodes if n["obligationId"] == upload}
+        assert {m["detail"]["changeId"] for m in published} == in_feed
+        fulfilled = next(n for n in nodes if n["kind"] == "OBLIGATION_FULFILLED")
+        assert fulfilled["status"] == "FULFILLED"
+        assert all(m["detail-type"].startswith("Obligation") for m in feed.published())
+
+
+class TestCost:
+    @pytest.mark.parametrize("size", [10, 1_000])
+    def test_a_page_costs_one_query_and_one_batch_get_however_long_the_feed(
+        self, feed: Feed, size: int
+    ) -> None:
+        """Given a feed of 10 or of 1,000 obligation changes, when a partner reads a page of 50
+        with each change's obligation, then it costs one Query and one BatchGetItem."""
+        now = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
+        made = [
+            Change(
+                enterprise=AUTOMAKER_ID,
+                kind=ChangeKind.OBLIGATION_CREATED,
+                source=f"OB#ob_{n:06d}#1#OBLIGATION_CREATED#",
+                at=now,
+                obligation_id=f"ob_{n:06d}",
+                status="OPEN",
+            )
+            for n in range(size)
+        ]
+        assert len(feed_store.append(made, now)) == size
+        calls: Counter[str] = Counter()
+
+        def hook(model: Any, **_: Any) -> None:
+            calls[model.name] += 1
+
+        events = ChangeItem._get_connection().connection.client.meta.events
+        events.register("before-call.dynamodb", hook)
+        try:
+            page = gql(CHANGES, {"first": 50}, auth=AUTO)["data"]["changes"]
+        finally:
+            events.unregister("before-call.dynamodb", hook)
+        assert len(page["edges"]) == 10 if size == 10 else 50
+        assert calls == Counter({"Query": 1, "BatchGetItem": 1})
