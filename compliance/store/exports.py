@@ -33,14 +33,6 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from msgspec import Struct
 from msgspec.structs import replace
-from pynamodb.attributes import (
-    BooleanAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
-from pynamodb.models import Model
 
 from compliance.errors import StoreUnavailableError
 from compliance.exports import (
@@ -62,7 +54,7 @@ from compliance.obligations import ObligationRecord
 from compliance.rule_timeline import RuleSetTimeline
 from compliance.rules import ObligationStatus
 from compliance.store import reads, summaries
-from compliance.store.models import ObligationItem
+from compliance.store.models import ExportItem
 from compliance.store.reads import translated_errors
 
 _log = logging.getLogger(__name__)
@@ -88,48 +80,6 @@ class ExportNotQueuedError(StoreUnavailableError):
 
 
 # --- the record -----------------------------------------------------------------------------
-
-
-class ExportItem(Model):
-    """One export: who owns it (`owner`), what it holds (`listing`) and how far it got."""
-
-    class Meta:
-        table_name = os.environ.get("EXPORTS_TABLE", "nev-local-ExportsTable")
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        max_retry_attempts = 3
-        base_backoff_ms = 25
-
-    owner = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
-    status = UnicodeAttribute()
-    format = UnicodeAttribute()
-    listing = UnicodeAttribute()  # the list it holds: ExportQuery as JSON
-    created_at = UTCDateTimeAttribute()
-    created_by = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
-    started_at = UTCDateTimeAttribute(null=True)
-    finished_at = UTCDateTimeAttribute(null=True)
-    row_count = NumberAttribute(null=True)
-    truncated = BooleanAttribute(null=True)
-    object_key = UnicodeAttribute(null=True)
-    error = UnicodeAttribute(null=True)
-    pages = NumberAttribute(null=True)  # list pages read
-    evaluated = NumberAttribute(null=True)  # items DynamoDB read for them
-    expires_at = TTLAttribute()
-
-
-def _table() -> type[ExportItem]:
-    """ExportItem on the botocore client every model shares (compliance/store/models.py), so
-    that its calls are built on one client and counted with the request's (graph/cost.py);
-    joined again after anything replaced that client (a test's new mock)."""
-    shared = ObligationItem._get_connection().connection
-    table = ExportItem._get_connection()
-    if table.connection is not shared:
-        meta = table.get_meta_table()
-        if meta.table_name not in shared._tables:
-            shared.add_meta_table(meta)
-        table.connection = shared
-    return ExportItem
 
 
 class ExportQuery(Struct, frozen=True):
@@ -192,7 +142,7 @@ def get(owner: str, export_id: str, *, consistent: bool = False) -> ExportRecord
         return None
     with translated_errors():
         try:
-            item = _table().get(owner, export_id, consistent_read=consistent)
+            item = ExportItem.get(owner, export_id, consistent_read=consistent)
         except ExportItem.DoesNotExist:
             return None
     return _record(item)
@@ -242,7 +192,6 @@ def start(
         expires_at=_expiry(now),
     )
     with translated_errors():
-        _table()
         item.save(condition=ExportItem.id.does_not_exist())
     try:
         enqueue(queue_url, owner, export_id)
@@ -484,7 +433,6 @@ def _item(record: ExportRecord) -> ExportItem:
 def _start_run(item: ExportItem, now: datetime) -> None:
     running = [ExportStatus.QUEUED.value, ExportStatus.RUNNING.value]
     with translated_errors():
-        _table()
         item.update(
             actions=[
                 ExportItem.status.set(ExportStatus.RUNNING.value),
@@ -497,7 +445,6 @@ def _start_run(item: ExportItem, now: datetime) -> None:
 
 def _requeue(item: ExportItem) -> None:
     with translated_errors():
-        _table()
         item.update(actions=[ExportItem.status.set(ExportStatus.QUEUED.value)])
 
 
@@ -531,7 +478,6 @@ def _finish(
             ExportItem.evaluated.set(progress.evaluated),
         ]
     with translated_errors():
-        _table()
         item.update(actions=actions)
 
 

@@ -685,6 +685,34 @@ class ChangeItem(Model):
     version = VersionAttribute(null=True)
 
 
+# --- exports (compliance/store/exports.py) -------------------------------------------------
+
+
+class ExportItem(Model):
+    """One export: who owns it (`owner`), what it holds (`listing`) and how far it got."""
+
+    class Meta(_Meta):
+        table_name = _table("EXPORTS_TABLE", "nev-local-ExportsTable")
+
+    owner = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    format = UnicodeAttribute()
+    listing = UnicodeAttribute()  # the list it holds: ExportQuery as JSON
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    row_count = NumberAttribute(null=True)
+    truncated = BooleanAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    pages = NumberAttribute(null=True)  # list pages read
+    evaluated = NumberAttribute(null=True)  # items DynamoDB read for them
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     EnterpriseItem,
     ModelItem,
@@ -697,6 +725,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ReminderJobItem,
     PartnerKeyItem,
     ChangeItem,
+    ExportItem,
 )
 # Models sharing a table with one of ALL_MODELS.
 EXTRA_MODELS: tuple[type[Model], ...] = (

@@ -8,6 +8,7 @@ null). graph/bulk/items.py runs the items.
 """
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from typing import Any, Protocol, TypeVar
 
 import strawberry
@@ -41,7 +42,7 @@ from graph.mutations.common import (
     visible_vehicle,
 )
 from graph.obligations.inputs import FulfillObligationInput
-from graph.obligations.mutations import _payload as fulfilment_payload
+from graph.obligations.mutations import closed_payload as fulfilment_payload
 from graph.obligations.types import ObligationType
 from graph.permissions import EventRecorder, ObligationCloser
 from graph.types import Info
@@ -50,7 +51,7 @@ from graph.vehicles.inputs import (
     IssueFactoryCertificateInput,
     RegisterVehicleInput,
 )
-from graph.vehicles.mutations import _certificate_path as certificate_path
+from graph.vehicles.mutations import certificate_path
 
 _BULK = (
     f" Up to {MAX_BULK_ITEMS} items a call, each checked and applied on its own as `{{single}}` "
@@ -115,6 +116,20 @@ def _certified(item: IssueFactoryCertificateInput | ClearCustomsInput) -> list[s
     return [f"V#{item.vin}", *(f"B#{code}" for code in item.battery_codes)]
 
 
+def _certify(
+    store: Store,
+    request: Request,
+    item: IssueFactoryCertificateInput | ClearCustomsInput,
+    on: date,
+    *,
+    imported: bool,
+) -> Recorded:
+    """One certificate or clearance, as its single mutation records it."""
+    return event_cases.certify_vehicle(
+        store, request, item.vin, item.model.strip(), on, item.battery_codes, imported=imported
+    )
+
+
 @strawberry.mutation(
     description="Record domestic vehicles' factory certificates, each with its batteries."
     + _BULK.format(single="issueFactoryCertificate"),
@@ -124,15 +139,7 @@ async def issue_factory_certificates(
     info: Info, input: IssueFactoryCertificatesInput
 ) -> BulkVehiclePayload:
     def case(store: Store, request: Request, item: IssueFactoryCertificateInput) -> Recorded:
-        return event_cases.certify_vehicle(
-            store,
-            request,
-            item.vin,
-            item.model.strip(),
-            item.issued_on,
-            item.battery_codes,
-            imported=False,
-        )
+        return _certify(store, request, item, item.issued_on, imported=False)
 
     return await _vehicles(info, input, input.items, case, certificate_path("issuedOn"), _certified)
 
@@ -144,15 +151,7 @@ async def issue_factory_certificates(
 )
 async def clear_customs_batch(info: Info, input: ClearCustomsBatchInput) -> BulkVehiclePayload:
     def case(store: Store, request: Request, item: ClearCustomsInput) -> Recorded:
-        return event_cases.certify_vehicle(
-            store,
-            request,
-            item.vin,
-            item.model.strip(),
-            item.cleared_on,
-            item.battery_codes,
-            imported=True,
-        )
+        return _certify(store, request, item, item.cleared_on, imported=True)
 
     return await _vehicles(
         info, input, input.items, case, certificate_path("clearedOn"), _certified

@@ -15,8 +15,7 @@ from graph.exports.queries import owner_of
 from graph.exports.types import ExportObligationsInput, ExportPayload, ExportType
 from graph.limits import input_errors
 from graph.mutations.common import error
-from graph.obligations.queries import _filter as obligation_filter
-from graph.obligations.queries import _subject as obligation_subject
+from graph.obligations.queries import obligation_filter, obligation_subject
 from graph.permissions import Reader, enterprise_scope, require_principal
 from graph.types import Info, UserError
 

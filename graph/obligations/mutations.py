@@ -23,7 +23,7 @@ def _refused(errors: list[UserError]) -> ObligationPayload:
     return ObligationPayload(obligation=None, obligations=[], user_errors=errors)
 
 
-def _payload(closed: Closed) -> ObligationPayload:
+def closed_payload(closed: Closed) -> ObligationPayload:
     if closed.violations or closed.record is None:
         return _refused(user_errors(closed.violations, fields()))
     node = ObligationType.of(closed.record)
@@ -43,7 +43,7 @@ async def fulfill_obligation(info: Info, input: FulfillObligationInput) -> Oblig
         if invalid := id_errors(str(input.id), "what.obligation_id", "input", "id"):
             return _refused(invalid)
         store = info.context.store
-        return _payload(
+        return closed_payload(
             run(
                 lambda: use_cases.fulfil(
                     store, request, str(input.id), input.fulfilled_on, input.platform_receipt
@@ -67,6 +67,8 @@ async def waive_obligation(info: Info, input: WaiveObligationInput) -> Obligatio
         if invalid := id_errors(str(input.id), "what.obligation_id", "input", "id"):
             return _refused(invalid)
         store = info.context.store
-        return _payload(run(lambda: use_cases.waive(store, request, str(input.id), input.reason)))
+        return closed_payload(
+            run(lambda: use_cases.waive(store, request, str(input.id), input.reason))
+        )
 
     return await answer(attempt, _refused)

@@ -50,8 +50,8 @@ def obligations(
     principal = require_principal(info.context)
     settings = info.context.settings
     first = page_size(first, 50, settings.max_page_size)
-    where = _filter(filter)
-    subject = _subject(filter)
+    where = obligation_filter(filter)
+    subject = obligation_subject(filter)
     scope = enterprise_scope(
         principal, str(filter.enterprise_id) if filter and filter.enterprise_id else None
     )
@@ -136,7 +136,7 @@ def rule_sets(info: Info) -> list[RuleSetType]:
     return [RuleSetType.of(in_force) for in_force in info.context.settings.rules.periods]
 
 
-def _filter(filter: ObligationFilterInput | None) -> reads.ObligationFilter:
+def obligation_filter(filter: ObligationFilterInput | None) -> reads.ObligationFilter:
     if filter is None:
         return reads.ObligationFilter()
     if (
@@ -161,7 +161,7 @@ def _filter(filter: ObligationFilterInput | None) -> reads.ObligationFilter:
     )
 
 
-def _subject(filter: ObligationFilterInput | None) -> tuple[SubjectKind, str] | None:
+def obligation_subject(filter: ObligationFilterInput | None) -> tuple[SubjectKind, str] | None:
     """The one subject a filter names, as stored (codes and VINs in capitals, as issued)."""
     if filter is None:
         return None

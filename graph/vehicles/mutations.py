@@ -76,7 +76,7 @@ async def _vehicle(
     return await recorded_answer(info, run_case, path, payload, refused, input=input)
 
 
-def _certificate_path(date_field: str) -> FieldPath:
+def certificate_path(date_field: str) -> FieldPath:
     """Index 0 is the vehicle; index i+1 is batteryCodes[i]."""
     names = fields({"occurred_on": date_field})
 
@@ -109,7 +109,7 @@ async def _certify(
             input.battery_codes,
             imported=imported,
         ),
-        _certificate_path(date_field),
+        certificate_path(date_field),
     )
 
 

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from pynamodb.models import Model
 
-from compliance.store.exports import ExportItem
 from compliance.store.models import ALL_MODELS, EXTRA_MODELS
 from local.tables import table_definitions
 
@@ -63,8 +62,7 @@ def _template_shape(definition: dict[str, Any]) -> dict[str, Any]:
 
 def _models_for(logical_id: str) -> list[type[Model]]:
     """The table's main model, then the others stored in it."""
-    # ExportItem is its own store module's (compliance/store/exports.py), not models.py's.
-    models: tuple[type[Model], ...] = (*ALL_MODELS, *EXTRA_MODELS, ExportItem)
+    models: tuple[type[Model], ...] = (*ALL_MODELS, *EXTRA_MODELS)
     return [m for m in models if m.Meta.table_name.endswith(logical_id)]
 
 
