@@ -9,8 +9,16 @@ fresh Python process imports ``functions.api``, reads the settings
 so no SSM call) and builds the schema (``graph.schema.build_schema(introspection=False)``),
 timed with ``perf_counter`` inside the process. The baseline is a fresh process importing only
 the libraries the function stands on: ``strawberry``, ``pynamodb.models``, ``boto3`` and
-``aws_lambda_powertools.event_handler``. The two run in pairs, back to back (which goes first
-alternates), 25 pairs; the target is the function within 1.25x of the baseline.
+``aws_lambda_powertools.event_handler``. They run back to back, 25 rounds, each round's
+function run paired with its baseline run; the target is the function within 1.25x of the
+baseline.
+
+Beside them runs the floor (bench/strawberry_floor.py): a fresh process importing the baseline's
+libraries and building this same schema (graph/schema.graphql) declared as plain Strawberry types,
+with its fields, arguments and descriptions and nothing else. It is the least any Strawberry
+project serving this schema pays; the function's distance from it is the project's own cost, and
+the floor's ratio to the baseline says whether the target can be met with this schema at all.
+Each round runs the three back to back, in an order that rotates.
 
 The ratio is the median of the 25 pairs' ratios. On a shared machine the same process takes
 anywhere from 450 to 950 ms as the host's load comes and goes, over seconds; the two runs of a
@@ -48,6 +56,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.strawberry_floor import write_floor
 from local.environment import API_FUNCTION, function_env
 
 PAIRS = 25
@@ -92,6 +101,22 @@ import strawberry, pynamodb.models, boto3, aws_lambda_powertools.event_handler
 print(json.dumps({"total": (time.perf_counter() - started) * 1000}))
 """
 
+# The baseline, then the schema as plain Strawberry types (a module written by
+# bench/strawberry_floor.py into the directory given as its first argument).
+FLOOR_SCRIPT = """
+import json, sys, time
+started = time.perf_counter()
+import strawberry, pynamodb.models, boto3, aws_lambda_powertools.event_handler
+imported = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+import strawberry_floor_schema
+built = time.perf_counter()
+print(json.dumps({
+    "total": (built - started) * 1000,
+    "schema": (built - imported) * 1000,
+}))
+"""
+
 
 def child_environment(cache: Path) -> dict[str, str]:
     """The API function's production environment, in a process of its own, with its bytecode
@@ -122,10 +147,12 @@ class Run:
     stderr: str
 
 
-def run_child(python: str, script: str, env: Mapping[str, str], *options: str) -> Run:
+def run_child(
+    python: str, script: str, env: Mapping[str, str], *options: str, args: Iterable[str] = ()
+) -> Run:
     started = time.perf_counter()
     done = subprocess.run(
-        [python, *options, "-c", script],
+        [python, *options, "-c", script, *args],
         cwd=PROJECT_ROOT,
         env=dict(env),
         capture_output=True,
@@ -284,15 +311,24 @@ def compare(python: str) -> None:
     print(f"python {interpreter_version(python)} ({python}) on {platform.machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-pycache-") as cache_dir:
         compiled = child_environment(Path(cache_dir))
-        # Fill the bytecode cache (and the OS file cache) for both sides; not measured.
-        run_child(python, FUNCTION_SCRIPT, compiled)
-        run_child(python, BASELINE_SCRIPT, compiled)
+        floor_dir = Path(cache_dir) / "floor"
+        floor_dir.mkdir()
+        write_floor(floor_dir)
+        scripts = [
+            (FUNCTION_SCRIPT, ()),
+            (BASELINE_SCRIPT, ()),
+            (FLOOR_SCRIPT, (str(floor_dir),)),
+        ]
+        # Fill the bytecode cache (and the OS file cache) for each; not measured.
+        for script, args in scripts:
+            run_child(python, script, compiled, args=args)
 
-        function, baseline = Series(), Series()
+        function, baseline, floor = Series(), Series(), Series()
+        triple = list(zip((function, baseline, floor), scripts, strict=True))
         for i in range(PAIRS):
-            order = [(function, FUNCTION_SCRIPT), (baseline, BASELINE_SCRIPT)]
-            for series, script in order if i % 2 == 0 else reversed(order):
-                series.runs.append(run_child(python, script, compiled))
+            # Rotate which goes first, second and third.
+            for series, (script, args) in triple[i % 3 :] + triple[: i % 3]:
+                series.runs.append(run_child(python, script, compiled, args=args))
 
         ratio = statistics.median(
             f.phases["total"] / b.phases["total"]
@@ -300,7 +336,7 @@ def compare(python: str) -> None:
         )
         verdict = "met" if ratio <= RATIO_TARGET else "MISSED"
         low, high = function.spread("total")
-        print(f"{PAIRS} pairs, back to back; times inside the process (perf_counter)")
+        print(f"{PAIRS} rounds, back to back; times inside the process (perf_counter)")
         print(
             f"  function  median {function.median('total'):6.0f} ms  ({low:.0f}-{high:.0f})"
             f"   import {function.median('import'):.0f} ms, "
@@ -318,6 +354,21 @@ def compare(python: str) -> None:
             f"of the fastest runs {function.fastest('total') / baseline.fastest('total'):.2f}x; "
             f"the function adds {function.median('total') - baseline.median('total'):.0f} ms "
             f"(medians), {function.fastest('total') - baseline.fastest('total'):.0f} ms (fastest)"
+        )
+        low, high = floor.spread("total")
+        floor_ratio = statistics.median(
+            f.phases["total"] / b.phases["total"]
+            for f, b in zip(floor.runs, baseline.runs, strict=True)
+        )
+        print(
+            f"  floor     median {floor.median('total'):6.0f} ms  ({low:.0f}-{high:.0f})"
+            f"   the baseline, then this schema as plain Strawberry types: "
+            f"{floor.median('schema'):.0f} ms"
+        )
+        print(
+            f"  floor / baseline, median of the pairs: {floor_ratio:.2f}x: the least any "
+            f"Strawberry project serving this schema scores; the function adds "
+            f"{function.median('total') - floor.median('total'):.0f} ms to it (medians)"
         )
         print(
             f"  whole process, interpreter start included (wall clock): function "

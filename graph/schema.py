@@ -5,8 +5,6 @@ internal errors, and introspection off outside development.
 `graph/schema.graphql` is this schema exported (`make schema`); a test fails when they drift.
 """
 
-from __future__ import annotations
-
 import logging
 from dataclasses import replace
 from datetime import date, datetime

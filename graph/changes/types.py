@@ -1,7 +1,5 @@
 """The change feed's GraphQL types: a change, its edge and its page."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 
 import strawberry
@@ -58,7 +56,7 @@ class ChangeType:
         return ObligationType.of(record)
 
     @staticmethod
-    def of(sequence: int, change: Change) -> ChangeType:
+    def of(sequence: int, change: Change) -> "ChangeType":
         return ChangeType(
             change_id=change.change_id,
             sequence=sequence,
