@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
+import boto3
 import graphql
 import pytest
 from hypothesis import HealthCheck, Phase, event, given, note, settings
@@ -28,7 +29,9 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from compliance.codes import production_date_code
 from graph.schema import SDL_PATH
 from local.aws import local_aws
+from local.buckets import create_buckets
 from local.calls import api_event, bearer_header, invoke
+from local.queues import create_queues
 from tests.api import gql, onboard
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
@@ -52,6 +55,7 @@ CLIENT_ERROR_CODES = frozenset(
         "UNSUPPORTED_MEDIA_TYPE",
         "QUERY_TOO_LARGE",
         "QUERY_TOO_COSTLY",
+        "CURSOR_EXPIRED",
     }
 )
 # The codes a 400 may carry: the document was never run because it is not a valid document, or
@@ -188,7 +192,15 @@ def _seed() -> World:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
-    with local_aws():
+    """The seeded world, with the queues and the bucket the API sends to named where
+    template.yaml names them for it: a generated exportObligations or loadCalendarYear that is
+    valid reaches them, as on AWS."""
+    with local_aws(), pytest.MonkeyPatch.context() as env:
+        queues = create_queues(boto3.client("sqs"))
+        buckets = create_buckets(boto3.client("s3"))
+        env.setenv("EXPORT_QUEUE_URL", queues["ExportQueue"])
+        env.setenv("REMINDER_QUEUE_URL", queues["ReminderQueue"])
+        env.setenv("EXPORTS_BUCKET", buckets["ExportsBucket"])
         yield _seed()
 
 
