@@ -39,6 +39,13 @@ class BadUserInput(ClientError):  # noqa: N818
     code = "BAD_USER_INPUT"
 
 
+class CursorExpired(ClientError):  # noqa: N818
+    """A change-feed cursor after which some change is no longer kept: the client loads the
+    current state again and continues from a new cursor."""
+
+    code = "CURSOR_EXPIRED"
+
+
 class QueryTooCostly(ClientError):  # noqa: N818
     """The document could make more DynamoDB calls than one request may (graph/cost.py)."""
 

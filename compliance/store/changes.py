@@ -10,6 +10,11 @@ commit on the same head: the second is cancelled with nothing written, reads the
 and takes the next numbers. So a sequence is visible only together with every sequence below
 it, and a consistent Query for the rows after a sequence reads exactly what was appended after
 it. A stream record delivered again meets its marker: nothing is appended twice.
+
+The feed keeps a change for KEPT_FOR; DynamoDB's TTL deletes it some time after that, in no
+particular order. A page after a cursor is refused (CursorExpiredError) exactly when a change
+after the cursor is gone, never on a guess: the rows read must run on without a gap from the
+cursor, and a page that ends on a row past its expiry asks the head whether more came after it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ SEQUENCE_DIGITS = 12
 # A transaction holds at most 100 actions: the head, then a marker and a row per change.
 CHANGES_PER_TRANSACTION = 49
 SEEN_FOR = timedelta(days=2)  # a stream keeps a record 24 hours
+# How long a change stays in the feed (the README's change feed section). A partner that has
+# not read its feed for longer may have lost changes, and is told so.
+KEPT_FOR = timedelta(days=90)
 # Writers meeting on one head retry after a short random pause; how many times at most. Each
 # retry appends at least one change or finds it appended, so they never starve each other.
 APPEND_ATTEMPTS = 12
@@ -110,7 +118,10 @@ def _try_append(
                 )
                 tx.save(marker, condition=ChangeItem.pk.does_not_exist())
                 data = msgspec.json.encode(change).decode()
-                tx.save(ChangeItem(_feed(enterprise), sequence_key(last + n), data=data))
+                row = ChangeItem(
+                    _feed(enterprise), sequence_key(last + n), data=data, expires_at=now + KEPT_FOR
+                )
+                tx.save(row)
     except TransactWriteError as error:
         reasons = [r.code if r is not None else "None" for r in error.cancellation_reasons or []]
         if not {"ConditionalCheckFailed", "TransactionConflict"} & set(reasons):
@@ -131,19 +142,57 @@ class FeedPage(msgspec.Struct, frozen=True):
     has_next: bool
 
 
-def page(enterprise: str, after: int, first: int) -> FeedPage:
-    """The changes after sequence `after`, at most `first`: one consistent Query."""
-    rows: list[tuple[int, Change]] = []
+class CursorExpiredError(Exception):
+    """Some change after the cursor is no longer in the feed (older than KEPT_FOR)."""
+
+
+def page(enterprise: str, after: int, first: int, now: datetime) -> FeedPage:
+    """The changes after sequence `after` (0: from the oldest kept), at most `first`: one
+    consistent Query, which also reads the cursor's own row; and a read of the head only when
+    the page ends on a row past its expiry. CursorExpiredError when a change after `after` is
+    gone."""
     with translated_errors():
-        items = ChangeItem.query(
-            _feed(enterprise),
-            ChangeItem.sk > sequence_key(after),
-            consistent_read=True,
-            limit=first + 1,
+        items = list(
+            ChangeItem.query(
+                _feed(enterprise),
+                ChangeItem.sk >= sequence_key(after),
+                consistent_read=True,
+                limit=first + 2,
+            )
         )
-        for item in items:
-            rows.append((int(item.sk), msgspec.json.decode(item.data or "{}", type=Change)))
-    return FeedPage(tuple(rows[:first]), len(rows) > first)
+    later = [item for item in items if int(item.sk) > after]
+    if after:
+        _check_kept(enterprise, after, first, items, later[: first + 1], now)
+    rows = [
+        (int(item.sk), msgspec.json.decode(item.data or "{}", type=Change))
+        for item in later[:first]
+    ]
+    return FeedPage(tuple(rows), len(later) > first)
+
+
+def _check_kept(
+    enterprise: str,
+    after: int,
+    first: int,
+    read: Sequence[ChangeItem],
+    later: Sequence[ChangeItem],
+    now: datetime,
+) -> None:
+    """Raise CursorExpiredError if a change after `after` is gone: a gap in the sequences read,
+    or, when nothing was read after the last of them and that row has expired or is gone
+    itself, a head beyond it (rows expire in the order they were appended, so while the last
+    row read is kept, so is every later one)."""
+    expected = after + 1
+    for item in later:
+        if int(item.sk) != expected:
+            raise CursorExpiredError(enterprise)
+        expected += 1
+    if len(later) > first:
+        return  # the page does not end here: the next one looks further
+    last = read[-1] if read else None
+    ends_kept = last is not None and (last.expires_at is None or last.expires_at > now)
+    if not ends_kept and head(enterprise) >= expected:
+        raise CursorExpiredError(enterprise)
 
 
 def head(enterprise: str) -> int:

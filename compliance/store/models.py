@@ -665,7 +665,7 @@ class ChangeItem(Model):
     """A row of the change feed (compliance/store/changes.py), by kind of row:
 
     - `E#<USCC>` + `<12-digit sequence>`: one change in that enterprise's feed (`data`: the
-      change as JSON), in the order it was appended;
+      change as JSON), in the order it was appended, kept 90 days (`expires_at`);
     - `HEAD#<USCC>` + `-`: the last sequence appended (`head`), versioned, so that two writers
       appending for one enterprise at once cannot both take the same numbers;
     - `SEEN#<USCC>#<source>` + `-`: the source of a change already appended, so that a stream

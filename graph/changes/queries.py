@@ -14,7 +14,7 @@ from compliance.messages import t
 from compliance.store import changes as feed
 from graph.changes.types import ChangeConnection, ChangeEdge, ChangeType
 from graph.cursors import page_size
-from graph.errors import BadUserInput
+from graph.errors import BadUserInput, CursorExpired
 from graph.permissions import FeedReader, require_principal
 from graph.types import Info, PageInfo
 
@@ -47,7 +47,9 @@ def _enterprise(info: Info) -> str:
     description=(
         "Your enterprise's changes in the order they were recorded, each once: pass the last "
         "page's endCursor as `after` to get what came since (an empty page keeps it). Without "
-        "`after`, from the start of the feed. `first` is at most 200."
+        "`after`, from the oldest change kept. The feed keeps a change "
+        f"{feed.KEPT_FOR.days} days: a cursor after which some change is gone is refused as "
+        "CURSOR_EXPIRED. `first` is at most 200."
     ),
     permission_classes=[FeedReader],
 )
@@ -55,7 +57,11 @@ def changes(info: Info, after: str | None = None, first: int | None = 100) -> Ch
     enterprise = _enterprise(info)
     start = feed_position(after, enterprise) if after else 0
     size = page_size(first, 100, info.context.settings.max_page_size)
-    page = feed.page(enterprise, start, size)
+    try:
+        page = feed.page(enterprise, start, size, info.context.now)
+    except feed.CursorExpiredError:
+        message = t("feed.cursor_expired", days=feed.KEPT_FOR.days)
+        raise CursorExpired(message, field="after") from None
     edges = [
         ChangeEdge(node=ChangeType.of(sequence, change), cursor=feed_cursor(enterprise, sequence))
         for sequence, change in page.changes

@@ -9,7 +9,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -344,3 +344,132 @@ class TestCost:
             events.unregister("before-call.dynamodb", hook)
         assert len(page["edges"]) == 10 if size == 10 else 50
         assert calls == Counter({"Query": 1, "BatchGetItem": 1})
+
+
+def obligation_changes(numbers: range, at: datetime) -> list[Change]:
+    return [
+        Change(
+            enterprise=AUTOMAKER_ID,
+            kind=ChangeKind.OBLIGATION_CREATED,
+            source=f"OB#ob_{n:06d}#1#OBLIGATION_CREATED#",
+            at=at,
+            obligation_id=f"ob_{n:06d}",
+            status="OPEN",
+        )
+        for n in numbers
+    ]
+
+
+def ttl_deletes(*sequences: int) -> None:
+    """DynamoDB's TTL deletes these rows of the automaker's feed (in whatever order it likes)."""
+    for sequence in sequences:
+        row = ChangeItem(f"E#{AUTOMAKER_ID}", feed_store.sequence_key(sequence))
+        row.delete(add_version_condition=False)
+
+
+class TestRetention:
+    """The feed keeps a change KEPT_FOR (90 days); a cursor is refused exactly when a change
+    after it is gone, never because it is old."""
+
+    LONG_AGO = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+    TODAY = LONG_AGO + feed_store.KEPT_FOR + timedelta(days=10)
+
+    def test_a_cursor_after_which_ttl_deleted_a_change_is_refused_as_cursor_expired(
+        self, feed: Feed
+    ) -> None:
+        """Given five changes from long ago and three from today, and TTL has deleted the old
+        rows 3 to 5, when a partner that stopped at 2 reads on, then it is told CURSOR_EXPIRED
+        (with what to do), in the store and through the API, and no change is handed out."""
+        feed_store.append(obligation_changes(range(1, 6), self.LONG_AGO), self.LONG_AGO)
+        now = datetime.now(UTC)
+        feed_store.append(obligation_changes(range(6, 9), now), now)
+        ttl_deletes(3, 5, 4)
+
+        with pytest.raises(feed_store.CursorExpiredError):
+            feed_store.page(AUTOMAKER_ID, 2, 50, self.TODAY)
+        answer = gql(CHANGES, {"after": cursor_at(2)}, auth=AUTO_PARTNER)
+        assert answer["data"] is None
+        [error] = answer["errors"]
+        assert error["extensions"] == {"code": "CURSOR_EXPIRED", "field": "after"}
+        assert "90 days" in error["message"]
+        assert "changesCursor" in error["message"]
+
+    def test_a_gap_anywhere_in_the_page_is_refused_even_when_the_next_row_is_kept(
+        self, feed: Feed
+    ) -> None:
+        """Given eight old changes of which TTL deleted only row 5, when a partner that stopped
+        at 2 reads on, then 3 and 4 are not handed out as if nothing had been lost after them."""
+        feed_store.append(obligation_changes(range(1, 9), self.LONG_AGO), self.LONG_AGO)
+        ttl_deletes(5)
+        with pytest.raises(feed_store.CursorExpiredError):
+            feed_store.page(AUTOMAKER_ID, 2, 50, self.TODAY)
+
+    def test_expired_rows_ttl_has_not_deleted_yet_are_read_as_usual(self, feed: Feed) -> None:
+        """Given five old changes past their expiry, still in the table, and three new ones,
+        when a partner that stopped at 2 reads on, then it gets 3 to 8: nothing was lost."""
+        feed_store.append(obligation_changes(range(1, 6), self.LONG_AGO), self.LONG_AGO)
+        feed_store.append(obligation_changes(range(6, 9), self.TODAY), self.TODAY)
+        page = feed_store.page(AUTOMAKER_ID, 2, 50, self.TODAY)
+        assert [sequence for sequence, _ in page.changes] == [3, 4, 5, 6, 7, 8]
+        assert not page.has_next
+
+    def test_a_quiet_feed_keeps_its_cursor_good_after_every_row_expired(self, feed: Feed) -> None:
+        """Given five old changes, all since deleted by TTL, and nothing new, when a partner
+        whose cursor is at the end (5) polls, then it gets an empty page, not an error: it has
+        missed nothing. A partner that stopped at 2 has missed 3 to 5, and is told so."""
+        feed_store.append(obligation_changes(range(1, 6), self.LONG_AGO), self.LONG_AGO)
+        ttl_deletes(1, 2, 3, 4, 5)
+        assert feed_store.page(AUTOMAKER_ID, 5, 50, self.TODAY).changes == ()
+        with pytest.raises(feed_store.CursorExpiredError):
+            feed_store.page(AUTOMAKER_ID, 2, 50, self.TODAY)
+
+    def test_a_page_that_ends_on_an_expired_row_asks_the_head_whether_more_came(
+        self, feed: Feed
+    ) -> None:
+        """Given five old changes, past their expiry but still there, and TTL deleted only the
+        last (5), when a partner that stopped at 2 reads on, then it is refused: 3 and 4 are
+        there, but 5 is gone and the head says it existed."""
+        feed_store.append(obligation_changes(range(1, 6), self.LONG_AGO), self.LONG_AGO)
+        ttl_deletes(5)
+        with pytest.raises(feed_store.CursorExpiredError):
+            feed_store.page(AUTOMAKER_ID, 2, 50, self.TODAY)
+        # Page by page, the refusal comes once the partner reaches the gap, not before.
+        first = feed_store.page(AUTOMAKER_ID, 2, 1, self.TODAY)
+        assert [sequence for sequence, _ in first.changes] == [3]
+        assert first.has_next
+
+    def test_without_a_cursor_the_feed_reads_from_the_oldest_change_kept(self, feed: Feed) -> None:
+        """Given five old changes of which TTL deleted 1 to 3, when a new integration reads
+        from the start, then it gets 4 and 5 and no error: it was promised nothing older."""
+        feed_store.append(obligation_changes(range(1, 6), self.LONG_AGO), self.LONG_AGO)
+        ttl_deletes(1, 2, 3)
+        page = feed_store.page(AUTOMAKER_ID, 0, 50, self.TODAY)
+        assert [sequence for sequence, _ in page.changes] == [4, 5]
+
+    @pytest.mark.parametrize("size", [10, 1_000])
+    def test_a_page_after_a_kept_cursor_costs_one_query_however_long_the_feed(
+        self, feed: Feed, size: int
+    ) -> None:
+        """Given a feed of 10 or 1,000 fresh changes, when a partner that stopped at 5 reads a
+        page of 50, then the store makes one Query (the cursor's own row comes with the page)
+        and no read of the head."""
+        feed_store.append(obligation_changes(range(size), self.TODAY), self.TODAY)
+        calls: Counter[str] = Counter()
+
+        def hook(model: Any, **_: Any) -> None:
+            calls[model.name] += 1
+
+        events = ChangeItem._get_connection().connection.client.meta.events
+        events.register("before-call.dynamodb", hook)
+        try:
+            page = feed_store.page(AUTOMAKER_ID, 5, 50, self.TODAY)
+        finally:
+            events.unregister("before-call.dynamodb", hook)
+        assert [s for s, _ in page.changes][:2] == [6, 7]
+        assert calls == Counter({"Query": 1})
+
+
+def cursor_at(sequence: int) -> str:
+    from graph.changes.queries import feed_cursor
+
+    return feed_cursor(AUTOMAKER_ID, sequence)
