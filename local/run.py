@@ -42,7 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -144,8 +144,17 @@ def cors_origins(environ: Mapping[str, str] = os.environ) -> list[str]:
     return [origin.strip() for origin in given.split(",") if origin.strip()]
 
 
+@cache
 def _client(service: str) -> Any:
-    return botocore.session.get_session().create_client(service)
+    """One client per service, all from one session, made on the main thread as the stack
+    starts (clients are safe to share between threads; sessions are not). A session of its
+    own per client read botocore's endpoint and service lists again: about 0.05 s a client."""
+    return _session().create_client(service)
+
+
+@cache
+def _session() -> botocore.session.Session:
+    return botocore.session.get_session()
 
 
 def _seed_cursor_secret() -> None:
