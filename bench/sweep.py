@@ -309,7 +309,7 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
     import boto3
     from moto.ses.models import ses_backends
 
-    from compliance import delivery
+    from compliance import clients, delivery
     from compliance.enterprises import Contact, Enterprise
     from compliance.lifecycle import EnterpriseKind
     from compliance.mail import RenderedEmail
@@ -319,12 +319,12 @@ def on_moto(world: World, meter: Meter, big: Big) -> tuple[list[Size], list[Sent
     from functions.settings import DEFAULT_LINK
     from local.queues import create_queues
 
-    delivery._client.cache_clear()
+    clients.forget()
     os.environ["REMINDER_QUEUE_URL"] = create_queues(boto3.client("sqs"))["ReminderQueue"]
     boto3.client("sesv2").create_email_identity(EmailIdentity=SENDER)
     meter.attach(ObligationItem._get_connection().connection.client)
-    meter.attach(delivery._client("sqs"))
-    meter.attach(delivery._client("sesv2"))
+    meter.attach(clients.client("sqs"))
+    meter.attach(clients.client("sesv2"))
 
     def enterprise(identifier: str, contacts: tuple[tuple[str, str], ...] = ()) -> Any:
         people = tuple(Contact(email, language) for email, language in contacts)

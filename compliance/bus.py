@@ -11,24 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from compliance import clients
 from compliance.changes import Change
 from compliance.delivery import DeliveryError
 
 SOURCE = "nev.compliance"
 ENTRIES_PER_CALL = 10
 _ATTEMPTS = 3
-
-
-@cache
-def _events() -> Any:
-    import boto3  # on first use: only the changes function sends to the bus
-
-    return boto3.client("events")
 
 
 def detail_type(change: Change) -> str:
@@ -75,7 +68,7 @@ def publish(bus: str, changes: Sequence[Change]) -> int:
 def _put(entries: list[dict[str, Any]]) -> None:
     for _ in range(_ATTEMPTS):
         try:
-            response = _events().put_events(Entries=entries)
+            response = clients.client("events").put_events(Entries=entries)
         except (ClientError, BotoCoreError) as error:
             raise DeliveryError(f"publishing changes failed: {error}", retryable=True) from error
         results = response.get("Entries", [])

@@ -1,6 +1,6 @@
 """Talking to the messaging services: the reminder queue (SQS) and email (SES v2).
 
-Each client is made once per process. Failures leave as DeliveryError with a flag that says
+The clients are compliance/clients.py's. Failures leave as DeliveryError with a flag that says
 whether retrying can help (throttling, a service hiccup) or not (a rejected address).
 """
 
@@ -12,10 +12,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import format_datetime, formataddr, make_msgid
-from functools import cache, partial
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from compliance import clients
 
 if TYPE_CHECKING:  # the sweep, which only enqueues, need not load the renderer
     from compliance.mail import RenderedEmail
@@ -41,16 +43,6 @@ def _error(what: str, error: Exception) -> DeliveryError:
     return DeliveryError(f"{what} failed: {error}", retryable=code in _RETRYABLE or not code)
 
 
-@cache
-def _client(service: str) -> Any:
-    # boto3 is imported on first use: the API imports this module (calendar loads enqueue
-    # rescheduling pages) but only those mutations send, and boto3 with s3transfer and
-    # multiprocessing adds 15-20 ms to every cold start.
-    import boto3
-
-    return boto3.client(service)
-
-
 def queue(url: str) -> Callable[[Sequence[dict[str, Any]]], None]:
     """What puts reminder tasks on the queue at ``url`` (the `Enqueue` the sweep, gathers and
     rescheduling pages are given)."""
@@ -67,7 +59,7 @@ def enqueue_to(url: str, messages: Sequence[dict[str, Any]]) -> None:
             for n, message in enumerate(messages[start : start + 10])
         ]
         try:
-            response = _client("sqs").send_message_batch(QueueUrl=url, Entries=entries)
+            response = clients.client("sqs").send_message_batch(QueueUrl=url, Entries=entries)
         except (ClientError, BotoCoreError) as error:
             raise _error("enqueueing reminder tasks", error) from error
         if failed := response.get("Failed"):
@@ -138,7 +130,7 @@ def send_email(sender: str, recipient: str, email: RenderedEmail, now: datetime)
     returns SES's message id."""
     raw = mime_message(sender, recipient, email, sent_at=now)
     try:
-        response = _client("sesv2").send_email(
+        response = clients.client("sesv2").send_email(
             FromEmailAddress=sender,
             Destination={"ToAddresses": [recipient]},
             Content={"Raw": {"Data": raw}},

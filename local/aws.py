@@ -24,6 +24,7 @@ import boto3
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from compliance import clients
 from local import dynamo_rules, moto_fixes
 from local.tables import create_tables
 
@@ -132,4 +133,8 @@ def local_aws() -> Iterator[Any]:
         from compliance.store.models import share_one_connection
 
         share_one_connection()  # a new mock needs a new client
-        yield client
+        clients.forget()  # and so do the other services'
+        try:
+            yield client
+        finally:
+            clients.forget()  # made under this mock, they would outlive it

@@ -17,23 +17,21 @@ from __future__ import annotations
 
 import heapq
 import logging
-import os
 import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import msgspec
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from msgspec import Struct
 from msgspec.structs import replace
 
+from compliance import clients
 from compliance.errors import StoreUnavailableError
 from compliance.exports import (
     CONTENT_TYPES,
@@ -211,7 +209,7 @@ class Task(Struct, frozen=True):
 def enqueue(queue_url: str, owner: str, export_id: str, *, delay: int = 0) -> None:
     body = msgspec.json.encode(Task(owner=owner, id=export_id)).decode()
     try:
-        _client("sqs").send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay)
+        clients.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body, DelaySeconds=delay)
     except (ClientError, BotoCoreError) as error:
         raise ExportNotQueuedError(f"queueing export {export_id} failed: {error}") from error
 
@@ -236,7 +234,7 @@ def view(record: ExportRecord, *, bucket: str | None, now: datetime) -> ExportVi
     until = record.available_until
     if bucket is None or record.object_key is None or (until is not None and now >= until):
         return ExportView(record, ExportStatus.EXPIRED)
-    s3 = _client("s3")
+    s3 = clients.client("s3")
     try:
         s3.head_object(Bucket=bucket, Key=record.object_key)
     except ClientError as error:
@@ -414,7 +412,7 @@ def _write_and_keep(
 
 def _upload(path: Path, bucket: str, key: str, export_format: ExportFormat, name: str) -> None:
     """The file, read from disk in parts (a multipart upload past 8 MB): memory stays flat."""
-    _client("s3").upload_file(
+    clients.client("s3").upload_file(
         str(path),
         bucket,
         key,
@@ -479,18 +477,3 @@ def _finish(
         ]
     with translated_errors():
         item.update(actions=actions)
-
-
-@cache
-def _clients(service: str, endpoint: str | None) -> Any:
-    # boto3 is imported on first use: the API imports this module, and boto3 (with s3transfer)
-    # would add to every cold start for a mutation few requests make.
-    import boto3
-
-    config = Config(signature_version="s3v4") if service == "s3" else None
-    return boto3.client(service, config=config)
-
-
-def _client(service: str) -> Any:
-    """One client per service and endpoint (a local stack's moto moves between runs)."""
-    return _clients(service, os.environ.get("AWS_ENDPOINT_URL"))

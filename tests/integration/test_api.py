@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from compliance import delivery
+from compliance import clients
 from compliance.calendar import default_calendar
 from compliance.codes import production_date_code
 from compliance.store.models import ObligationItem
@@ -486,7 +486,7 @@ class TestObligations:
         )
         tech = announced["data"]["announceModel"]["obligations"][0]
         assert (tech["dueDate"], tech["provisional"]) == ("2027-03-01", True)
-        delivery._client.cache_clear()
+        clients.forget()
         sqs = boto3.client("sqs")
         url = create_queues(sqs)["ReminderQueue"]
         monkeypatch.setenv("REMINDER_QUEUE_URL", url)
@@ -521,7 +521,7 @@ class TestObligations:
 
         while (delivered := deliver_batch(sqs, url, arn, handler))[0]:
             assert delivered[1] == 0
-        delivery._client.cache_clear()
+        clients.forget()
         # Then the deadline moved to the next working day, is no longer provisional, and
         # records the move.
         moved = gql(

@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 
 from bench import sweep as bench
-from compliance import delivery
+from compliance import clients
 
 
 def test_the_reminder_benchmark_runs_at_a_small_scale(
@@ -25,7 +25,7 @@ def test_the_reminder_benchmark_runs_at_a_small_scale(
         with mock.patch.dict(os.environ):
             bench.main()
     finally:
-        delivery._client.cache_clear()  # its clients belong to a mock that has ended
+        clients.forget()  # its clients belong to a mock that has ended
     output = capsys.readouterr().out
     # Then the gather read the same whatever the table held, each contact got one email,
     # and the sweep queued every enterprise

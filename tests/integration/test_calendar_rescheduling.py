@@ -19,7 +19,7 @@ import boto3
 import pytest
 from pynamodb.transactions import TransactWrite
 
-from compliance import delivery
+from compliance import clients, delivery
 from compliance.calendar import WorkingDayCalendar, YearSchedule, default_calendar
 from compliance.lifecycle import EventKind
 from compliance.reminder_schedule import first_reminder_on
@@ -119,7 +119,6 @@ class Stack:
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """Given the template's tables and the reminder queue on moto."""
     with local_aws():
-        delivery._client.cache_clear()
         sqs = boto3.client("sqs")
         url = create_queues(sqs)["ReminderQueue"]
         monkeypatch.setenv("REMINDER_QUEUE_URL", url)
@@ -127,7 +126,6 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             "QueueArn"
         ]
         yield Stack(sqs, url, arn)
-        delivery._client.cache_clear()
 
 
 def obligations(count: int, *, first: int = 0) -> list[Obligation]:
@@ -258,7 +256,7 @@ def measured(action: Callable[[], Any]) -> tuple[Any, Calls]:
         calls.sqs[model.name] += 1
 
     dynamodb = ObligationItem._get_connection().connection.client.meta.events
-    sqs = delivery._client("sqs").meta.events
+    sqs = clients.client("sqs").meta.events
     dynamodb.register("before-parameter-build.dynamodb", before)
     dynamodb.register("after-call.dynamodb", after)
     sqs.register("before-call.sqs", queued)
@@ -276,7 +274,6 @@ def measured(action: Callable[[], Any]) -> tuple[Any, Calls]:
 
 def _loading_2027_over(count: int) -> tuple[dict[str, Any], Calls, list[dict[str, Any]]]:
     with local_aws():
-        delivery._client.cache_clear()
         sqs = boto3.client("sqs")
         url = create_queues(sqs)["ReminderQueue"]
         with pytest.MonkeyPatch.context() as patch:
@@ -285,7 +282,6 @@ def _loading_2027_over(count: int) -> tuple[dict[str, Any], Calls, list[dict[str
             payload, calls = measured(load_2027)
             stack = Stack(sqs, url, "")
             messages = stack.receive_all()
-        delivery._client.cache_clear()
     return payload, calls, messages
 
 

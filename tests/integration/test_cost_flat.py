@@ -38,7 +38,6 @@ import pytest
 from graphql import introspection_from_schema
 from pynamodb.models import Model
 
-from compliance import delivery
 from compliance.calendar import CHINA_TZ, default_calendar
 from compliance.codes import production_date_code
 from compliance.enterprises import Contact, Enterprise
@@ -1445,7 +1444,6 @@ def _checked(step: Step, result: Any) -> None:
 def _reminder_queue() -> Iterator[None]:
     """The template's queues in moto, the reminder queue named where the API looks for it (a
     calendar load queues its rescheduling there)."""
-    delivery._client.cache_clear()  # a new mock needs a new client
     urls = create_queues(boto3.client("sqs"))
     previous = os.environ.get("REMINDER_QUEUE_URL")
     os.environ["REMINDER_QUEUE_URL"] = urls["ReminderQueue"]
@@ -1453,7 +1451,6 @@ def _reminder_queue() -> Iterator[None]:
     try:
         yield
     finally:
-        delivery._client.cache_clear()
         os.environ.pop("EXPORT_QUEUE_URL", None)
         if previous is None:
             os.environ.pop("REMINDER_QUEUE_URL", None)

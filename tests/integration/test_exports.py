@@ -28,6 +28,7 @@ import boto3
 import openpyxl
 import pytest
 
+from compliance import clients
 from compliance.calendar import CHINA_TZ, default_calendar
 from compliance.enterprises import Contact, Enterprise
 from compliance.exports import COLUMNS
@@ -299,13 +300,13 @@ def world() -> Iterator[World]:
     """Given the two automakers' world on moto, and the API and the export function pointed at
     the template's export queue and bucket."""
     with local_aws() as client, pytest.MonkeyPatch.context() as env:
-        export_store._clients.cache_clear()  # a new mock needs new clients
+        clients.forget()  # a new mock needs new clients
         queues = create_queues(boto3.client("sqs"))
         buckets = create_buckets(boto3.client("s3"))
         env.setenv("EXPORT_QUEUE_URL", queues["ExportQueue"])
         env.setenv("EXPORTS_BUCKET", buckets["ExportsBucket"])
         yield World(client, seed(client), queues["ExportQueue"])
-        export_store._clients.cache_clear()
+        clients.forget()
 
 
 def ask(auth: str, filter: dict[str, Any] | None = None, fmt: str = "XLSX") -> dict[str, Any]:
@@ -765,7 +766,7 @@ def test_on_the_local_stack_the_url_downloads_the_file_from_this_machine() -> No
     aws = start_aws()
     try:
         share_one_connection()
-        export_store._clients.cache_clear()
+        clients.forget()
         create_tables(boto3.client("dynamodb"))
         queues = create_queues(boto3.client("sqs"))
         buckets = create_buckets(boto3.client("s3"))
@@ -778,7 +779,7 @@ def test_on_the_local_stack_the_url_downloads_the_file_from_this_machine() -> No
         # Back to the module's moto in this process: clients made for the server's address
         # would outlive it.
         share_one_connection()
-        export_store._clients.cache_clear()
+        clients.forget()
 
 
 def _download_from_the_stack(queue: str) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import boto3
 import pytest
 
-from compliance import delivery
 from compliance.store import rescheduling
 from local.aws import local_aws
 from local.calls import bearer_header
@@ -27,12 +26,10 @@ LOAD = """mutation { loadCalendarYear(input: {year: 2027, holidays: ["2027-01-01
 def queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
     """Given the template's tables and queues on moto, the API pointed at the reminder queue."""
     with local_aws():
-        delivery._client.cache_clear()
         sqs = boto3.client("sqs")
         url = create_queues(sqs)["ReminderQueue"]
         monkeypatch.setenv("REMINDER_QUEUE_URL", url)
         yield sqs, url
-        delivery._client.cache_clear()
 
 
 def _until(condition: Any, seconds: float = 30.0) -> bool:

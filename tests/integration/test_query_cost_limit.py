@@ -15,7 +15,6 @@ import boto3
 import pytest
 from graphql import parse
 
-from compliance.store import exports as export_store
 from compliance.store.models import ObligationItem
 from graph import cost
 from graph.schema import build_schema
@@ -40,7 +39,6 @@ def world() -> Iterator[Any]:
     """Given an automaker with three certified vehicles of two packs each, and the queue
     exports are sent to."""
     with local_aws() as client:
-        export_store._clients.cache_clear()  # a new mock needs new clients
         queues = create_queues(boto3.client("sqs"))
         os.environ["EXPORT_QUEUE_URL"] = queues["ExportQueue"]
         try:
@@ -48,7 +46,6 @@ def world() -> Iterator[Any]:
             yield client
         finally:
             os.environ.pop("EXPORT_QUEUE_URL", None)
-            export_store._clients.cache_clear()
 
 
 def _counted(

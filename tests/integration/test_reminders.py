@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from compliance import delivery
+from compliance import clients, delivery
 from compliance.calendar import CHINA_TZ
 from compliance.codes import production_date_code
 from compliance.errors import StoreUnavailableError
@@ -60,7 +60,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     Chinese- and an English-reading contact whose vehicle was certified 2026-09-24 (upload due
     2026-10-15)."""
     with local_aws():
-        delivery._client.cache_clear()
+        clients.forget()
         sqs = boto3.client("sqs")
         queues = create_queues(sqs)
         monkeypatch.setenv("REMINDER_QUEUE_URL", queues["ReminderQueue"])
@@ -110,7 +110,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             "dlq": queues["ReminderDeadLetterQueue"],
             "upload": upload["id"],
         }
-        delivery._client.cache_clear()
+        clients.forget()
 
 
 def sweep(day: str) -> dict[str, Any]:

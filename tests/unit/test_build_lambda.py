@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tools.build_lambda import PACKAGES, ROOT, SERVICES, trim
 
-# A client made in the project's code: boto3.client("sqs"), a cached _client("sesv2").
+# A client made in the project's code: boto3.client("sqs"), clients.client("sesv2").
 CLIENT_CALL = re.compile(r"""client\(\s*["']([a-z0-9-]+)["']""")
 # Powertools utilities that make clients of their own when imported and used.
 UTILITY_SERVICES = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from compliance import delivery
+from compliance import clients
 from compliance.delivery import mime_message, send_email
 from compliance.mail import Attachment, RenderedEmail
 
@@ -184,7 +184,7 @@ def test_send_email_sends_the_raw_message_dated_now_through_ses(
 ) -> None:
     # Given SES (a stand-in that records the request) and a sender address
     ses = FakeSes()
-    monkeypatch.setattr(delivery, "_client", lambda service: ses)
+    monkeypatch.setattr(clients, "client", lambda service: ses)
     # When the email is sent from the sender address
     message_id = send_email(SENDER, RECIPIENT, EMAIL, SENT_AT)
     # Then SES receives the raw MIME message, dated now and with its attachment, and its id is
