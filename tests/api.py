@@ -1,10 +1,14 @@
-"""Test helpers around the API Lambda: one GraphQL request that must succeed, onboarding, and
-whole-table snapshots. Events and tokens come from ``local.calls``, as API Gateway would send
-them; in-process moto with the template's tables from ``local.aws.local_aws``."""
+"""Test helpers around the API Lambda: one GraphQL request that must succeed, onboarding,
+whole-table snapshots, and the DynamoDB calls a block makes. Events and tokens come from
+``local.calls``, as API Gateway would send them; in-process moto with the template's tables from
+``local.aws.local_aws``."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from local.calls import api_event, bearer_header, invoke
@@ -15,6 +19,25 @@ def gql(query: str, variables: dict[str, Any] | None = None, *, auth: str | None
     status, payload = invoke(api_event(query, variables, auth=auth))
     assert status == 200, payload
     return payload
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Counter[str]]:
+    """The DynamoDB calls made inside the block, by operation (Query, BatchGetItem, ...), as
+    PynamoDB's one shared client sends them."""
+    from compliance.store.models import ObligationItem
+
+    calls: Counter[str] = Counter()
+
+    def hook(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    events = ObligationItem._get_connection().connection.client.meta.events
+    events.register("before-call.dynamodb", hook)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.dynamodb", hook)
 
 
 def table_snapshot(client: Any) -> dict[str, list[Any]]:

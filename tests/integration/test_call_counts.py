@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
-from compliance.store.models import ObligationItem
 from local.aws import local_aws
 from local.calls import bearer_header
-from tests.api import certify_fleet, gql
+from tests.api import certify_fleet, dynamodb_calls, gql
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID
 
 AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
@@ -29,17 +28,8 @@ def fleet() -> Iterator[Any]:
 
 
 def _count(query: str, auth: str) -> tuple[Any, Counter[str]]:
-    calls: Counter[str] = Counter()
-
-    def hook(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
-
-    events = ObligationItem._get_connection().connection.client.meta.events
-    events.register("before-call.dynamodb", hook)
-    try:
+    with dynamodb_calls() as calls:
         result = gql(query, auth=auth)
-    finally:
-        events.unregister("before-call.dynamodb", hook)
     return result, calls
 
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from compliance.store.models import ObligationItem
 from graph.node import MAX_NODES, global_id
 from local.aws import local_aws
 from local.calls import bearer_header
-from tests.api import certify_fleet, fleet_pack, gql, onboard
+from tests.api import certify_fleet, dynamodb_calls, fleet_pack, gql, onboard
 from tests.builders import (
     AUTOMAKER_ID,
     BATTERY_MAKER_ID,
@@ -103,22 +101,6 @@ def world() -> Iterator[dict[str, Any]]:
             },
             "obligations": [n["id"] for n in own["obligations"]["nodes"]],
         }
-
-
-@contextmanager
-def dynamodb_calls() -> Iterator[Counter[str]]:
-    """The DynamoDB calls made inside the block, by operation."""
-    calls: Counter[str] = Counter()
-
-    def hook(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
-
-    events = ObligationItem._get_connection().connection.client.meta.events
-    events.register("before-call.dynamodb", hook)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.dynamodb", hook)
 
 
 def node(global_id_: str, auth: str) -> Any:
