@@ -9,18 +9,25 @@ local stack's moto moves between runs. `forget` drops them all: in-process moto
 (local.aws.local_aws) wants clients made after it starts."""
 
 import os
+import threading
 from functools import cache
 from typing import Any
 
 from botocore.config import Config
 
+# Threads (the local stack's pollers, the gateway's requests) may ask for a client first at
+# the same moment: they get the same one.
+_making = threading.Lock()
+
 
 def client(service: str) -> Any:
-    return _made(service, os.environ.get("AWS_ENDPOINT_URL"))
+    with _making:
+        return _made(service, os.environ.get("AWS_ENDPOINT_URL"))
 
 
 def forget() -> None:
-    _made.cache_clear()
+    with _making:
+        _made.cache_clear()
 
 
 @cache

@@ -192,9 +192,10 @@ ROOT_CALLS: Mapping[str, int] = {
     # most 100 keys), whichever types the ids name.
     "node": 1,
     "nodes": len(NODE_TYPES),
-    # A page of the change feed is one Query, and one GetItem of its head when it ends on a
-    # row past its expiry (compliance/store/changes.py); where the feed ends, that GetItem.
-    "changes": 2,
+    # A page of the change feed is one Query, and GetItems of its head and of the next row
+    # when it ends on a row not known to be kept (compliance/store/changes.py); where the feed
+    # ends, one GetItem of its head.
+    "changes": 3,
     "changesCursor": 1,
     # A list page filtered beyond its key reads in growing rounds (compliance/store/lists.py).
     **dict.fromkeys(

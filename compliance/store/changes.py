@@ -12,9 +12,13 @@ it, and a consistent Query for the rows after a sequence reads exactly what was 
 it. A stream record delivered again meets its marker: nothing is appended twice.
 
 The feed keeps a change for KEPT_FOR; DynamoDB's TTL deletes it some time after that, in no
-particular order. A page after a cursor is refused (CursorExpiredError) exactly when a change
-after the cursor is gone, never on a guess: the rows read must run on without a gap from the
-cursor, and a page that ends on a row past its expiry asks the head whether more came after it.
+particular order. Expiries never go backwards along a feed (the head keeps the latest one
+given, and a writer whose clock is behind gives no earlier one), so while a row is kept, every
+later row is kept too. A page after a cursor is refused (CursorExpiredError) exactly when a
+change after the cursor is gone, never on a guess: the rows read must run on without a gap from
+the cursor, and a page that ends on a row not known to be kept (past its expiry, written before
+rows had one, or none at all) asks the head whether more came after it, and if so whether the
+next of them is there.
 """
 
 from __future__ import annotations
@@ -109,6 +113,8 @@ def _try_append(
     last = int(head.head or 0)
     head.head = last + len(changes)
     expires = now + SEEN_FOR
+    kept_until = max(now + KEPT_FOR, head.kept_until or now)
+    head.kept_until = kept_until
     try:
         with TransactWrite(connection=ChangeItem._get_connection().connection) as tx:
             tx.save(head)  # conditional on the version read
@@ -119,7 +125,7 @@ def _try_append(
                 tx.save(marker, condition=ChangeItem.pk.does_not_exist())
                 data = msgspec.json.encode(change).decode()
                 row = ChangeItem(
-                    _feed(enterprise), sequence_key(last + n), data=data, expires_at=now + KEPT_FOR
+                    _feed(enterprise), sequence_key(last + n), data=data, expires_at=kept_until
                 )
                 tx.save(row)
     except TransactWriteError as error:
@@ -146,22 +152,28 @@ class CursorExpiredError(Exception):
     """Some change after the cursor is no longer in the feed (older than KEPT_FOR)."""
 
 
-def page(enterprise: str, after: int, first: int, now: datetime) -> FeedPage:
-    """The changes after sequence `after` (0: from the oldest kept), at most `first`: one
-    consistent Query, which also reads the cursor's own row; and a read of the head only when
-    the page ends on a row past its expiry. CursorExpiredError when a change after `after` is
-    gone."""
+class CursorBeyondFeedError(Exception):
+    """The cursor names a place after the feed's end: not one the feed gave out."""
+
+
+def page(enterprise: str, after: int | None, first: int, now: datetime) -> FeedPage:
+    """The changes after sequence `after` (None: from the oldest kept; 0, a cursor given out
+    before the first change, is checked like any other), at most `first`: one consistent
+    Query, which also reads the cursor's own row; and, only when the page ends on a row not
+    known to be kept, a read of the head and of the row after the page. CursorExpiredError when
+    a change after `after` is gone."""
+    start = after or 0
     with translated_errors():
         items = list(
             ChangeItem.query(
                 _feed(enterprise),
-                ChangeItem.sk >= sequence_key(after),
+                ChangeItem.sk >= sequence_key(start),
                 consistent_read=True,
                 limit=first + 2,
             )
         )
-    later = [item for item in items if int(item.sk) > after]
-    if after:
+    later = [item for item in items if int(item.sk) > start]
+    if after is not None:
         _check_kept(enterprise, after, first, items, later[: first + 1], now)
     rows = [
         (int(item.sk), msgspec.json.decode(item.data or "{}", type=Change))
@@ -178,10 +190,10 @@ def _check_kept(
     later: Sequence[ChangeItem],
     now: datetime,
 ) -> None:
-    """Raise CursorExpiredError if a change after `after` is gone: a gap in the sequences read,
-    or, when nothing was read after the last of them and that row has expired or is gone
-    itself, a head beyond it (rows expire in the order they were appended, so while the last
-    row read is kept, so is every later one)."""
+    """Raise CursorExpiredError if a change after `after` is gone: a gap in the sequences read;
+    or, where the page ends on a row not known to be kept (or on none), a head beyond it and no
+    row next to it. A next row that is there was appended after the Query read: it is new, and
+    the next page reads it."""
     expected = after + 1
     for item in later:
         if int(item.sk) != expected:
@@ -190,9 +202,22 @@ def _check_kept(
     if len(later) > first:
         return  # the page does not end here: the next one looks further
     last = read[-1] if read else None
-    ends_kept = last is not None and (last.expires_at is None or last.expires_at > now)
-    if not ends_kept and head(enterprise) >= expected:
+    if last is not None and last.expires_at is not None and last.expires_at > now:
+        return  # kept, and so is every row after it
+    last_appended = head(enterprise)
+    if last_appended < after:
+        raise CursorBeyondFeedError(enterprise)
+    if last_appended >= expected and not _row_exists(enterprise, expected):
         raise CursorExpiredError(enterprise)
+
+
+def _row_exists(enterprise: str, sequence: int) -> bool:
+    with translated_errors():
+        try:
+            ChangeItem.get(_feed(enterprise), sequence_key(sequence), consistent_read=True)
+        except ChangeItem.DoesNotExist:
+            return False
+    return True
 
 
 def head(enterprise: str) -> int:

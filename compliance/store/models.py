@@ -667,7 +667,8 @@ class ChangeItem(Model):
     - `E#<USCC>` + `<12-digit sequence>`: one change in that enterprise's feed (`data`: the
       change as JSON), in the order it was appended, kept 90 days (`expires_at`);
     - `HEAD#<USCC>` + `-`: the last sequence appended (`head`), versioned, so that two writers
-      appending for one enterprise at once cannot both take the same numbers;
+      appending for one enterprise at once cannot both take the same numbers, and the latest
+      expiry given to a row (`kept_until`), so that expiries never go backwards in the feed;
     - `SEEN#<USCC>#<source>` + `-`: the source of a change already appended, so that a stream
       record delivered again appends nothing (kept two days: longer than a stream keeps one).
 
@@ -681,6 +682,7 @@ class ChangeItem(Model):
     sk = UnicodeAttribute(range_key=True)
     data = UnicodeAttribute(null=True)
     head = NumberAttribute(null=True)
+    kept_until = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     version = VersionAttribute(null=True)
 

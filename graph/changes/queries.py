@@ -55,18 +55,20 @@ def _enterprise(info: Info) -> str:
 )
 def changes(info: Info, after: str | None = None, first: int | None = 100) -> ChangeConnection:
     enterprise = _enterprise(info)
-    start = feed_position(after, enterprise) if after else 0
+    start = feed_position(after, enterprise) if after else None
     size = page_size(first, 100, info.context.settings.max_page_size)
     try:
         page = feed.page(enterprise, start, size, info.context.now)
     except feed.CursorExpiredError:
         message = t("feed.cursor_expired", days=feed.KEPT_FOR.days)
         raise CursorExpired(message, field="after") from None
+    except feed.CursorBeyondFeedError:
+        raise BadUserInput(t("feed.bad_cursor"), field="after") from None
     edges = [
         ChangeEdge(node=ChangeType.of(sequence, change), cursor=feed_cursor(enterprise, sequence))
         for sequence, change in page.changes
     ]
-    end = page.changes[-1][0] if page.changes else start
+    end = page.changes[-1][0] if page.changes else (start or 0)
     return ChangeConnection(
         edges=edges,
         page_info=PageInfo(has_next_page=page.has_next, end_cursor=feed_cursor(enterprise, end)),

@@ -4,6 +4,7 @@ and the changes bus through an EventBridge rule into a queue, as a partner would
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -21,7 +22,7 @@ from compliance.store.models import ChangeItem
 from local.aws import local_aws
 from local.calls import bearer_header
 from local.streams import StreamReader, invoke_changes, streamed_tables, streams_client
-from tests.api import gql, onboard, supply
+from tests.api import dynamodb_calls, gql, onboard, supply
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, OTHER_AUTOMAKER_ID, vin
 from tests.integration.test_api import ANNOUNCE, CERTIFY, REGISTER_BATTERIES, code
 
@@ -319,29 +320,9 @@ class TestCost:
         """Given a feed of 10 or of 1,000 obligation changes, when a partner reads a page of 50
         with each change's obligation, then it costs one Query and one BatchGetItem."""
         now = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
-        made = [
-            Change(
-                enterprise=AUTOMAKER_ID,
-                kind=ChangeKind.OBLIGATION_CREATED,
-                source=f"OB#ob_{n:06d}#1#OBLIGATION_CREATED#",
-                at=now,
-                obligation_id=f"ob_{n:06d}",
-                status="OPEN",
-            )
-            for n in range(size)
-        ]
-        assert len(feed_store.append(made, now)) == size
-        calls: Counter[str] = Counter()
-
-        def hook(model: Any, **_: Any) -> None:
-            calls[model.name] += 1
-
-        events = ChangeItem._get_connection().connection.client.meta.events
-        events.register("before-call.dynamodb", hook)
-        try:
+        assert len(feed_store.append(obligation_changes(range(size), now), now)) == size
+        with dynamodb_calls() as calls:
             page = gql(CHANGES, {"first": 50}, auth=AUTO)["data"]["changes"]
-        finally:
-            events.unregister("before-call.dynamodb", hook)
         assert len(page["edges"]) == 10 if size == 10 else 50
         assert calls == Counter({"Query": 1, "BatchGetItem": 1})
 
@@ -443,8 +424,108 @@ class TestRetention:
         from the start, then it gets 4 and 5 and no error: it was promised nothing older."""
         feed_store.append(obligation_changes(range(1, 6), self.LONG_AGO), self.LONG_AGO)
         ttl_deletes(1, 2, 3)
-        page = feed_store.page(AUTOMAKER_ID, 0, 50, self.TODAY)
+        page = feed_store.page(AUTOMAKER_ID, None, 50, self.TODAY)
         assert [sequence for sequence, _ in page.changes] == [4, 5]
+
+    def test_rows_from_before_expiries_do_not_vouch_for_the_rows_after_them(
+        self, feed: Feed
+    ) -> None:
+        """Given rows 1 to 3 written before changes had an expiry and rows 4 to 6, with one,
+        since deleted by TTL, when partners that stopped at 3 and at 1 read on, then both are
+        refused: a row without an expiry says nothing of the rows after it."""
+        feed_store.append(obligation_changes(range(1, 7), self.LONG_AGO), self.LONG_AGO)
+        for sequence in (1, 2, 3):
+            row = ChangeItem.get(f"E#{AUTOMAKER_ID}", feed_store.sequence_key(sequence))
+            row.expires_at = None
+            row.save(add_version_condition=False)
+        ttl_deletes(4, 5, 6)
+        for after in (3, 1):
+            with pytest.raises(feed_store.CursorExpiredError):
+                feed_store.page(AUTOMAKER_ID, after, 50, self.TODAY)
+
+    def test_the_cursor_of_a_feed_that_was_empty_is_checked_like_any_other(
+        self, feed: Feed
+    ) -> None:
+        """Given a partner that took changesCursor while its feed was empty, then three changes
+        that TTL has since deleted and two new ones, when it reads on, then it is told
+        CURSOR_EXPIRED rather than handed 4 and 5 as if they came first."""
+        empty = gql("{ changesCursor }", auth=AUTO_PARTNER)["data"]["changesCursor"]
+        feed_store.append(obligation_changes(range(1, 4), self.LONG_AGO), self.LONG_AGO)
+        now = datetime.now(UTC)
+        feed_store.append(obligation_changes(range(4, 6), now), now)
+        ttl_deletes(1, 2, 3)
+        answer = gql(CHANGES, {"after": empty}, auth=AUTO_PARTNER)
+        assert answer["errors"][0]["extensions"]["code"] == "CURSOR_EXPIRED"
+        # Without a cursor, a new integration starts from the oldest change kept.
+        nodes, _ = read_all(AUTO_PARTNER)
+        assert [n["sequence"] for n in nodes] == [4, 5]
+
+    def test_a_cursor_past_the_end_of_the_feed_is_refused_like_a_made_up_one(
+        self, feed: Feed
+    ) -> None:
+        """Given a feed of two changes, when a partner sends a cursor at 10 (never given out),
+        then it is refused as a made-up cursor is, rather than kept waiting past 3 to 10."""
+        feed_store.append(obligation_changes(range(1, 3), self.TODAY), self.TODAY)
+        beyond = gql(CHANGES, {"after": cursor_at(10)}, auth=AUTO_PARTNER)
+        made_up = gql(CHANGES, {"after": "bm90LWEtY3Vyc29y"}, auth=AUTO_PARTNER)
+        assert beyond["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "after"}
+        assert beyond["errors"][0]["message"] == made_up["errors"][0]["message"]
+
+    def test_a_change_appended_while_the_page_is_read_is_not_taken_for_a_lost_one(
+        self, feed: Feed, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Given a quiet feed whose five rows are past their expiry, when a partner at 5 polls
+        and another writer appends 6 between the page's Query and its read of the head, then
+        the page is empty and not refused, and the next page hands out 6."""
+        feed_store.append(obligation_changes(range(1, 6), self.LONG_AGO), self.LONG_AGO)
+        read_head = feed_store.head
+
+        def head_after_an_append(enterprise: str) -> int:
+            feed_store.append(obligation_changes(range(6, 7), self.TODAY), self.TODAY)
+            return read_head(enterprise)
+
+        monkeypatch.setattr(feed_store, "head", head_after_an_append)
+        assert feed_store.page(AUTOMAKER_ID, 5, 50, self.TODAY).changes == ()
+        monkeypatch.setattr(feed_store, "head", read_head)
+        assert [s for s, _ in feed_store.page(AUTOMAKER_ID, 5, 50, self.TODAY).changes] == [6]
+
+    def test_expiries_never_go_backwards_along_the_feed(self, feed: Feed) -> None:
+        """Given a change appended today, when a writer whose clock says an hour earlier
+        appends the next one, then the later row expires no earlier than the one before it
+        (so a kept row vouches for every row after it)."""
+        feed_store.append(obligation_changes(range(1, 2), self.TODAY), self.TODAY)
+        earlier = self.TODAY - timedelta(hours=1)
+        feed_store.append(obligation_changes(range(2, 3), earlier), earlier)
+        first, second = (
+            ChangeItem.get(f"E#{AUTOMAKER_ID}", feed_store.sequence_key(n)).expires_at
+            for n in (1, 2)
+        )
+        assert first is not None
+        assert second is not None
+        assert second >= first
+
+    @pytest.mark.parametrize("first", [1, 2, 5])
+    def test_paging_to_the_end_is_refused_exactly_when_a_later_change_is_gone(
+        self, feed: Feed, first: int
+    ) -> None:
+        """Given eight rows past their expiry, for every set of one or two rows TTL deleted and
+        every cursor, when the partner pages to the end, then it is refused if and only if a
+        row after its cursor is gone, and never handed a sequence out of order."""
+        feed_store.append(obligation_changes(range(1, 9), self.LONG_AGO), self.LONG_AGO)
+        key = f"E#{AUTOMAKER_ID}"
+        rows = {n: ChangeItem.get(key, feed_store.sequence_key(n)) for n in range(1, 9)}
+        singles = [(n,) for n in range(1, 9)]
+        wrong = []
+        for gone in [(), *singles, *itertools.combinations(range(1, 9), 2)]:
+            ttl_deletes(*gone)
+            for after in range(1, 9):
+                handed, refused = page_to_the_end(after, first, self.TODAY)
+                lost = any(n > after for n in gone)
+                if refused != lost or handed != list(range(after + 1, after + 1 + len(handed))):
+                    wrong.append((gone, after, handed, refused))
+            for n in gone:
+                rows[n].save(add_version_condition=False)  # back, for the next set
+        assert wrong == []
 
     @pytest.mark.parametrize("size", [10, 1_000])
     def test_a_page_after_a_kept_cursor_costs_one_query_however_long_the_feed(
@@ -454,19 +535,25 @@ class TestRetention:
         page of 50, then the store makes one Query (the cursor's own row comes with the page)
         and no read of the head."""
         feed_store.append(obligation_changes(range(size), self.TODAY), self.TODAY)
-        calls: Counter[str] = Counter()
-
-        def hook(model: Any, **_: Any) -> None:
-            calls[model.name] += 1
-
-        events = ChangeItem._get_connection().connection.client.meta.events
-        events.register("before-call.dynamodb", hook)
-        try:
+        with dynamodb_calls() as calls:
             page = feed_store.page(AUTOMAKER_ID, 5, 50, self.TODAY)
-        finally:
-            events.unregister("before-call.dynamodb", hook)
         assert [s for s, _ in page.changes][:2] == [6, 7]
         assert calls == Counter({"Query": 1})
+
+
+def page_to_the_end(after: int, first: int, now: datetime) -> tuple[list[int], bool]:
+    """The sequences handed out from `after` on, page by page; and whether it was refused."""
+    handed: list[int] = []
+    cursor = after
+    while True:
+        try:
+            page = feed_store.page(AUTOMAKER_ID, cursor, first, now)
+        except feed_store.CursorExpiredError:
+            return handed, True
+        handed += [sequence for sequence, _ in page.changes]
+        cursor = handed[-1] if handed else cursor
+        if not page.has_next:
+            return handed, False
 
 
 def cursor_at(sequence: int) -> str:
