@@ -2111,6 +2111,9 @@ HTTP_CASES = [case for case in CASES if not case.production]
 def placeholders(world: World) -> dict[str, Any]:
     return {
         **asdict(world),
+        # The API says today's date as it answers: midnight (China time) may have passed since
+        # the world was found (the future stays 30 days ahead).
+        "today": datetime.now(CHINA_TZ).date(),
         "automaker": FUZHOU_MOTORS,
         "other_automaker": SHENZHEN_EV,
         "battery_maker": NINGDE_CELLS,

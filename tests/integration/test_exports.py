@@ -812,7 +812,10 @@ def _download_from_the_stack(queue: str) -> None:
     assert ids_and_statuses(csv_rows(downloaded)) == listed(
         FUZHOU_USER, {"status": ["OPEN", "OVERDUE"]}
     )
-    assert f'filename="obligations-{TODAY.isoformat()}-{ready["id"]}.csv"' in disposition
+    # Named for the day it was asked for (China time); midnight may have passed since TODAY.
+    days = {TODAY, datetime.now(CHINA_TZ).date()}
+    names = {f'filename="obligations-{day.isoformat()}-{ready["id"]}.csv"' for day in days}
+    assert any(name in disposition for name in names), disposition
 
 
 def _until_ready(export_id: str) -> Any:
