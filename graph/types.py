@@ -1,11 +1,13 @@
-"""What every feature's GraphQL types share: the resolvers' `Info`, `UserError`, `PageInfo`,
-`Region`, and the domain's enums as the schema names them. Each feature's own types are in its
-package (graph/<feature>/types.py).
+"""What every feature's GraphQL types share: the resolvers' `Info`, `UserError`, a list's page
+(`Connection`, `Edge`, `PageInfo`), `Region`, and the domain's enums as the schema names them.
+Each feature's own types are in its package (graph/<feature>/types.py).
 
 The graph modules evaluate their annotations as they run (no ``from __future__ import
 annotations``) and quote only forward references: Strawberry turns every string annotation back
 into a type, and doing that for all of them was about a third of the schema's import time,
 which every cold start pays."""
+
+from typing import Generic, TypeVar
 
 import strawberry
 
@@ -68,6 +70,31 @@ def said(info: Info, message: str) -> str:
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    """A record of a list's page with the cursor to continue after it; named after the
+    record's type (`VehicleEdge`)."""
+
+    node: NodeT
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    """A page of a list (Relay's connection), one shape for every list; named after its
+    records' type (`VehicleConnection`). A feature names its own: `Connection[VehicleType]`."""
+
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
 
 
 @strawberry.type(name="Region", description="A GB/T 2260 administrative division.")

@@ -19,7 +19,7 @@ from graph.events.types import LifecycleEventType
 from graph.loaders import MAX_CHILDREN
 from graph.node import BATTERY, Node, global_id
 from graph.permissions import can_see_battery, require_principal
-from graph.types import Info, PageInfo, said
+from graph.types import Connection, Edge, Info, said
 
 if TYPE_CHECKING:
     from graph.obligations.types import ObligationType
@@ -222,17 +222,5 @@ async def load_batteries(info: Info, codes: list[str]) -> list[BatteryType]:
     return [BatteryType.of(s) for s in states if s and can_see_battery(principal, s)]
 
 
-@strawberry.type
-class BatteryEdge:
-    node: BatteryType
-    cursor: str
-
-
-@strawberry.type
-class BatteryConnection:
-    edges: list[BatteryEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[BatteryType]:
-        return [edge.node for edge in self.edges]
+BatteryEdge = Edge[BatteryType]
+BatteryConnection = Connection[BatteryType]

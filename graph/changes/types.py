@@ -9,7 +9,7 @@ from compliance.lifecycle import EventKind
 from compliance.rules import ObligationStatus
 from graph.obligations.types import ObligationType
 from graph.permissions import can_see_obligation, require_principal
-from graph.types import Info, PageInfo
+from graph.types import Connection, Edge, Info
 
 strawberry.enum(ChangeKind, description="What happened; see the README's change feed section.")
 
@@ -77,17 +77,5 @@ class ChangeType:
         )
 
 
-@strawberry.type
-class ChangeEdge:
-    node: ChangeType
-    cursor: str
-
-
-@strawberry.type
-class ChangeConnection:
-    edges: list[ChangeEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[ChangeType]:
-        return [edge.node for edge in self.edges]
+ChangeEdge = Edge[ChangeType]
+ChangeConnection = Connection[ChangeType]

@@ -11,7 +11,7 @@ from compliance.lifecycle import EnterpriseKind
 from graph.context import Principal, Role
 from graph.node import Node
 from graph.permissions import can_see_enterprise, require_principal
-from graph.types import Info, PageInfo, RegionType
+from graph.types import Connection, Edge, Info, RegionType
 
 
 @strawberry.type(name="Contact")
@@ -100,17 +100,5 @@ class PrincipalType:
         return await load_enterprise(info, self.enterprise_id)
 
 
-@strawberry.type
-class EnterpriseEdge:
-    node: EnterpriseType
-    cursor: str
-
-
-@strawberry.type
-class EnterpriseConnection:
-    edges: list[EnterpriseEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[EnterpriseType]:
-        return [edge.node for edge in self.edges]
+EnterpriseEdge = Edge[EnterpriseType]
+EnterpriseConnection = Connection[EnterpriseType]

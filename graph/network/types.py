@@ -12,7 +12,7 @@ from compliance.store.coverage import CoverageRow, RowPoints
 from graph.cursors import page_size
 from graph.node import Node
 from graph.obligations.types import ObligationType
-from graph.types import Info, PageInfo, RegionType
+from graph.types import Connection, Edge, Info, PageInfo, RegionType
 
 # The most points one region of a coverage report lists; `servicePoints` lists them all.
 MAX_POINTS_PER_REGION = 100
@@ -131,17 +131,5 @@ class CoverageReport:
     page_info: PageInfo
 
 
-@strawberry.type
-class ServicePointEdge:
-    node: ServicePointType
-    cursor: str
-
-
-@strawberry.type
-class ServicePointConnection:
-    edges: list[ServicePointEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[ServicePointType]:
-        return [edge.node for edge in self.edges]
+ServicePointEdge = Edge[ServicePointType]
+ServicePointConnection = Connection[ServicePointType]

@@ -16,7 +16,7 @@ from graph.enterprises.types import EnterpriseType, load_enterprise
 from graph.loaders import SubjectObligations
 from graph.node import Node
 from graph.permissions import can_see_obligation, require_principal
-from graph.types import Info, PageInfo
+from graph.types import Connection, Edge, Info
 from graph.vehicles.types import VehicleType, load_vehicle
 
 
@@ -232,23 +232,14 @@ async def subject_obligations(
     return [ObligationType.of(r) for r in records if can_see_obligation(principal, r)]
 
 
-@strawberry.type
-class ObligationEdge:
-    node: ObligationType
-    cursor: str
+ObligationEdge = Edge[ObligationType]
 
 
-@strawberry.type
-class ObligationConnection:
-    edges: list[ObligationEdge]
-    page_info: PageInfo
+@strawberry.type(name="ObligationConnection")
+class ObligationConnection(Connection[ObligationType]):
     # How to count the whole list from maintained counters, when they can say it exactly: the
     # enterprise (None: the nation) and the statuses asked for (empty: all). None: they cannot.
     counted_as: Private[tuple[str | None, frozenset[ObligationStatus]] | None] = None
-
-    @strawberry.field
-    def nodes(self) -> list[ObligationType]:
-        return [edge.node for edge in self.edges]
 
     @strawberry.field(
         description=(

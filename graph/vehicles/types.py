@@ -17,7 +17,7 @@ from graph.enterprises.types import EnterpriseType, load_enterprise
 from graph.events.types import LifecycleEventType
 from graph.node import VEHICLE, VEHICLE_MODEL, Node, global_id
 from graph.permissions import can_see_model, can_see_vehicle, require_principal
-from graph.types import Info, PageInfo, RegionType
+from graph.types import Connection, Edge, Info, RegionType
 
 if TYPE_CHECKING:
     from graph.obligations.types import ObligationType
@@ -144,33 +144,9 @@ async def load_model(info: Info, code: str | None) -> VehicleModelType | None:
     return VehicleModelType.of(state) if state and can_see_model(principal, state) else None
 
 
-@strawberry.type
-class VehicleEdge:
-    node: VehicleType
-    cursor: str
+VehicleEdge = Edge[VehicleType]
+VehicleConnection = Connection[VehicleType]
 
 
-@strawberry.type
-class VehicleConnection:
-    edges: list[VehicleEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[VehicleType]:
-        return [edge.node for edge in self.edges]
-
-
-@strawberry.type
-class VehicleModelEdge:
-    node: VehicleModelType
-    cursor: str
-
-
-@strawberry.type
-class VehicleModelConnection:
-    edges: list[VehicleModelEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[VehicleModelType]:
-        return [edge.node for edge in self.edges]
+VehicleModelEdge = Edge[VehicleModelType]
+VehicleModelConnection = Connection[VehicleModelType]

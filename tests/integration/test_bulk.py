@@ -16,7 +16,15 @@ from graph import cost, replay
 from graph.limits import MAX_BULK_ITEMS
 from local.aws import local_aws
 from local.calls import api_event, bearer_header, invoke
-from tests.api import fleet_pack, gql, onboard, onboard_battery_maker, supply, table_snapshot
+from tests.api import (
+    dynamodb_calls,
+    fleet_pack,
+    gql,
+    onboard,
+    onboard_battery_maker,
+    supply,
+    table_snapshot,
+)
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, OTHER_AUTOMAKER_ID, vin
 
 MOTORS = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
@@ -628,25 +636,13 @@ def _measured(label: str, name: str, items: Sequence[dict[str, Any]], auth: str)
     """One bulk call timed: wall, this process's CPU and moto's share of it, the DynamoDB calls
     by operation; printed, and its payload returned."""
     import time
-    from collections import Counter
 
     from bench.moto_clock import MotoClock
-    from compliance.store.models import ObligationItem
 
-    calls: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
-
-    events = ObligationItem._get_connection().connection.client.meta.events
-    events.register("before-call.dynamodb", count)
     clock = MotoClock()
     started, cpu = time.perf_counter(), time.process_time()
-    try:
-        with clock.patch:
-            payload = bulk(name, items, auth)
-    finally:
-        events.unregister("before-call.dynamodb", count)
+    with dynamodb_calls() as calls, clock.patch:
+        payload = bulk(name, items, auth)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"{label}: {len(items)} items, applied {payload['applied']}, {wall:.1f} s wall, "

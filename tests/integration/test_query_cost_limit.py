@@ -15,13 +15,12 @@ import boto3
 import pytest
 from graphql import parse
 
-from compliance.store.models import ObligationItem
 from graph import cost
 from graph.schema import build_schema
 from local.aws import local_aws
 from local.calls import api_event, bearer_header, invoke
 from local.queues import create_queues
-from tests.api import certify_fleet
+from tests.api import certify_fleet, dynamodb_calls
 from tests.builders import AUTOMAKER_ID, BATTERY_MAKER_ID, vin
 
 AUTO = bearer_header("ENTERPRISE_ADMIN", AUTOMAKER_ID)
@@ -52,18 +51,9 @@ def _counted(
     query: str, variables: dict[str, Any] | None = None, auth: str = AUTO
 ) -> tuple[int, Any, int]:
     """The status and body of a request, and the DynamoDB calls made while it ran."""
-    calls: list[str] = []
-
-    def hook(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events = ObligationItem._get_connection().connection.client.meta.events
-    events.register("before-call.dynamodb", hook)
-    try:
+    with dynamodb_calls() as calls:
         status, body = invoke(api_event(query, variables, auth=auth))
-    finally:
-        events.unregister("before-call.dynamodb", hook)
-    return status, body, len(calls)
+    return status, body, calls.total()
 
 
 def _estimate(query: str, variables: dict[str, Any] | None = None) -> int:
