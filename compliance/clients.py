@@ -1,5 +1,7 @@
 """The boto3 clients of the services the functions send to besides DynamoDB (SQS, SES v2,
-EventBridge, S3): one per service and endpoint, made on first use.
+EventBridge, S3), and of those the local stack sets up: one per service and endpoint, made on
+first use, all from boto3's one default session (a session of its own per client would read
+botocore's endpoint and service lists again, about 0.05 s each).
 
 boto3 is imported only when the first one is made. The API function imports the modules that
 send (calendar loads enqueue rescheduling pages, exports queue their job and sign their file's

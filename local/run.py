@@ -42,16 +42,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import botocore.session
 from botocore.exceptions import ClientError
 
+from compliance import clients
 from local import persistence, sweeper
 from local.aws import LocalAws, start_aws
 from local.buckets import create_buckets
@@ -144,24 +144,11 @@ def cors_origins(environ: Mapping[str, str] = os.environ) -> list[str]:
     return [origin.strip() for origin in given.split(",") if origin.strip()]
 
 
-@cache
-def _client(service: str) -> Any:
-    """One client per service, all from one session, made on the main thread as the stack
-    starts (clients are safe to share between threads; sessions are not). A session of its
-    own per client read botocore's endpoint and service lists again: about 0.05 s a client."""
-    return _session().create_client(service)
-
-
-@cache
-def _session() -> botocore.session.Session:
-    return botocore.session.get_session()
-
-
 def _seed_cursor_secret() -> None:
     """Put a fresh signing key where the API function reads it (moto's SSM, per run)."""
     name = os.environ.get("CURSOR_SECRET_PARAMETER")
     if name:
-        _client("ssm").put_parameter(
+        clients.client("ssm").put_parameter(
             Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=True
         )
 
@@ -215,7 +202,7 @@ def _reminder_poller(wrap: Callable[[Handler], Handler]) -> ReminderQueuePoller 
             raise
         return None
     queue = os.environ["REMINDER_QUEUE_URL"]
-    return ReminderQueuePoller(_client("sqs"), queue, wrap(handler)).start()
+    return ReminderQueuePoller(clients.client("sqs"), queue, wrap(handler)).start()
 
 
 def _export_poller(wrap: Callable[[Handler], Handler]) -> ReminderQueuePoller:
@@ -224,14 +211,19 @@ def _export_poller(wrap: Callable[[Handler], Handler]) -> ReminderQueuePoller:
     from functions.export import handler
 
     queue = os.environ["EXPORT_QUEUE_URL"]
-    exports = ReminderQueuePoller(_client("sqs"), queue, wrap(handler), EXPORT_FUNCTION, "exports")
+    exports = ReminderQueuePoller(
+        clients.client("sqs"), queue, wrap(handler), EXPORT_FUNCTION, "exports"
+    )
     return exports.start()
 
 
 def _stream_poller(wrap: Callable[[Handler], Handler], *, from_start: bool) -> StreamPoller:
     """The tables' streams' event source for the changes function, started."""
     reader = StreamReader(
-        _client("dynamodb"), streams_client(), streamed_tables(), from_start=from_start
+        clients.client("dynamodb"),
+        streams_client(),
+        streamed_tables(),
+        from_start=from_start,
     )
     return StreamPoller(reader, wrap(invoke_changes)).start()
 
@@ -421,17 +413,17 @@ def main() -> int:
     data: LocalData | None = None
     try:
         # Explicit settings in the shell win over the template's defaults; table names do not.
-        create_tables(_client("dynamodb"))
-        queues = create_queues(_client("sqs"))
-        buses = create_buses(_client("events"))
-        buckets = create_buckets(_client("s3"))
+        create_tables(clients.client("dynamodb"))
+        queues = create_queues(clients.client("sqs"))
+        buses = create_buses(clients.client("events"))
+        buckets = create_buckets(clients.client("s3"))
         refs = {**queues, **buses, **buckets}
         # One process plays every function: each one's template environment, API first.
         functions = (API_FUNCTION, "SweepFunction", "RemindFunction", CHANGES_FUNCTION)
         for function in (*functions, EXPORT_FUNCTION):
             for name, value in function_env(function, refs=refs).items():
                 os.environ.setdefault(name, value)
-        _client("sesv2").create_email_identity(EmailIdentity=os.environ["SES_SENDER"])
+        clients.client("sesv2").create_email_identity(EmailIdentity=os.environ["SES_SENDER"])
         _seed_cursor_secret()
         logs = _function_logs()
         console_request_lines(sys.stderr)
@@ -461,7 +453,9 @@ def main() -> int:
             return 1
         recorded = _record_state(gateway)
         if aws.dynamodb_embedded:  # another DynamoDB keeps its items itself
-            data = LocalData(_client("dynamodb"), persistence.data_dir(), persistence.fresh())
+            data = LocalData(
+                clients.client("dynamodb"), persistence.data_dir(), persistence.fresh()
+            )
         try:
             demo, loading = _start_data(data)
         except persistence.SnapshotError as error:
@@ -476,7 +470,12 @@ def main() -> int:
             data.after(loading)
         # Restored items are not news; the demo data's writes are.
         streams = _stream_poller(quiet, from_start=loading is not None)
-        tap = BusTap(_client("events"), _client("sqs"), buses, persistence.data_dir() / BUS_FILE)
+        tap = BusTap(
+            clients.client("events"),
+            clients.client("sqs"),
+            buses,
+            persistence.data_dir() / BUS_FILE,
+        )
         tap.start()
         seconds = time.perf_counter() - started
         extra = _data_lines(data, logs)
