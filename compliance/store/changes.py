@@ -16,9 +16,10 @@ particular order. Expiries never go backwards along a feed (the head keeps the l
 given, and a writer whose clock is behind gives no earlier one), so while a row is kept, every
 later row is kept too. A page after a cursor is refused (CursorExpiredError) exactly when a
 change after the cursor is gone, never on a guess: the rows read must run on without a gap from
-the cursor, and a page that ends on a row not known to be kept (past its expiry, written before
-rows had one, or none at all) asks the head whether more came after it, and if so whether the
-next of them is there.
+the cursor (a row missing from the Query that is there when read alone was being written as the
+Query read: the page ends before it), and a page that ends on a row not known to be kept (past
+its expiry, written before rows had one, or none at all) asks the head whether more came after
+it, and if so whether the next of them is there.
 """
 
 from __future__ import annotations
@@ -173,42 +174,46 @@ def page(enterprise: str, after: int | None, first: int, now: datetime) -> FeedP
             )
         )
     later = [item for item in items if int(item.sk) > start]
-    if after is not None:
-        _check_kept(enterprise, after, first, items, later[: first + 1], now)
+    usable = first if after is None else _kept(enterprise, after, first, items, later, now)
     rows = [
         (int(item.sk), msgspec.json.decode(item.data or "{}", type=Change))
-        for item in later[:first]
+        for item in later[: min(first, usable)]
     ]
-    return FeedPage(tuple(rows), len(later) > first)
+    return FeedPage(tuple(rows), len(later) > len(rows))
 
 
-def _check_kept(
+def _kept(
     enterprise: str,
     after: int,
     first: int,
     read: Sequence[ChangeItem],
     later: Sequence[ChangeItem],
     now: datetime,
-) -> None:
-    """Raise CursorExpiredError if a change after `after` is gone: a gap in the sequences read;
-    or, where the page ends on a row not known to be kept (or on none), a head beyond it and no
-    row next to it. A next row that is there was appended after the Query read: it is new, and
-    the next page reads it."""
+) -> int:
+    """How many of the rows read after `after` the page may hand out. CursorExpiredError if a
+    change after `after` is gone: a row missing between those read that is not there either
+    when asked for alone (one that is there was being written as the Query read: the page ends
+    before it, and the next one reads it); or, where the page ends on a row not known to be
+    kept (or on none), a head beyond it and no row next to it (a next row that is there was
+    appended after the Query read: it is new, and the next page reads it)."""
     expected = after + 1
-    for item in later:
+    for n, item in enumerate(later[: first + 1]):
         if int(item.sk) != expected:
+            if _row_exists(enterprise, expected):
+                return n
             raise CursorExpiredError(enterprise)
         expected += 1
     if len(later) > first:
-        return  # the page does not end here: the next one looks further
+        return first  # the page does not end here: the next one looks further
     last = read[-1] if read else None
     if last is not None and last.expires_at is not None and last.expires_at > now:
-        return  # kept, and so is every row after it
+        return len(later)  # kept, and so is every row after it
     last_appended = head(enterprise)
     if last_appended < after:
         raise CursorBeyondFeedError(enterprise)
     if last_appended >= expected and not _row_exists(enterprise, expected):
         raise CursorExpiredError(enterprise)
+    return len(later)
 
 
 def _row_exists(enterprise: str, sequence: int) -> bool:

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -489,6 +490,24 @@ class TestRetention:
         monkeypatch.setattr(feed_store, "head", read_head)
         assert [s for s, _ in feed_store.page(AUTOMAKER_ID, 5, 50, self.TODAY).changes] == [6]
 
+    def test_a_row_still_being_written_as_the_page_is_read_ends_the_page_before_it(
+        self, feed: Feed, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Given fresh rows 1 to 5, when a partner at 1 reads a page whose Query misses row 3
+        (another writer's transaction not yet visible to it), then it gets 2 and no error, with
+        more to come, and the next page from 2 reads 3 to 5."""
+        feed_store.append(obligation_changes(range(1, 6), self.TODAY), self.TODAY)
+        query = ChangeItem.query
+
+        def without_row_3(*args: Any, **kwargs: Any) -> list[ChangeItem]:
+            return [item for item in query(*args, **kwargs) if int(item.sk) != 3]
+
+        monkeypatch.setattr(ChangeItem, "query", without_row_3)
+        page = feed_store.page(AUTOMAKER_ID, 1, 50, self.TODAY)
+        assert ([s for s, _ in page.changes], page.has_next) == ([2], True)
+        monkeypatch.setattr(ChangeItem, "query", query)
+        assert [s for s, _ in feed_store.page(AUTOMAKER_ID, 2, 50, self.TODAY).changes] == [3, 4, 5]
+
     def test_expiries_never_go_backwards_along_the_feed(self, feed: Feed) -> None:
         """Given a change appended today, when a writer whose clock says an hour earlier
         appends the next one, then the later row expires no earlier than the one before it
@@ -560,3 +579,23 @@ def cursor_at(sequence: int) -> str:
     from graph.changes.queries import feed_cursor
 
     return feed_cursor(AUTOMAKER_ID, sequence)
+
+
+class TestCommittedEvent:
+    def test_the_committed_stream_event_adds_one_change_however_often_it_is_delivered(
+        self, feed: Feed
+    ) -> None:
+        """Given events/changes/obligation-created.json (a record of the obligations table's
+        stream), when the changes function is handed it twice, then the battery maker's feed
+        holds one OBLIGATION_CREATED for that duty, and the second delivery appends nothing."""
+        path = Path(__file__).parents[2] / "events/changes/obligation-created.json"
+        event = json.loads(path.read_text(encoding="utf-8"))
+        first, again = invoke_changes(event), invoke_changes(event)
+
+        assert first == {"changes": 1, "appended": 1, "published": 1}
+        assert again["appended"] == 0
+        page = feed_store.page(BATTERY_MAKER_ID, None, 50, datetime.now(UTC))
+        duty = ("ob_0000000000000000000000c1", "SUPPLIER_DISASSEMBLY_INFO")
+        assert [(c.kind, (c.obligation_id, c.rule_id)) for _, c in page.changes] == [
+            (ChangeKind.OBLIGATION_CREATED, duty)
+        ]
